@@ -1,0 +1,68 @@
+# DX Pathways: `make run` starts the product, `make test` runs the tests.
+# Both set everything up on a fresh clone with only Python 3.11.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip --disable-pip-version-check
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: run setup test lint typecheck format fixture messages clean
+
+$(VENV)/.created:
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] >= (3, 11), "Python 3.11+ is needed, found " + sys.version.split()[0]'
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	@touch $@
+
+$(VENV)/.runtime: requirements.txt $(VENV)/.created
+	$(PIP) install --quiet -r requirements.txt
+	@touch $@
+
+$(VENV)/.dev: requirements-dev.txt requirements.txt $(VENV)/.runtime
+	$(PIP) install --quiet -r requirements-dev.txt
+	@touch $@
+
+## setup: install, migrate and load the standard and demo data (idempotent)
+setup: $(VENV)/.runtime
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py load_dss
+	$(PY) manage.py seed_demo
+
+## run: set up, then serve the web app at http://$(HOST):$(PORT)
+run: setup
+	@echo ""
+	@echo "  DX Pathways is starting at http://$(HOST):$(PORT)/"
+	@echo "  Admin: http://$(HOST):$(PORT)/admin/  (see the login printed above)"
+	@echo "  API docs: http://$(HOST):$(PORT)/api/docs/"
+	@echo ""
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+## test: the whole suite, then lint and type checks
+test: $(VENV)/.dev
+	$(PY) -m pytest $(PYTEST_ARGS)
+	$(MAKE) --no-print-directory lint typecheck
+
+lint: $(VENV)/.dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: $(VENV)/.dev
+	$(VENV)/bin/mypy .
+
+format: $(VENV)/.dev
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+## fixture: rebuild fixtures/dss_skill_standard.json from ../shared/dss
+fixture: $(VENV)/.runtime
+	$(PY) manage.py build_dss_fixture
+
+## messages: compile locale/*.po into .mo (needs GNU gettext's msgfmt)
+messages: $(VENV)/.runtime
+	$(PY) manage.py compilemessages --ignore=.venv
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .mypy_cache .ruff_cache

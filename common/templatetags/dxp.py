@@ -1,0 +1,28 @@
+"""Template helpers for bilingual content: `{{ role|t:"name" }}` shows the active language."""
+
+from typing import Any
+
+from django import template
+from django.utils import translation
+
+from common.i18n import normalize_lang, pick
+
+register = template.Library()
+
+
+@register.filter
+def t(obj: Any, field: str) -> Any:
+    """`obj.<field>_<active language>`, falling back to the other language."""
+    return pick(obj, field, normalize_lang(translation.get_language()))
+
+
+@register.filter
+def t_other(obj: Any, field: str) -> Any:
+    """The same field in the language that is not active (shown as a subtitle)."""
+    other = "en" if normalize_lang(translation.get_language()) == "ja" else "ja"
+    return pick(obj, field, other)
+
+
+@register.filter
+def percent_of(value: int, whole: int) -> int:
+    return round(100 * value / whole) if whole else 0

@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+
+from common.i18n import request_lang
+from skills.selectors import StandardNotLoaded, persona_type_list, standard_verify, standard_version_get
+
+logger = logging.getLogger(__name__)
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """What the product is, and what the loaded standard holds."""
+    lang = request_lang(request)
+    try:
+        version = standard_version_get()
+    except StandardNotLoaded:
+        return render(request, "common/home.html", {"version": None, "lang": lang})
+    report = standard_verify(version_id=version.pk)
+    return render(
+        request,
+        "common/home.html",
+        {
+            "version": version,
+            "lang": lang,
+            "counts": report["counts"],
+            "estimated": report["estimated_requirements"],
+            "personas": persona_type_list(version=version),
+        },
+    )
+
+
+def _check_broker() -> str:
+    url = settings.CELERY_BROKER_URL
+    if url.startswith("memory://"):
+        return "in-process"
+    from config.celery import app
+
+    with app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=1, timeout=2)
+    return "ok"
+
+
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Liveness and readiness: the database, the cache and the broker each answer."""
+    checks: dict[str, str] = {}
+    status = 200
+    for name, check in (
+        ("database", lambda: connection.ensure_connection() or "ok"),
+        ("cache", lambda: (cache.set("healthz", "1", 5), "ok")[1]),
+        ("broker", _check_broker),
+    ):
+        try:
+            checks[name] = str(check())
+        except Exception as exc:  # a failing dependency must yield 503, whatever it raised
+            logger.warning("healthz: %s unavailable: %s", name, exc)
+            checks[name] = "unavailable"
+            status = 503
+    return JsonResponse({"status": "ok" if status == 200 else "degraded", "checks": checks}, status=status)

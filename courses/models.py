@@ -1,0 +1,1 @@
+"""Course catalog (Manabi-DX style): built in the catalog issue."""

@@ -1,0 +1,1 @@
+"""Learners, organizations, assessments and progress: built in the learners issue."""

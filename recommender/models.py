@@ -1,0 +1,1 @@
+"""Stored plans and model versions: built in the recommender issue."""
