@@ -26,8 +26,7 @@ def request_lang(request: HttpRequest) -> str:
     return normalize_lang(translation.get_language())
 
 
-def pick(obj: Any, field: str, lang: str) -> str:
+def pick(obj: Any, field: str, lang: str) -> Any:
     """`obj.<field>_<lang>`, or the other language when that one is empty."""
     other = "en" if lang == "ja" else "ja"
-    value = getattr(obj, f"{field}_{lang}", "") or getattr(obj, f"{field}_{other}", "")
-    return value if isinstance(value, str) else value
+    return getattr(obj, f"{field}_{lang}", "") or getattr(obj, f"{field}_{other}", "")

@@ -105,7 +105,20 @@ class LiteracyItemAdmin(admin.ModelAdmin[LiteracyItem]):
 @admin.register(RoleSkillRequirement)
 class RoleSkillRequirementAdmin(admin.ModelAdmin[RoleSkillRequirement]):
     list_display = ("role", "skill_item", "grade", "is_estimated", "source", "updated_at")
-    list_filter = ("is_estimated", "grade", "role__version", "role__persona_type__code", "skill_item__subcategory__category__code")
-    search_fields = ("role__code", "role__name_ja", "role__name_en", "skill_item__code", "skill_item__name_ja", "skill_item__name_en")
+    list_filter = (
+        "is_estimated",
+        "grade",
+        "role__version",
+        "role__persona_type__code",
+        "skill_item__subcategory__category__code",
+    )
+    search_fields = (
+        "role__code",
+        "role__name_ja",
+        "role__name_en",
+        "skill_item__code",
+        "skill_item__name_ja",
+        "skill_item__name_en",
+    )
     list_select_related = ("role", "skill_item")
     readonly_fields = ("updated_at",)

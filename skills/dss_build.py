@@ -94,7 +94,8 @@ def build_fixture(reference: dict[str, Any], supplement: dict[str, Any]) -> dict
         ],
         "skill_items": [],
         "literacy_sections": [
-            {"code": s["code"], "name_ja": s["name_ja"], "name_en": s["name_en"]} for s in reference["literacy_sections"]
+            {"code": s["code"], "name_ja": s["name_ja"], "name_en": s["name_en"]}
+            for s in reference["literacy_sections"]
         ],
         "literacy_items": [],
         "role_skill_requirements": [],

@@ -317,9 +317,7 @@ def parse_fixture(
         for record in sections[section]:
             if record[ref_field] not in codes[target]:
                 location = _location(section, record["_index"], record, SECTION_SPECS[section][0])
-                issues.append(
-                    FixtureIssue(location, ref_field, f"{record[ref_field]!r} is not a code in {target}")
-                )
+                issues.append(FixtureIssue(location, ref_field, f"{record[ref_field]!r} is not a code in {target}"))
 
     for section, expected in counts.items():
         got = len(data.get(section) or []) if isinstance(data.get(section), list) else 0
@@ -339,9 +337,7 @@ def parse_fixture(
         missing = [s for s in sorted(codes["skill_items"]) if (role, s) not in have]
         if missing:
             shown = ", ".join(missing[:10]) + (" ..." if len(missing) > 10 else "")
-            issues.append(
-                FixtureIssue(f"role_skill_requirements (role {role!r})", "skill", f"no grade for {shown}")
-            )
+            issues.append(FixtureIssue(f"role_skill_requirements (role {role!r})", "skill", f"no grade for {shown}"))
 
     if issues or standard is None:
         raise FixtureError(source, issues)

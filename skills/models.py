@@ -11,8 +11,6 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from common.i18n import pick
-
 
 class Grade(models.TextChoices):
     """Importance of a skill item for a role (DSS-P)."""
@@ -34,9 +32,6 @@ class BilingualNameMixin(models.Model):
 
     class Meta:
         abstract = True
-
-    def name(self, lang: str) -> str:
-        return pick(self, "name", lang)
 
     def __str__(self) -> str:
         code = getattr(self, "code", "")

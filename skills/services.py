@@ -55,9 +55,7 @@ class LoadReport:
         out = []
         for name, c in self.counts.items():
             extra = f", kept official {c.kept_official}" if c.kept_official else ""
-            out.append(
-                f"{name:<24} created {c.created:>4}  updated {c.updated:>4}  unchanged {c.unchanged:>4}{extra}"
-            )
+            out.append(f"{name:<24} created {c.created:>4}  updated {c.updated:>4}  unchanged {c.unchanged:>4}{extra}")
         return out
 
 
@@ -67,7 +65,7 @@ def _content_hash(fixture: DssFixture) -> str:
 
 
 def _sync(
-    model: type[models.Model],
+    model: type[Any],
     existing: dict[Any, Any],
     records: Iterable[Record],
     key: Callable[[Record], Any],
@@ -277,8 +275,7 @@ def _sync_requirements(
 ) -> SyncCounts:
     counts = SyncCounts()
     existing = {
-        (req.role_id, req.skill_item_id): req
-        for req in RoleSkillRequirement.objects.filter(role__version=version)
+        (req.role_id, req.skill_item_id): req for req in RoleSkillRequirement.objects.filter(role__version=version)
     }
     source = f"fixture:{version.code}"
     now = timezone.now()

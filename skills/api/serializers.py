@@ -26,7 +26,7 @@ from skills.models import (
 
 
 @extend_schema_field(OpenApiTypes.STR)
-class LangText(serializers.Field):  # type: ignore[type-arg]
+class LangText(serializers.Field):
     """`<base>_<lang>` for the request's language, falling back to the other one."""
 
     def __init__(self, base: str, **kwargs: Any) -> None:
@@ -39,7 +39,7 @@ class LangText(serializers.Field):  # type: ignore[type-arg]
 
 @extend_schema_field({"type": "array", "items": {"type": "string"}})
 class LangList(LangText):
-    def to_representation(self, value: Any) -> Any:  # type: ignore[override]
+    def to_representation(self, value: Any) -> Any:
         lang = self.context.get("lang", "ja")
         other = "en" if lang == "ja" else "ja"
         return getattr(value, f"{self.base}_{lang}") or getattr(value, f"{self.base}_{other}")
@@ -54,7 +54,7 @@ class StandardVersionOutput(serializers.ModelSerializer[StandardVersion]):
 
 
 class ProficiencyLevelOutput(serializers.ModelSerializer[ProficiencyLevel]):
-    label = LangText("label")
+    label = LangText("label")  # type: ignore[assignment]  # a field named like Field.label
 
     class Meta:
         model = ProficiencyLevel
@@ -62,7 +62,7 @@ class ProficiencyLevelOutput(serializers.ModelSerializer[ProficiencyLevel]):
 
 
 class ImportanceGradeOutput(serializers.ModelSerializer[ImportanceGrade]):
-    label = LangText("label")
+    label = LangText("label")  # type: ignore[assignment]  # a field named like Field.label
 
     class Meta:
         model = ImportanceGrade
@@ -256,12 +256,12 @@ class LiteracySectionOutput(serializers.ModelSerializer[LiteracySection]):
         fields = ["code", "name", "name_ja", "name_en", "items"]
 
 
-class ScalesOutput(serializers.Serializer):  # type: ignore[type-arg]
+class ScalesOutput(serializers.Serializer):
     proficiency_levels = ProficiencyLevelOutput(many=True)
     importance_grades = ImportanceGradeOutput(many=True)
 
 
-class StandardIndexOutput(serializers.Serializer):  # type: ignore[type-arg]
+class StandardIndexOutput(serializers.Serializer):
     version = StandardVersionOutput()
     lang = serializers.CharField()
     counts = serializers.DictField(child=serializers.IntegerField())

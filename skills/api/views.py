@@ -30,9 +30,9 @@ from skills.selectors import (
     skill_category_tree,
     skill_item_list,
     skill_item_with_roles,
+    standard_verify,
     standard_version_get,
     standard_version_list,
-    standard_verify,
 )
 
 COMMON_PARAMETERS = [
@@ -43,17 +43,14 @@ COMMON_PARAMETERS = [
         description="Language of the primary labels (`name`, `summary`, ...). Default: Accept-Language, "
         "else Japanese; unknown values fall back to Japanese.",
     ),
-    OpenApiParameter(
-        "version", OpenApiTypes.STR, description="Standard version code (default: the current version)."
-    ),
+    OpenApiParameter("version", OpenApiTypes.STR, description="Standard version code (default: the current version)."),
 ]
 
 
-class StandardApiMixin:
+class StandardApiView(APIView):
     """Resolves the version and language once per request and passes them to serializers."""
 
     permission_classes = [AllowAny]
-    request: Request
 
     def standard_version(self) -> StandardVersion:
         if not hasattr(self, "_version"):
@@ -63,21 +60,19 @@ class StandardApiMixin:
                 raise NotFound(str(exc)) from exc
         return self._version
 
-    def get_serializer_context(self) -> dict[str, Any]:
-        context: dict[str, Any] = super().get_serializer_context()  # type: ignore[misc]
+    def standard_context(self) -> dict[str, Any]:
         version = self.standard_version()
-        context.update(lang=request_lang(self.request), version=version, targets=grade_targets(version=version))
-        return context
+        return {"lang": request_lang(self.request), "version": version, "targets": grade_targets(version=version)}
 
     def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
-        response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
+        response = super().finalize_response(request, response, *args, **kwargs)
         if hasattr(self, "_version"):
             response["X-Standard-Version"] = self._version.code
         return response
 
 
 @extend_schema_view(get=extend_schema(parameters=COMMON_PARAMETERS, tags=["standard"]))
-class StandardIndexApi(StandardApiMixin, APIView):
+class StandardIndexApi(StandardApiView):
     """The current standard version, its counts and links to every part."""
 
     @extend_schema(responses=s.StandardIndexOutput)
@@ -105,7 +100,7 @@ class StandardIndexApi(StandardApiMixin, APIView):
 
 
 @extend_schema_view(get=extend_schema(parameters=COMMON_PARAMETERS[:1], tags=["standard"]))
-class StandardVersionListApi(StandardApiMixin, generics.ListAPIView):  # type: ignore[type-arg]
+class StandardVersionListApi(StandardApiView, generics.ListAPIView):
     serializer_class = s.StandardVersionOutput
 
     def get_queryset(self) -> QuerySet[StandardVersion]:
@@ -116,7 +111,7 @@ class StandardVersionListApi(StandardApiMixin, generics.ListAPIView):  # type: i
 
 
 @extend_schema_view(get=extend_schema(parameters=COMMON_PARAMETERS, tags=["standard"]))
-class ScalesApi(StandardApiMixin, APIView):
+class ScalesApi(StandardApiView):
     """The proficiency scale 0-4 and each importance grade's target proficiency."""
 
     @extend_schema(responses=s.ScalesOutput)
@@ -135,12 +130,16 @@ class ScalesApi(StandardApiMixin, APIView):
         )
 
 
-class _StandardList(StandardApiMixin, generics.ListAPIView):  # type: ignore[type-arg]
-    pass
+class _StandardList(StandardApiView, generics.ListAPIView):
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {**super().get_serializer_context(), **self.standard_context()}
 
 
-class _StandardDetail(StandardApiMixin, generics.RetrieveAPIView):  # type: ignore[type-arg]
+class _StandardDetail(StandardApiView, generics.RetrieveAPIView):
     lookup_field = "code"
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {**super().get_serializer_context(), **self.standard_context()}
 
 
 _list = extend_schema_view(get=extend_schema(parameters=COMMON_PARAMETERS, tags=["standard"]))

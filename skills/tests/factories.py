@@ -14,7 +14,7 @@ from skills.models import (
 )
 
 
-class StandardVersionFactory(factory.django.DjangoModelFactory):
+class StandardVersionFactory(factory.django.DjangoModelFactory[StandardVersion]):
     class Meta:
         model = StandardVersion
 
@@ -23,7 +23,7 @@ class StandardVersionFactory(factory.django.DjangoModelFactory):
     name_en = factory.LazyAttribute(lambda o: f"Test standard {o.code}")
 
 
-class ImportanceGradeFactory(factory.django.DjangoModelFactory):
+class ImportanceGradeFactory(factory.django.DjangoModelFactory[ImportanceGrade]):
     class Meta:
         model = ImportanceGrade
 
@@ -34,7 +34,7 @@ class ImportanceGradeFactory(factory.django.DjangoModelFactory):
     target_proficiency = 4
 
 
-class PersonaTypeFactory(factory.django.DjangoModelFactory):
+class PersonaTypeFactory(factory.django.DjangoModelFactory[PersonaType]):
     class Meta:
         model = PersonaType
 
@@ -44,7 +44,7 @@ class PersonaTypeFactory(factory.django.DjangoModelFactory):
     name_en = factory.Sequence(lambda n: f"Persona {n}")
 
 
-class RoleFactory(factory.django.DjangoModelFactory):
+class RoleFactory(factory.django.DjangoModelFactory[Role]):
     class Meta:
         model = Role
 
@@ -55,7 +55,7 @@ class RoleFactory(factory.django.DjangoModelFactory):
     name_en = factory.Sequence(lambda n: f"Role {n}")
 
 
-class SkillCategoryFactory(factory.django.DjangoModelFactory):
+class SkillCategoryFactory(factory.django.DjangoModelFactory[SkillCategory]):
     class Meta:
         model = SkillCategory
 
@@ -65,7 +65,7 @@ class SkillCategoryFactory(factory.django.DjangoModelFactory):
     name_en = factory.Sequence(lambda n: f"Category {n}")
 
 
-class SkillSubcategoryFactory(factory.django.DjangoModelFactory):
+class SkillSubcategoryFactory(factory.django.DjangoModelFactory[SkillSubcategory]):
     class Meta:
         model = SkillSubcategory
 
@@ -76,7 +76,7 @@ class SkillSubcategoryFactory(factory.django.DjangoModelFactory):
     name_en = factory.Sequence(lambda n: f"Subcategory {n}")
 
 
-class SkillItemFactory(factory.django.DjangoModelFactory):
+class SkillItemFactory(factory.django.DjangoModelFactory[SkillItem]):
     class Meta:
         model = SkillItem
 
@@ -87,7 +87,7 @@ class SkillItemFactory(factory.django.DjangoModelFactory):
     name_en = factory.Sequence(lambda n: f"Skill {n}")
 
 
-class RoleSkillRequirementFactory(factory.django.DjangoModelFactory):
+class RoleSkillRequirementFactory(factory.django.DjangoModelFactory[RoleSkillRequirement]):
     class Meta:
         model = RoleSkillRequirement
 

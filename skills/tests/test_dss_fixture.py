@@ -33,11 +33,13 @@ def test_committed_fixture_has_the_standard_counts(dss_data):
 def test_committed_fixture_is_bilingual(dss_data):
     fixture = parse_fixture(dss_data)
     for item in fixture.skill_items:
-        assert item["name_ja"] and item["name_en"], item["code"]
-        assert item["definition_ja"] and item["definition_en"], item["code"]
-        assert item["topics_ja"] and len(item["topics_ja"]) == len(item["topics_en"]), item["code"]
+        for name in ("name", "definition", "topics"):
+            assert item[f"{name}_ja"], (item["code"], name)
+            assert item[f"{name}_en"], (item["code"], name)
+        assert len(item["topics_ja"]) == len(item["topics_en"]), item["code"]
     for role in fixture.roles:
-        assert role["summary_ja"] and role["summary_en"], role["code"]
+        assert role["summary_ja"], role["code"]
+        assert role["summary_en"], role["code"]
     for item in fixture.literacy_items:
         assert len(item["topics_ja"]) == len(item["topics_en"]) > 0, item["code"]
 
@@ -70,9 +72,7 @@ def test_dangling_reference_is_reported(dss_copy):
     dss_copy["roles"][0]["persona"] = "NOPE"
     with pytest.raises(FixtureError) as info:
         parse_fixture(dss_copy)
-    assert "roles[0] (code 'BA_NEW'), field 'persona': 'NOPE' is not a code in persona_types" in _messages(
-        info.value
-    )
+    assert "roles[0] (code 'BA_NEW'), field 'persona': 'NOPE' is not a code in persona_types" in _messages(info.value)
 
 
 def test_duplicate_code_is_reported(dss_copy):

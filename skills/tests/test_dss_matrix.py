@@ -15,7 +15,8 @@ def test_parse_valid_matrix_keeps_line_numbers():
 
 def test_columns_may_come_in_any_order_with_extra_columns():
     rows = parse_matrix("Grade,note,skill_code,role_code\nc,checked,TE01,SE_BACKEND\n")
-    assert rows[0].role_code == "SE_BACKEND" and rows[0].grade == "c"
+    assert rows[0].role_code == "SE_BACKEND"
+    assert rows[0].grade == "c"
 
 
 def test_every_bad_row_is_reported_with_its_line():
@@ -27,7 +28,8 @@ def test_every_bad_row_is_reported_with_its_line():
     assert "line 3, field 'role_code': is empty" in messages
     assert "line 5, field 'skill_code': DS_PRO x DU06 is given twice (first on line 4)" in messages
     assert "line 6: has 1 cells; the header has 3" in messages
-    assert "m.csv" in str(info.value) and "nothing was changed" in str(info.value)
+    assert "m.csv" in str(info.value)
+    assert "nothing was changed" in str(info.value)
 
 
 def test_missing_column_is_reported():

@@ -30,7 +30,9 @@ def _snapshot():
 def test_load_creates_the_whole_standard(dss_data):
     report = standard_load(fixture=parse_fixture(dss_data))
     version = StandardVersion.objects.get()
-    assert report.version_created and report.made_current and version.is_current
+    assert report.version_created
+    assert report.made_current
+    assert version.is_current
     assert PersonaType.objects.count() == 5
     assert Role.objects.count() == 15
     assert SkillItem.objects.count() == 49
@@ -49,7 +51,8 @@ def test_second_load_changes_nothing(dss_data):
     with CaptureQueriesContext(connection) as queries:
         report = standard_load(fixture=parse_fixture(dss_data))
     assert report.changed == 0
-    assert not report.version_created and not report.made_current
+    assert not report.version_created
+    assert not report.made_current
     assert all(c.created == c.updated == 0 for c in report.counts.values())
     assert report.counts["role_skill_requirements"].unchanged == 735
     assert _snapshot() == before
@@ -65,7 +68,8 @@ def test_changed_text_is_updated_in_place(dss_data, dss_copy):
     report = standard_load(fixture=parse_fixture(dss_copy))
     assert report.counts["skill_items"].updated == 1
     item = SkillItem.objects.get(code="DU04")
-    assert item.pk == item_pk and item.name_en == "Data science (revised)"
+    assert item.pk == item_pk
+    assert item.name_en == "Data science (revised)"
 
 
 def test_a_failing_load_leaves_the_database_as_it_was(dss_data, dss_copy):
@@ -109,7 +113,8 @@ def test_a_second_version_loads_beside_the_first(dss_data, dss_copy):
     standard_load(fixture=parse_fixture(dss_data))
     dss_copy["standard"]["code"] = "dss-1.3"
     report = standard_load(fixture=parse_fixture(dss_copy))
-    assert report.version_created and not report.made_current
+    assert report.version_created
+    assert not report.made_current
     assert SkillItem.objects.count() == 98
     assert StandardVersion.objects.get(is_current=True).code == "dss-1.2"
     standard_set_current(version=StandardVersion.objects.get(code="dss-1.3"))

@@ -16,7 +16,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("path", help="CSV file (UTF-8 or CP932)")
-        parser.add_argument("--version", dest="standard_version", help="standard version code (default: current)")
+        parser.add_argument("--standard", dest="standard_version", help="standard version code (default: current)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         path = Path(options["path"])
