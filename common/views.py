@@ -8,6 +8,7 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
+from kombu import Connection
 
 from common.i18n import request_lang
 from skills.selectors import StandardNotLoaded, persona_type_list, standard_verify, standard_version_get
@@ -50,10 +51,8 @@ def _check_broker() -> str:
     url = settings.CELERY_BROKER_URL
     if url.startswith("memory://"):
         return "in-process"
-    from config.celery import app
-
-    with app.connection_for_write() as conn:
-        conn.ensure_connection(max_retries=1, timeout=2)
+    with Connection(url, connect_timeout=2) as conn:
+        conn.ensure_connection(max_retries=1, timeout=3)
     return "ok"
 
 
