@@ -48,7 +48,7 @@ def test_concurrent_loads_of_one_version_do_not_duplicate(dss_data):
 
 
 def test_check_constraint_is_enforced_by_the_server(standard):
-    req = RoleSkillRequirement.objects.first()
+    req = RoleSkillRequirement.objects.get(role__code="DS_PRO", skill_item__code="DU04")
     with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("UPDATE skills_roleskillrequirement SET grade = 'q' WHERE id = %s", [req.pk])
     req.refresh_from_db()
