@@ -25,10 +25,11 @@ $(VENV)/.dev: requirements-dev.txt requirements.txt $(VENV)/.runtime
 	$(PIP) install --quiet -r requirements-dev.txt
 	@touch $@
 
-## setup: install, migrate and load the standard and demo data (idempotent)
+## setup: install, migrate, load the standard, the sample catalog and demo data (idempotent)
 setup: $(VENV)/.runtime
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py load_dss
+	$(PY) manage.py import_catalog fixtures/sample_catalog.json --providers fixtures/sample_providers.json
 	$(PY) manage.py seed_demo
 
 ## run: set up, then serve the web app at http://$(HOST):$(PORT)
@@ -56,9 +57,10 @@ format: $(VENV)/.dev
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-## fixture: rebuild fixtures/dss_skill_standard.json from ../shared/dss
+## fixture: rebuild fixtures/dss_skill_standard.json from ../shared/dss and the sample catalog from its parts
 fixture: $(VENV)/.runtime
 	$(PY) manage.py build_dss_fixture
+	$(PY) scripts/build_sample_catalog.py
 
 ## messages: compile locale/*.po into .mo (needs GNU gettext's msgfmt)
 messages: $(VENV)/.runtime

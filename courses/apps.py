@@ -1,5 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CoursesConfig(AppConfig):
     name = "courses"
+    verbose_name = _("Course catalog")
+
+    def ready(self) -> None:
+        from courses import signals  # noqa: F401  (connects the catalog version bumps)

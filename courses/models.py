@@ -1,1 +1,289 @@
-"""Course catalog (Manabi-DX style): built in the catalog issue."""
+"""Course catalog in the style of IPA's Manabi DX portal.
+
+Courses from many providers, tagged with DSS-P skill items (CourseSkill) and
+DSS-L literacy items or sections (CourseLiteracy).  `CatalogState.version`
+goes up on every change so caches and stored plans can tell they are stale.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from skills.models import LiteracyItem, LiteracySection, SkillItem
+
+LEVEL_MIN, LEVEL_MAX = 1, 4
+
+
+class ProviderKind(models.TextChoices):
+    COMPANY = "company", _("company")
+    UNIVERSITY = "university", _("university")
+    PUBLIC_BODY = "public_body", _("public body")
+    NONPROFIT = "nonprofit", _("nonprofit")
+
+
+class CourseFormat(models.TextChoices):
+    E_LEARNING = "e-learning", _("e-learning")
+    LIVE_ONLINE = "live-online", _("live online")
+    CLASSROOM = "classroom", _("classroom")
+    BLENDED = "blended", _("blended")
+
+
+class CourseLanguage(models.TextChoices):
+    JA = "ja", _("Japanese")
+    EN = "en", _("English")
+
+
+class CourseStatus(models.TextChoices):
+    DRAFT = "draft", _("draft")
+    PUBLISHED = "published", _("published")
+    WITHDRAWN = "withdrawn", _("withdrawn")
+
+
+class TagSource(models.TextChoices):
+    DECLARED = "declared", _("declared by the provider")
+    INFERRED = "inferred", _("inferred from the text")
+    REVIEWED = "reviewed", _("reviewed by staff")
+
+
+class ReviewStatus(models.TextChoices):
+    PENDING = "pending", _("pending review")
+    ACCEPTED = "accepted", _("accepted")
+    REJECTED = "rejected", _("rejected")
+
+
+class Provider(models.Model):
+    name_ja = models.CharField(_("name (Japanese)"), max_length=200, unique=True)
+    name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=ProviderKind.choices, default=ProviderKind.COMPANY)
+    corporate_number = models.CharField(
+        _("corporate number"), max_length=13, blank=True, help_text=_("13-digit 法人番号, if any.")
+    )
+    website = models.URLField(_("website"), blank=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        related_name="providers",
+        blank=True,
+        verbose_name=_("accounts acting for this provider"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name_ja"]
+        verbose_name = _("provider")
+        verbose_name_plural = _("providers")
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=ProviderKind.values), name="courses_provider_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(corporate_number="") | Q(corporate_number__regex=r"^[0-9]{13}$"),
+                name="courses_provider_corporate_number_13_digits",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name_ja
+
+
+class Course(models.Model):
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="courses")
+    code = models.CharField(_("code"), max_length=60)
+    title_ja = models.CharField(_("title (Japanese)"), max_length=200, blank=True)
+    title_en = models.CharField(_("title (English)"), max_length=200, blank=True)
+    description_ja = models.TextField(_("description (Japanese)"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+    learning_outcomes = models.JSONField(_("learning outcomes"), default=list, blank=True)
+    url = models.URLField(_("URL"), max_length=500, blank=True)
+    language = models.CharField(
+        _("language of instruction"), max_length=5, choices=CourseLanguage.choices, default=CourseLanguage.JA
+    )
+    level = models.PositiveSmallIntegerField(_("level"))
+    hours = models.DecimalField(_("hours"), max_digits=6, decimal_places=1)
+    price_jpy = models.PositiveIntegerField(_("price (yen)"))
+    format = models.CharField(_("format"), max_length=20, choices=CourseFormat.choices)
+    on_demand = models.BooleanField(_("on demand"), default=True)
+    starts_on = models.DateField(_("starts on"), null=True, blank=True)
+    ends_on = models.DateField(_("ends on"), null=True, blank=True)
+    prefecture = models.CharField(_("prefecture code"), max_length=2, blank=True)
+    reskill_certified = models.BooleanField(_("Reskilling course certified by METI"), default=False)
+    training_benefit_eligible = models.BooleanField(_("eligible for education and training benefits"), default=False)
+    status = models.CharField(_("status"), max_length=12, choices=CourseStatus.choices, default=CourseStatus.PUBLISHED)
+    needs_skill_inference = models.BooleanField(
+        _("needs skill inference"), default=False, help_text=_("Imported without skill tags.")
+    )
+    # Lower-cased titles and descriptions in both languages, for substring search
+    # (trigram-indexed on PostgreSQL).  Maintained by the services.
+    search_text = models.TextField(editable=False, blank=True)
+    prerequisites = models.ManyToManyField(
+        "self", symmetrical=False, related_name="required_for", blank=True, verbose_name=_("prerequisites")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["provider__name_ja", "code"]
+        verbose_name = _("course")
+        verbose_name_plural = _("courses")
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "code"], name="courses_unique_code_per_provider"),
+            models.CheckConstraint(
+                condition=Q(level__gte=LEVEL_MIN, level__lte=LEVEL_MAX), name="courses_course_level_1_4"
+            ),
+            models.CheckConstraint(condition=Q(hours__gt=0), name="courses_course_hours_positive"),
+            models.CheckConstraint(condition=Q(price_jpy__gte=0), name="courses_course_price_not_negative"),
+            models.CheckConstraint(condition=Q(format__in=CourseFormat.values), name="courses_course_format_valid"),
+            models.CheckConstraint(condition=Q(status__in=CourseStatus.values), name="courses_course_status_valid"),
+            models.CheckConstraint(
+                condition=Q(language__in=CourseLanguage.values), name="courses_course_language_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(format=CourseFormat.CLASSROOM) | ~Q(prefecture=""),
+                name="courses_classroom_course_has_prefecture",
+            ),
+            models.CheckConstraint(
+                condition=Q(starts_on__isnull=True) | Q(ends_on__isnull=True) | Q(ends_on__gte=F("starts_on")),
+                name="courses_course_ends_after_start",
+            ),
+            models.CheckConstraint(condition=~Q(title_ja="") | ~Q(title_en=""), name="courses_course_has_a_title"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "level"], name="courses_status_level"),
+            models.Index(fields=["status", "price_jpy"], name="courses_status_price"),
+            models.Index(fields=["status", "format"], name="courses_status_format"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title_ja or self.title_en}"
+
+    @property
+    def is_free(self) -> bool:
+        return self.price_jpy == 0
+
+
+class CourseSkill(models.Model):
+    """A DSS-P skill item a course teaches, and to which level."""
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="skill_tags")
+    skill_item = models.ForeignKey(SkillItem, on_delete=models.PROTECT, related_name="course_tags")
+    level = models.PositiveSmallIntegerField(_("level taught"))
+    source = models.CharField(_("source"), max_length=10, choices=TagSource.choices, default=TagSource.DECLARED)
+    confidence = models.FloatField(_("confidence"), default=1.0)
+    review_status = models.CharField(
+        _("review status"), max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.ACCEPTED
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["course", "position", "skill_item__position"]
+        verbose_name = _("course skill tag")
+        verbose_name_plural = _("course skill tags")
+        constraints = [
+            models.UniqueConstraint(fields=["course", "skill_item"], name="courses_one_tag_per_course_item"),
+            models.CheckConstraint(
+                condition=Q(level__gte=LEVEL_MIN, level__lte=LEVEL_MAX), name="courses_tag_level_1_4"
+            ),
+            models.CheckConstraint(condition=Q(confidence__gte=0, confidence__lte=1), name="courses_tag_confidence"),
+            models.CheckConstraint(condition=Q(source__in=TagSource.values), name="courses_tag_source_valid"),
+            models.CheckConstraint(
+                condition=Q(review_status__in=ReviewStatus.values), name="courses_tag_review_status_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["skill_item", "review_status"], name="courses_tag_item_status")]
+
+    def __str__(self) -> str:
+        return f"{self.course_id}:{self.skill_item_id}@{self.level}"
+
+
+class CourseLiteracy(models.Model):
+    """A DSS-L literacy item, or a whole section, that a course covers."""
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="literacy_tags")
+    literacy_item = models.ForeignKey(
+        LiteracyItem, on_delete=models.PROTECT, null=True, blank=True, related_name="course_tags"
+    )
+    literacy_section = models.ForeignKey(
+        LiteracySection, on_delete=models.PROTECT, null=True, blank=True, related_name="course_tags"
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["course", "position"]
+        verbose_name = _("course literacy tag")
+        verbose_name_plural = _("course literacy tags")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(literacy_item__isnull=False) & Q(literacy_section__isnull=True))
+                | (Q(literacy_item__isnull=True) & Q(literacy_section__isnull=False)),
+                name="courses_literacy_item_xor_section",
+            ),
+            models.UniqueConstraint(
+                fields=["course", "literacy_item"],
+                condition=Q(literacy_item__isnull=False),
+                name="courses_one_literacy_item_per_course",
+            ),
+            models.UniqueConstraint(
+                fields=["course", "literacy_section"],
+                condition=Q(literacy_section__isnull=False),
+                name="courses_one_literacy_section_per_course",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.course_id}:{self.literacy_item_id or self.literacy_section_id}"
+
+    @property
+    def code(self) -> str:
+        target = self.literacy_item or self.literacy_section
+        return target.code if target else ""
+
+
+class CatalogState(models.Model):
+    """One row: `version` increases on every catalog change (cache keys, stale plans)."""
+
+    version = models.PositiveBigIntegerField(default=0)
+    changed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("catalog state")
+
+    def __str__(self) -> str:
+        return f"catalog v{self.version}"
+
+
+class ImportRun(models.Model):
+    """One import of a catalog file, with its outcome and every rejected row."""
+
+    class Outcome(models.TextChoices):
+        STORED = "stored", _("stored")
+        PARTIAL = "partial", _("stored with rejected rows")
+        REJECTED = "rejected", _("rejected, nothing stored")
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="catalog_imports"
+    )
+    filename = models.CharField(max_length=255, blank=True)
+    file_format = models.CharField(max_length=4)
+    partial = models.BooleanField(default=False)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    rows = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    problems = models.JSONField(default=list, blank=True)
+    catalog_version = models.PositiveBigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("catalog import")
+        verbose_name_plural = _("catalog imports")
+
+    def __str__(self) -> str:
+        return f"{self.filename or 'import'} ({self.outcome})"

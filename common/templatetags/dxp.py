@@ -4,6 +4,7 @@ from typing import Any
 
 from django import template
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 from common.i18n import normalize_lang, pick
 
@@ -26,3 +27,22 @@ def t_other(obj: Any, field: str) -> Any:
 @register.filter
 def percent_of(value: int, whole: int) -> int:
     return round(100 * value / whole) if whole else 0
+
+
+@register.filter
+def get(mapping: Any, key: Any) -> Any:
+    """`{{ counts|get:key }}`: a dict lookup with a variable key."""
+    return mapping.get(key) if hasattr(mapping, "get") else None
+
+
+FORMAT_LABELS = {
+    "e-learning": _("e-learning"),
+    "live-online": _("live online"),
+    "classroom": _("classroom"),
+    "blended": _("blended"),
+}
+
+
+@register.filter
+def format_label(value: str) -> str:
+    return str(FORMAT_LABELS.get(value, value))

@@ -3,13 +3,10 @@ language the request asked for) beside `name_ja` and `name_en`."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from common.i18n import pick
+from common.serializers import LangList, LangText
 from skills.models import (
     ImportanceGrade,
     LiteracyItem,
@@ -23,26 +20,6 @@ from skills.models import (
     SkillSubcategory,
     StandardVersion,
 )
-
-
-@extend_schema_field(OpenApiTypes.STR)
-class LangText(serializers.Field):
-    """`<base>_<lang>` for the request's language, falling back to the other one."""
-
-    def __init__(self, base: str, **kwargs: Any) -> None:
-        self.base = base
-        super().__init__(source="*", read_only=True, **kwargs)
-
-    def to_representation(self, value: Any) -> str:
-        return str(pick(value, self.base, self.context.get("lang", "ja")))
-
-
-@extend_schema_field({"type": "array", "items": {"type": "string"}})
-class LangList(LangText):
-    def to_representation(self, value: Any) -> Any:
-        lang = self.context.get("lang", "ja")
-        other = "en" if lang == "ja" else "ja"
-        return getattr(value, f"{self.base}_{lang}") or getattr(value, f"{self.base}_{other}")
 
 
 class StandardVersionOutput(serializers.ModelSerializer[StandardVersion]):

@@ -1,0 +1,473 @@
+"""The catalog exchange format (docs/catalog-format.md): read, validate and write.
+
+Plain Python, no Django: the services give it the codes that exist and get back
+clean rows plus every problem as (row, field, message).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+COLUMNS: tuple[str, ...] = (
+    "provider",
+    "code",
+    "title_ja",
+    "title_en",
+    "description_ja",
+    "description_en",
+    "url",
+    "level",
+    "hours",
+    "price_jpy",
+    "format",
+    "language",
+    "prefecture",
+    "reskill_certified",
+    "training_benefit_eligible",
+)
+OPTIONAL_COLUMNS: tuple[str, ...] = ("skills", "literacy")
+ALL_COLUMNS = COLUMNS + OPTIONAL_COLUMNS
+FORMATS = ("e-learning", "live-online", "classroom", "blended")
+LANGUAGES = ("ja", "en")
+MAX_BYTES = 20 * 1024 * 1024
+MAX_ROWS = 50_000
+MAX_HOURS = Decimal(2000)
+
+_CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,59}$")
+_URL_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*$")
+_TRUE = {"true", "1", "yes", "y", "t"}
+_FALSE = {"false", "0", "no", "n", "f", ""}
+
+
+@dataclass(frozen=True)
+class RowIssue:
+    row: int
+    field: str
+    message: str
+    code: str = ""
+
+    def __str__(self) -> str:
+        what = f" ({self.code})" if self.code else ""
+        where = f"row {self.row}{what}" if self.row else "file"
+        return f"{where}, field '{self.field}': {self.message}" if self.field else f"{where}: {self.message}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"row": self.row, "field": self.field, "message": self.message, "code": self.code}
+
+
+class CatalogFileError(Exception):
+    """The file as a whole cannot be read (size, encoding, structure)."""
+
+    def __init__(self, issues: list[RowIssue]) -> None:
+        self.issues = issues
+        super().__init__("; ".join(str(i) for i in issues))
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The codes a row may use."""
+
+    skill_codes: frozenset[str]
+    literacy_item_codes: frozenset[str]
+    literacy_section_codes: frozenset[str]
+    prefecture_codes: frozenset[str]
+
+
+@dataclass
+class CourseRow:
+    row: int
+    provider: str
+    code: str
+    title_ja: str
+    title_en: str
+    description_ja: str
+    description_en: str
+    url: str
+    level: int
+    hours: Decimal
+    price_jpy: int
+    format: str
+    language: str
+    prefecture: str
+    reskill_certified: bool
+    training_benefit_eligible: bool
+    skills: list[tuple[str, int]] = field(default_factory=list)
+    literacy: list[str] = field(default_factory=list)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.provider, self.code)
+
+
+@dataclass
+class ParseResult:
+    file_format: str
+    total: int
+    rows: list[CourseRow]
+    issues: list[RowIssue]
+
+    @property
+    def rejected_rows(self) -> set[int]:
+        return {i.row for i in self.issues}
+
+
+def normalize_search_text(text: str) -> str:
+    """NFKC and lower case, so full-width ＤＸ matches DX and half-width ｶﾅ matches カナ."""
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+# --- decoding ------------------------------------------------------------------
+
+
+def detect_format(data: bytes, filename: str = "") -> str:
+    name = filename.lower()
+    if name.endswith(".json"):
+        return "json"
+    if name.endswith(".csv"):
+        return "csv"
+    head = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+    return "json" if head in (b"[", b"{") else "csv"
+
+
+def decode_text(data: bytes) -> str:
+    """UTF-8 (BOM or not), else CP932 (Shift_JIS as Excel in Japan writes it)."""
+    for encoding in ("utf-8-sig", "cp932"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise CatalogFileError([RowIssue(0, "", "the file is neither UTF-8 nor CP932 (Shift_JIS) text")])
+
+
+def _check_size(data: bytes) -> None:
+    if len(data) > MAX_BYTES:
+        raise CatalogFileError([RowIssue(0, "", f"the file is {len(data):,} bytes; the limit is {MAX_BYTES:,} bytes")])
+
+
+def _too_many_rows(count: int) -> CatalogFileError:
+    return CatalogFileError([RowIssue(0, "", f"the file has {count:,} rows; the limit is {MAX_ROWS:,}")])
+
+
+def load_records(data: bytes, filename: str = "") -> tuple[str, list[tuple[int, Mapping[str, Any]]]]:
+    """Split a file into (row number, raw record) pairs; CSV rows carry their line number."""
+    _check_size(data)
+    file_format = detect_format(data, filename)
+    text = decode_text(data)
+    if file_format == "json":
+        try:
+            parsed = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise CatalogFileError(
+                [RowIssue(0, "", f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}")]
+            ) from None
+        if not isinstance(parsed, list):
+            raise CatalogFileError([RowIssue(0, "", "a JSON catalog must be a list of course objects")])
+        if len(parsed) > MAX_ROWS:
+            raise _too_many_rows(len(parsed))
+        return file_format, list(enumerate(parsed, start=1))
+
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = [h.strip() for h in next(reader)]
+    except StopIteration:
+        raise CatalogFileError([RowIssue(0, "", "the CSV file is empty; expected a header row")]) from None
+    except csv.Error as exc:
+        raise CatalogFileError([RowIssue(1, "", f"unreadable CSV: {exc}")]) from None
+    unknown = [h for h in header if h not in ALL_COLUMNS]
+    missing = [c for c in COLUMNS if c not in header]
+    duplicated = [h for h, n in Counter(header).items() if n > 1]
+    problems = [RowIssue(1, c, "unknown column") for c in unknown]
+    problems += [RowIssue(1, c, "missing column") for c in missing]
+    problems += [RowIssue(1, c, "column appears more than once") for c in duplicated]
+    if problems:
+        raise CatalogFileError(problems)
+    records: list[tuple[int, Mapping[str, Any]]] = []
+    try:
+        for cells in reader:
+            if not any(c.strip() for c in cells):
+                continue
+            if len(records) >= MAX_ROWS:
+                raise _too_many_rows(MAX_ROWS + 1)
+            line = reader.line_num
+            if len(cells) != len(header):
+                records.append((line, {"__cells__": len(cells), "__expected__": len(header)}))
+                continue
+            records.append((line, {"__csv__": True, **dict(zip(header, cells, strict=True))}))
+    except csv.Error as exc:
+        raise CatalogFileError([RowIssue(reader.line_num, "", f"unreadable CSV: {exc}")]) from None
+    return file_format, records
+
+
+# --- value checks: each returns the clean value or raises ValueError -------------------
+
+
+def _text(value: Any, *, max_length: int, csv_mode: bool) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ValueError(f"must be text, got {type(value).__name__}")
+    value = value.strip()
+    if len(value) > max_length:
+        raise ValueError(f"is {len(value)} characters; the limit is {max_length}")
+    return value
+
+
+def _int(value: Any, *, csv_mode: bool, low: int, high: int | None = None) -> int:
+    if csv_mode and isinstance(value, str):
+        raw = value.strip().replace(",", "")
+        if not re.fullmatch(r"-?[0-9]+", raw):
+            raise ValueError(f"{value!r} is not a whole number")
+        value = int(raw)
+    elif isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"must be a whole number, got {value!r}")
+    if value < low or (high is not None and value > high):
+        bound = f"from {low} to {high}" if high is not None else f"at least {low}"
+        raise ValueError(f"{value} is out of range: must be {bound}")
+    return value
+
+
+def _hours(value: Any, *, csv_mode: bool) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ValueError(f"must be a number, got {value!r}")
+    if isinstance(value, str) and not csv_mode:
+        raise ValueError(f"must be a number, got text {value!r}")
+    try:
+        hours = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise ValueError(f"{value!r} is not a number") from None
+    if not hours.is_finite() or hours <= 0:
+        raise ValueError(f"{value} must be greater than 0")
+    if hours > MAX_HOURS:
+        raise ValueError(f"{value} is more than {MAX_HOURS} hours")
+    rounded = hours.quantize(Decimal("0.1"))
+    if rounded != hours:
+        raise ValueError(f"{value} has more than one decimal place")
+    return rounded
+
+
+def _bool(value: Any, *, csv_mode: bool) -> bool:
+    if isinstance(value, bool):
+        return value
+    if csv_mode and isinstance(value, str):
+        raw = value.strip().lower()
+        if raw in _TRUE:
+            return True
+        if raw in _FALSE:
+            return False
+    raise ValueError(f"must be true or false, got {value!r}")
+
+
+def _skills(value: Any, *, csv_mode: bool, vocab: Vocabulary) -> list[tuple[str, int]]:
+    pairs: list[tuple[str, Any]] = []
+    if value in (None, ""):
+        return []
+    if csv_mode and isinstance(value, str):
+        for part in value.split(";"):
+            part = part.strip()
+            if not part:
+                continue
+            code, sep, level = part.partition(":")
+            if not sep:
+                raise ValueError(f"{part!r} must be CODE:LEVEL, e.g. DU04:3")
+            pairs.append((code.strip(), level.strip()))
+    elif isinstance(value, list):
+        for entry in value:
+            if not isinstance(entry, dict) or set(entry) != {"code", "level"}:
+                raise ValueError('each entry must be {"code": ..., "level": ...}')
+            pairs.append((entry["code"], entry["level"]))
+    else:
+        raise ValueError("must be a list of {code, level}")
+    out: list[tuple[str, int]] = []
+    seen: set[str] = set()
+    for code, level in pairs:
+        if not isinstance(code, str) or code not in vocab.skill_codes:
+            raise ValueError(f"{code!r} is not a DSS skill item code")
+        if code in seen:
+            raise ValueError(f"{code} is listed twice")
+        seen.add(code)
+        try:
+            number = _int(level, csv_mode=csv_mode, low=1, high=4)
+        except ValueError:
+            raise ValueError(f"level of {code} must be 1-4, got {level!r}") from None
+        out.append((code, number))
+    return out
+
+
+def _literacy(value: Any, *, csv_mode: bool, vocab: Vocabulary) -> list[str]:
+    if value in (None, ""):
+        return []
+    if csv_mode and isinstance(value, str):
+        codes: list[Any] = [c.strip() for c in value.split(";") if c.strip()]
+    elif isinstance(value, list):
+        codes = value
+    else:
+        raise ValueError("must be a list of literacy item or section codes")
+    out: list[str] = []
+    for code in codes:
+        if not isinstance(code, str) or (
+            code not in vocab.literacy_item_codes and code not in vocab.literacy_section_codes
+        ):
+            raise ValueError(f"{code!r} is not a DSS literacy item or section code")
+        if code in out:
+            raise ValueError(f"{code} is listed twice")
+        out.append(code)
+    return out
+
+
+def validate_record(row: int, record: Mapping[str, Any], vocab: Vocabulary) -> tuple[CourseRow | None, list[RowIssue]]:
+    """Check one raw record; returns the clean row or the list of its problems."""
+    if "__cells__" in record:
+        return None, [RowIssue(row, "", f"has {record['__cells__']} cells; the header has {record['__expected__']}")]
+    if not isinstance(record, dict):
+        return None, [RowIssue(row, "", "must be an object with the catalog keys")]
+    csv_mode = bool(record.get("__csv__"))
+    data = {k: v for k, v in record.items() if k != "__csv__"}
+    code_hint = str(data.get("code", ""))[:60] if isinstance(data.get("code"), str) else ""
+    issues: list[RowIssue] = []
+
+    def problem(field_name: str, message: str) -> None:
+        issues.append(RowIssue(row, field_name, message, code_hint))
+
+    for key in sorted(set(data) - set(ALL_COLUMNS)):
+        problem(key, "unknown key")
+    for key in COLUMNS:
+        if key not in data:
+            problem(key, "is missing")
+    if issues:
+        return None, issues
+
+    clean: dict[str, Any] = {}
+
+    def check(field_name: str, fn: Any, **kwargs: Any) -> None:
+        try:
+            clean[field_name] = fn(data.get(field_name), **kwargs)
+        except ValueError as exc:
+            problem(field_name, str(exc))
+
+    for name, limit in (("provider", 200), ("title_ja", 200), ("title_en", 200), ("url", 500)):
+        check(name, _text, max_length=limit, csv_mode=csv_mode)
+    for name in ("description_ja", "description_en"):
+        check(name, _text, max_length=5000, csv_mode=csv_mode)
+    for name in ("code", "format", "language", "prefecture"):
+        check(name, _text, max_length=60, csv_mode=csv_mode)
+    check("level", _int, csv_mode=csv_mode, low=1, high=4)
+    check("hours", _hours, csv_mode=csv_mode)
+    check("price_jpy", _int, csv_mode=csv_mode, low=0)
+    check("reskill_certified", _bool, csv_mode=csv_mode)
+    check("training_benefit_eligible", _bool, csv_mode=csv_mode)
+    check("skills", _skills, csv_mode=csv_mode, vocab=vocab)
+    check("literacy", _literacy, csv_mode=csv_mode, vocab=vocab)
+
+    if "provider" in clean and not clean["provider"]:
+        problem("provider", "is required")
+    if "code" in clean and not _CODE_RE.match(clean["code"]):
+        problem("code", f"{clean['code']!r} must be 1-60 letters, digits, '.', '-' or '_'")
+    if "title_ja" in clean and "title_en" in clean and not (clean["title_ja"] or clean["title_en"]):
+        problem("title_ja", "give title_ja or title_en")
+    if (
+        "description_ja" in clean
+        and "description_en" in clean
+        and not (clean["description_ja"] or clean["description_en"])
+    ):
+        problem("description_ja", "give description_ja or description_en")
+    if clean.get("url") and not _URL_RE.match(clean["url"]):
+        problem("url", f"{clean['url']!r} is not an http(s) address")
+    if "format" in clean and clean["format"] not in FORMATS:
+        problem("format", f"{clean['format']!r} is not one of {', '.join(FORMATS)}")
+    if "language" in clean and clean["language"] not in LANGUAGES:
+        problem("language", f"{clean['language']!r} is not one of {', '.join(LANGUAGES)}")
+    prefecture = clean.get("prefecture", "")
+    if prefecture and prefecture not in vocab.prefecture_codes:
+        problem("prefecture", f"{prefecture!r} is not a prefecture code 01-47")
+    elif clean.get("format") == "classroom" and not prefecture:
+        problem("prefecture", "is required for classroom courses")
+    elif clean.get("format") in ("e-learning", "live-online") and prefecture:
+        problem("prefecture", f"must be empty for {clean['format']} courses")
+    if issues:
+        return None, issues
+    return CourseRow(row=row, **clean), []
+
+
+def parse_catalog(data: bytes, *, filename: str, vocab: Vocabulary) -> ParseResult:
+    """Read a whole file; raises CatalogFileError only for file-level problems."""
+    file_format, records = load_records(data, filename)
+    rows: list[CourseRow] = []
+    issues: list[RowIssue] = []
+    for row_number, record in records:
+        clean, problems = validate_record(row_number, record, vocab)
+        if clean is not None:
+            rows.append(clean)
+        issues.extend(problems)
+    # The same (provider, code) twice: every occurrence is rejected, since
+    # nothing says which one is meant.
+    by_key: dict[tuple[str, str], list[int]] = {}
+    for r in rows:
+        by_key.setdefault(r.key, []).append(r.row)
+    duplicated = {k: v for k, v in by_key.items() if len(v) > 1}
+    for (provider, code), row_numbers in duplicated.items():
+        listed = ", ".join(str(n) for n in row_numbers)
+        for n in row_numbers:
+            issues.append(RowIssue(n, "code", f"{provider} / {code} appears on rows {listed}", code))
+    rows = [r for r in rows if r.key not in duplicated]
+    issues.sort(key=lambda i: (i.row, i.field))
+    return ParseResult(file_format=file_format, total=len(records), rows=rows, issues=issues)
+
+
+# --- writing ---------------------------------------------------------------------------
+
+
+def _hours_out(hours: Decimal) -> int | float:
+    return int(hours) if hours == hours.to_integral_value() else float(hours)
+
+
+def to_record(row: CourseRow) -> dict[str, Any]:
+    """A row as the JSON object of the format, keys in the documented order."""
+    return {
+        "provider": row.provider,
+        "code": row.code,
+        "title_ja": row.title_ja,
+        "title_en": row.title_en,
+        "description_ja": row.description_ja,
+        "description_en": row.description_en,
+        "url": row.url,
+        "level": row.level,
+        "hours": _hours_out(row.hours),
+        "price_jpy": row.price_jpy,
+        "format": row.format,
+        "language": row.language,
+        "prefecture": row.prefecture,
+        "reskill_certified": row.reskill_certified,
+        "training_benefit_eligible": row.training_benefit_eligible,
+        "skills": [{"code": c, "level": lvl} for c, lvl in row.skills],
+        "literacy": list(row.literacy),
+    }
+
+
+def dump_json(rows: Iterable[CourseRow]) -> str:
+    return json.dumps([to_record(r) for r in rows], ensure_ascii=False, indent=2) + "\n"
+
+
+def dump_csv(rows: Iterable[CourseRow]) -> str:
+    """CSV with a UTF-8 BOM so that Excel opens Japanese text correctly."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(ALL_COLUMNS)
+    for row in rows:
+        record = to_record(row)
+        record["skills"] = ";".join(f"{c}:{lvl}" for c, lvl in row.skills)
+        record["literacy"] = ";".join(row.literacy)
+        record["reskill_certified"] = "true" if row.reskill_certified else "false"
+        record["training_benefit_eligible"] = "true" if row.training_benefit_eligible else "false"
+        writer.writerow([record[c] for c in ALL_COLUMNS])
+    return "\ufeff" + out.getvalue()

@@ -1,0 +1,277 @@
+"""Reads of the catalog: search with facets, course detail, export rows, the review queue."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser, User
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
+
+from courses.catalog_format import CourseRow, normalize_search_text
+from courses.models import (
+    CatalogState,
+    Course,
+    CourseLiteracy,
+    CourseSkill,
+    CourseStatus,
+    ImportRun,
+    Provider,
+    ReviewStatus,
+)
+from skills.models import RoleSkillRequirement, StandardVersion
+
+STRONG_GRADES = ("a", "b")
+ORDERINGS: dict[str, tuple[str, ...]] = {
+    "relevance": ("-relevance", "level", "price_jpy", "pk"),
+    "title": ("title_ja", "title_en", "pk"),
+    "price": ("price_jpy", "pk"),
+    "-price": ("-price_jpy", "pk"),
+    "hours": ("hours", "pk"),
+    "-hours": ("-hours", "pk"),
+    "level": ("level", "pk"),
+    "-level": ("-level", "pk"),
+    "newest": ("-created_at", "-pk"),
+}
+
+
+def catalog_version() -> int:
+    return int(CatalogState.objects.filter(pk=1).values_list("version", flat=True).first() or 0)
+
+
+def active_tags() -> QuerySet[CourseSkill]:
+    """Tags that count: declared, reviewed, or inferred and not rejected."""
+    return CourseSkill.objects.exclude(review_status=ReviewStatus.REJECTED)
+
+
+@dataclass
+class CourseQuery:
+    q: str = ""
+    skills: list[str] = field(default_factory=list)
+    persona_type: str = ""
+    role: str = ""
+    literacy_section: str = ""
+    levels: list[int] = field(default_factory=list)
+    max_price: int | None = None
+    free: bool | None = None
+    formats: list[str] = field(default_factory=list)
+    language: str = ""
+    reskill_certified: bool | None = None
+    training_benefit_eligible: bool | None = None
+    max_hours: Decimal | None = None
+    prefecture: str = ""
+    provider: int | None = None
+    untagged: bool | None = None
+    ordering: str = ""
+
+
+def _items_for(version: StandardVersion, *, role: str = "", persona_type: str = "") -> QuerySet[Any]:
+    reqs = RoleSkillRequirement.objects.filter(role__version=version, grade__in=STRONG_GRADES)
+    if role:
+        reqs = reqs.filter(role__code=role)
+    if persona_type:
+        reqs = reqs.filter(role__persona_type__code=persona_type)
+    return reqs.values("skill_item_id")
+
+
+def course_search(*, query: CourseQuery, version: StandardVersion) -> QuerySet[Course]:
+    """Published courses matching every filter, ordered; tags and provider prefetched."""
+    qs = Course.objects.filter(status=CourseStatus.PUBLISHED)
+    terms = normalize_search_text(query.q).split()
+    for term in terms:
+        qs = qs.filter(search_text__contains=term)
+    tag_filter = Q()
+    if query.skills:
+        tag_filter &= Q(skill_item__code__in=query.skills)
+    if query.role or query.persona_type:
+        tag_filter &= Q(skill_item_id__in=_items_for(version, role=query.role, persona_type=query.persona_type))
+    if tag_filter:
+        qs = qs.filter(pk__in=active_tags().filter(tag_filter).values("course_id"))
+    if query.literacy_section:
+        qs = qs.filter(
+            pk__in=CourseLiteracy.objects.filter(
+                Q(literacy_section__code=query.literacy_section)
+                | Q(literacy_item__section__code=query.literacy_section)
+            ).values("course_id")
+        )
+    if query.levels:
+        qs = qs.filter(level__in=query.levels)
+    if query.max_price is not None:
+        qs = qs.filter(price_jpy__lte=query.max_price)
+    if query.free is not None:
+        qs = qs.filter(price_jpy=0) if query.free else qs.filter(price_jpy__gt=0)
+    if query.formats:
+        qs = qs.filter(format__in=query.formats)
+    if query.language:
+        qs = qs.filter(language=query.language)
+    if query.reskill_certified is not None:
+        qs = qs.filter(reskill_certified=query.reskill_certified)
+    if query.training_benefit_eligible is not None:
+        qs = qs.filter(training_benefit_eligible=query.training_benefit_eligible)
+    if query.max_hours is not None:
+        qs = qs.filter(hours__lte=query.max_hours)
+    if query.prefecture:
+        qs = qs.filter(prefecture=query.prefecture)
+    if query.provider is not None:
+        qs = qs.filter(provider_id=query.provider)
+    if query.untagged is not None:
+        has_tags = active_tags().values("course_id")
+        qs = qs.exclude(pk__in=has_tags) if query.untagged else qs.filter(pk__in=has_tags)
+
+    ordering = query.ordering or ("relevance" if terms else "title")
+    if ordering == "relevance":
+        if terms:
+            title_hit = Q()
+            for term in terms:
+                title_hit |= Q(title_ja__icontains=term) | Q(title_en__icontains=term)
+            qs = qs.annotate(
+                relevance=Case(When(title_hit, then=Value(1)), default=Value(0), output_field=IntegerField())
+            )
+        else:
+            qs = qs.annotate(relevance=Value(0, output_field=IntegerField()))
+    return qs.order_by(*ORDERINGS[ordering])
+
+
+def with_listing_relations(qs: QuerySet[Course]) -> QuerySet[Course]:
+    """What a list row shows: provider, active skill tags with items, literacy tags."""
+    return qs.select_related("provider").prefetch_related(
+        Prefetch(
+            "skill_tags",
+            queryset=active_tags().select_related("skill_item__subcategory__category").order_by("position", "pk"),
+            to_attr="active_skill_tags",
+        ),
+        Prefetch(
+            "literacy_tags",
+            queryset=CourseLiteracy.objects.select_related("literacy_item", "literacy_section").order_by("position"),
+        ),
+    )
+
+
+def course_facets(*, qs: QuerySet[Course]) -> dict[str, Any]:
+    """Counts over the filtered courses: five queries whatever the filters."""
+    base = qs.order_by()
+    totals = base.aggregate(
+        total=Count("pk"),
+        free=Count("pk", filter=Q(price_jpy=0)),
+        paid=Count("pk", filter=Q(price_jpy__gt=0)),
+        reskill_certified=Count("pk", filter=Q(reskill_certified=True)),
+        training_benefit_eligible=Count("pk", filter=Q(training_benefit_eligible=True)),
+    )
+    ids = base.values("pk")
+    by = {
+        name: {str(row[name]): row["n"] for row in base.values(name).annotate(n=Count("pk")).order_by(name)}
+        for name in ("level", "format", "language")
+    }
+    categories = {
+        row["skill_item__subcategory__category__code"]: row["n"]
+        for row in active_tags()
+        .filter(course_id__in=ids)
+        .values("skill_item__subcategory__category__code")
+        .annotate(n=Count("course_id", distinct=True))
+        .order_by("skill_item__subcategory__category__code")
+    }
+    return {
+        "total": totals["total"],
+        "level": by["level"],
+        "format": by["format"],
+        "language": by["language"],
+        "price": {"free": totals["free"], "paid": totals["paid"]},
+        "subsidy": {
+            "reskill_certified": totals["reskill_certified"],
+            "training_benefit_eligible": totals["training_benefit_eligible"],
+        },
+        "category": categories,
+    }
+
+
+def course_detail_get(*, pk: int, viewer: User | AnonymousUser | None = None) -> Course | None:
+    """A published course (drafts too for staff and the provider's own accounts), with relations."""
+    qs = with_listing_relations(Course.objects.filter(pk=pk)).prefetch_related(
+        Prefetch("prerequisites", queryset=Course.objects.select_related("provider")),
+        Prefetch(
+            "required_for", queryset=Course.objects.filter(status=CourseStatus.PUBLISHED).select_related("provider")
+        ),
+    )
+    course = qs.first()
+    if course is None:
+        return None
+    if course.status == CourseStatus.PUBLISHED:
+        return course
+    if (
+        viewer is not None
+        and viewer.is_authenticated
+        and (viewer.is_staff or course.provider.members.filter(pk=viewer.pk).exists())
+    ):
+        return course
+    return None
+
+
+def provider_ids_for(*, user: User | AnonymousUser) -> set[int] | None:
+    """Providers an account may import for: None means any (staff)."""
+    if getattr(user, "is_staff", False):
+        return None
+    if not user.is_authenticated:
+        return set()
+    return set(Provider.objects.filter(members=user).values_list("pk", flat=True))
+
+
+def import_runs_visible_to(*, user: User | AnonymousUser) -> QuerySet[ImportRun]:
+    qs = ImportRun.objects.select_related("actor")
+    if user.is_staff:
+        return qs
+    return qs.filter(actor_id=user.pk) if user.is_authenticated else qs.none()
+
+
+def catalog_export_rows(*, provider_ids: set[int] | None = None) -> list[CourseRow]:
+    """Published courses in the exchange format, ordered by provider and code.
+
+    Skills are the tags that stand: declared by the provider or accepted by a reviewer."""
+    qs = Course.objects.filter(status=CourseStatus.PUBLISHED).select_related("provider")
+    if provider_ids is not None:
+        qs = qs.filter(provider_id__in=provider_ids)
+    qs = qs.prefetch_related(
+        Prefetch(
+            "skill_tags",
+            queryset=CourseSkill.objects.filter(review_status=ReviewStatus.ACCEPTED)
+            .select_related("skill_item")
+            .order_by("position", "skill_item__position"),
+            to_attr="standing_tags",
+        ),
+        Prefetch(
+            "literacy_tags",
+            queryset=CourseLiteracy.objects.select_related("literacy_item", "literacy_section").order_by("position"),
+        ),
+    ).order_by("provider__name_ja", "code")
+    return [
+        CourseRow(
+            row=0,
+            provider=c.provider.name_ja,
+            code=c.code,
+            title_ja=c.title_ja,
+            title_en=c.title_en,
+            description_ja=c.description_ja,
+            description_en=c.description_en,
+            url=c.url,
+            level=c.level,
+            hours=c.hours,
+            price_jpy=c.price_jpy,
+            format=c.format,
+            language=c.language,
+            prefecture=c.prefecture,
+            reskill_certified=c.reskill_certified,
+            training_benefit_eligible=c.training_benefit_eligible,
+            skills=[(t.skill_item.code, t.level) for t in getattr(c, "standing_tags", [])],
+            literacy=[t.code for t in c.literacy_tags.all()],
+        )
+        for c in qs
+    ]
+
+
+def review_queue(*, status: str = ReviewStatus.PENDING) -> QuerySet[CourseSkill]:
+    """Inferred tags awaiting review, least confident first."""
+    return (
+        CourseSkill.objects.filter(review_status=status, source__in=["inferred", "reviewed"])
+        .select_related("course__provider", "skill_item", "reviewer")
+        .order_by("confidence", "pk")
+    )

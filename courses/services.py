@@ -1,0 +1,496 @@
+"""Writes to the catalog: imports, tag proposals and reviews, prerequisites, the catalog version.
+
+Row-by-row saves bump the catalog version through signals (courses/signals.py);
+bulk writes here bump it once per call.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser, User
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from common.reference import PREFECTURES
+from courses.catalog_format import (
+    CatalogFileError,
+    CourseRow,
+    ParseResult,
+    RowIssue,
+    Vocabulary,
+    normalize_search_text,
+    parse_catalog,
+)
+from courses.models import (
+    CatalogState,
+    Course,
+    CourseLiteracy,
+    CourseSkill,
+    CourseStatus,
+    ImportRun,
+    Provider,
+    ProviderKind,
+    ReviewStatus,
+    TagSource,
+)
+from skills.models import LiteracyItem, LiteracySection, SkillItem, StandardVersion
+from skills.selectors import standard_version_get
+
+# --- catalog version ---------------------------------------------------------------------
+
+
+def catalog_version_bump() -> int:
+    """Increase the catalog version by one (inside the caller's transaction) and return it."""
+    CatalogState.objects.get_or_create(pk=1)
+    CatalogState.objects.filter(pk=1).update(version=F("version") + 1, changed_at=timezone.now())
+    return int(CatalogState.objects.values_list("version", flat=True).get(pk=1))
+
+
+# --- providers ---------------------------------------------------------------------------
+
+
+def _guess_kind(name: str) -> str:
+    if "大学" in name or "University" in name or "College" in name:
+        return ProviderKind.UNIVERSITY
+    if any(w in name for w in ("NPO", "一般社団法人", "公益", "財団", "協会", "Association", "Foundation")):
+        return ProviderKind.NONPROFIT
+    if any(w in name for w in ("独立行政法人", "県", "市", "機構", "Agency", "Prefectur", "City")):
+        return ProviderKind.PUBLIC_BODY
+    return ProviderKind.COMPANY
+
+
+@transaction.atomic
+def providers_load(*, records: Sequence[dict[str, Any]]) -> tuple[int, int]:
+    """Upsert providers by Japanese name from dicts with name_ja, name_en, kind, website.
+
+    Idempotent; returns (created, updated)."""
+    created = updated = 0
+    for record in records:
+        defaults = {k: record.get(k, "") for k in ("name_en", "kind", "website", "corporate_number")}
+        defaults["kind"] = defaults["kind"] or _guess_kind(record["name_ja"])
+        provider, was_created = Provider.objects.get_or_create(name_ja=record["name_ja"], defaults=defaults)
+        if was_created:
+            created += 1
+            continue
+        diff = {k: v for k, v in defaults.items() if getattr(provider, k) != v}
+        if diff:
+            for k, v in diff.items():
+                setattr(provider, k, v)
+            provider.save()
+            updated += 1
+    return created, updated  # the post_save signal bumped the catalog version
+
+
+def _provider_index() -> dict[str, Provider]:
+    index: dict[str, Provider] = {}
+    for provider in Provider.objects.all():
+        if provider.name_en:
+            index.setdefault(provider.name_en, provider)
+        index[provider.name_ja] = provider
+    return index
+
+
+# --- import ------------------------------------------------------------------------------
+
+
+def catalog_vocabulary(*, version: StandardVersion | None = None) -> Vocabulary:
+    """The skill and literacy codes of the (current) standard, and the prefecture codes."""
+    version = version or standard_version_get()
+    return Vocabulary(
+        skill_codes=frozenset(SkillItem.objects.filter(version=version).values_list("code", flat=True)),
+        literacy_item_codes=frozenset(LiteracyItem.objects.filter(version=version).values_list("code", flat=True)),
+        literacy_section_codes=frozenset(
+            LiteracySection.objects.filter(version=version).values_list("code", flat=True)
+        ),
+        prefecture_codes=frozenset(PREFECTURES),
+    )
+
+
+@dataclass
+class ImportReport:
+    run: ImportRun
+    issues: list[RowIssue] = field(default_factory=list)
+
+    @property
+    def stored(self) -> bool:
+        return self.run.outcome != ImportRun.Outcome.REJECTED
+
+
+def _search_text(row: CourseRow, provider: Provider) -> str:
+    parts = [row.code, row.title_ja, row.title_en, row.description_ja, row.description_en]
+    parts += [provider.name_ja, provider.name_en]
+    return normalize_search_text("\n".join(p for p in parts if p))
+
+
+def _course_values(row: CourseRow, provider: Provider) -> dict[str, Any]:
+    return {
+        "title_ja": row.title_ja,
+        "title_en": row.title_en,
+        "description_ja": row.description_ja,
+        "description_en": row.description_en,
+        "url": row.url,
+        "level": row.level,
+        "hours": row.hours,
+        "price_jpy": row.price_jpy,
+        "format": row.format,
+        "language": row.language,
+        "prefecture": row.prefecture,
+        "reskill_certified": row.reskill_certified,
+        "training_benefit_eligible": row.training_benefit_eligible,
+        "needs_skill_inference": not row.skills,
+        "search_text": _search_text(row, provider),
+    }
+
+
+def catalog_import(
+    *,
+    data: bytes,
+    filename: str = "",
+    partial: bool = False,
+    actor: User | AnonymousUser | None = None,
+    allowed_provider_ids: set[int] | None = None,
+) -> ImportReport:
+    """Import a catalog file (JSON or CSV; docs/catalog-format.md).
+
+    Upserts by (provider, code), so importing the same file twice changes nothing.
+    All-or-nothing unless `partial`: then valid rows are stored and the rest reported.
+    `allowed_provider_ids` limits a provider account to its own providers (None: any,
+    and unknown providers are created from their name).  Every run is recorded.
+    """
+    try:
+        parsed = parse_catalog(data, filename=filename, vocab=catalog_vocabulary())
+    except CatalogFileError as exc:
+        return _record_rejected(exc.issues, filename, "", 0, partial, actor)
+
+    providers = _provider_index()
+    if allowed_provider_ids is not None:
+        _restrict_to_own_providers(parsed, providers, allowed_provider_ids)
+    if parsed.issues and not partial:
+        return _record_rejected(parsed.issues, filename, parsed.file_format, parsed.total, partial, actor)
+    with transaction.atomic():
+        return _store(parsed, providers, filename, partial, actor)
+
+
+def _restrict_to_own_providers(parsed: ParseResult, providers: dict[str, Provider], allowed: set[int]) -> None:
+    kept = []
+    for row in parsed.rows:
+        provider = providers.get(row.provider)
+        if provider is None or provider.pk not in allowed:
+            parsed.issues.append(
+                RowIssue(row.row, "provider", f"your account does not act for provider {row.provider!r}", row.code)
+            )
+        else:
+            kept.append(row)
+    parsed.rows = kept
+    parsed.issues.sort(key=lambda i: (i.row, i.field))
+
+
+def _record_rejected(
+    issues: list[RowIssue],
+    filename: str,
+    file_format: str,
+    total: int,
+    partial: bool,
+    actor: User | AnonymousUser | None,
+) -> ImportReport:
+    run = ImportRun.objects.create(
+        actor=actor if isinstance(actor, User) else None,
+        filename=filename[:255],
+        file_format=file_format,
+        partial=partial,
+        outcome=ImportRun.Outcome.REJECTED,
+        rows=total,
+        rejected=len({i.row for i in issues}) if total else 0,
+        problems=[i.as_dict() for i in issues],
+        catalog_version=catalog_version_current(),
+    )
+    return ImportReport(run=run, issues=issues)
+
+
+def _store(
+    parsed: ParseResult,
+    providers: dict[str, Provider],
+    filename: str,
+    partial: bool,
+    actor: User | AnonymousUser | None,
+) -> ImportReport:
+    # Providers named in the file but unknown are created from their name.
+    for name in sorted({r.provider for r in parsed.rows} - set(providers)):
+        ascii_name = name.isascii()
+        providers[name] = Provider.objects.create(
+            name_ja=name, name_en=name if ascii_name else "", kind=_guess_kind(name)
+        )
+    version = standard_version_get()
+    skill_ids = dict(SkillItem.objects.filter(version=version).values_list("code", "pk"))
+    literacy_item_ids = dict(LiteracyItem.objects.filter(version=version).values_list("code", "pk"))
+    section_ids = dict(LiteracySection.objects.filter(version=version).values_list("code", "pk"))
+
+    keys = {(providers[r.provider].pk, r.code) for r in parsed.rows}
+    provider_ids = {pk for pk, _code in keys}
+    existing: dict[tuple[int, str], Course] = {
+        (c.provider_id, c.code): c
+        for c in Course.objects.filter(provider_id__in=provider_ids).only("pk", "provider_id", "code", *_COMPARE_FIELDS)
+        if (c.provider_id, c.code) in keys
+    }
+
+    created_rows: list[tuple[CourseRow, Course]] = []
+    updated_courses: list[Course] = []
+    changed_fields: set[str] = set()
+    course_for_row: dict[int, Course] = {}
+    for row in parsed.rows:
+        provider = providers[row.provider]
+        values = _course_values(row, provider)
+        course = existing.get((provider.pk, row.code))
+        if course is None:
+            course = Course(provider=provider, code=row.code, status=CourseStatus.PUBLISHED, **values)
+            created_rows.append((row, course))
+        else:
+            diff = {k: v for k, v in values.items() if _differs(getattr(course, k), v)}
+            if diff:
+                for k, v in diff.items():
+                    setattr(course, k, v)
+                changed_fields.update(diff)
+                updated_courses.append(course)
+        course_for_row[row.row] = course
+
+    Course.objects.bulk_create([c for _r, c in created_rows], batch_size=1000)
+    if updated_courses:
+        now = timezone.now()
+        for course in updated_courses:
+            course.updated_at = now
+        Course.objects.bulk_update(updated_courses, sorted(changed_fields | {"updated_at"}), batch_size=1000)
+
+    tag_changed = _sync_skill_tags(parsed.rows, course_for_row, skill_ids)
+    literacy_changed = _sync_literacy(parsed.rows, course_for_row, literacy_item_ids, section_ids)
+
+    created = len(created_rows)
+    updated_ids = {c.pk for c in updated_courses} | tag_changed | literacy_changed
+    updated_ids -= {c.pk for _r, c in created_rows}
+    updated = len(updated_ids)
+    if updated_ids:
+        Course.objects.filter(pk__in=updated_ids).update(updated_at=timezone.now())
+    unchanged = len(parsed.rows) - created - updated
+    rejected_rows = len(parsed.rejected_rows)
+    catalog_version = catalog_version_bump() if (created or updated) else catalog_version_current()
+    run = ImportRun.objects.create(
+        actor=actor if isinstance(actor, User) else None,
+        filename=filename[:255],
+        file_format=parsed.file_format,
+        partial=partial,
+        outcome=ImportRun.Outcome.PARTIAL if rejected_rows else ImportRun.Outcome.STORED,
+        rows=parsed.total,
+        created=created,
+        updated=updated,
+        unchanged=unchanged,
+        rejected=rejected_rows,
+        problems=[i.as_dict() for i in parsed.issues],
+        catalog_version=catalog_version,
+    )
+    return ImportReport(run=run, issues=parsed.issues)
+
+
+_COMPARE_FIELDS: tuple[str, ...] = (
+    "title_ja",
+    "title_en",
+    "description_ja",
+    "description_en",
+    "url",
+    "level",
+    "hours",
+    "price_jpy",
+    "format",
+    "language",
+    "prefecture",
+    "reskill_certified",
+    "training_benefit_eligible",
+    "needs_skill_inference",
+    "search_text",
+)
+
+
+def _differs(current: Any, wanted: Any) -> bool:
+    if isinstance(wanted, Decimal):
+        return Decimal(current) != wanted
+    return bool(current != wanted)
+
+
+def _sync_skill_tags(
+    rows: Iterable[CourseRow], course_for_row: dict[int, Course], skill_ids: dict[str, int]
+) -> set[int]:
+    """Make each course's declared tags equal the file's `skills`; keep inferred and reviewed ones."""
+    rows = list(rows)
+    course_ids = [course_for_row[r.row].pk for r in rows]
+    existing: dict[int, dict[int, CourseSkill]] = {}
+    for tag in CourseSkill.objects.filter(course_id__in=course_ids):
+        existing.setdefault(tag.course_id, {})[tag.skill_item_id] = tag
+    to_create: list[CourseSkill] = []
+    to_update: list[CourseSkill] = []
+    to_delete: list[int] = []
+    changed: set[int] = set()
+    for row in rows:
+        course = course_for_row[row.row]
+        current = existing.get(course.pk, {})
+        wanted = {skill_ids[code]: (level, position) for position, (code, level) in enumerate(row.skills)}
+        for item_id, (level, position) in wanted.items():
+            found = current.get(item_id)
+            if found is None:
+                to_create.append(
+                    CourseSkill(
+                        course=course,
+                        skill_item_id=item_id,
+                        level=level,
+                        position=position,
+                        source=TagSource.DECLARED,
+                        confidence=1.0,
+                        review_status=ReviewStatus.ACCEPTED,
+                    )
+                )
+                changed.add(course.pk)
+            elif (found.source, found.level, found.position, found.review_status, found.confidence) != (
+                TagSource.DECLARED,
+                level,
+                position,
+                ReviewStatus.ACCEPTED,
+                1.0,
+            ):
+                found.source, found.level, found.position = TagSource.DECLARED, level, position
+                found.review_status, found.confidence = ReviewStatus.ACCEPTED, 1.0
+                to_update.append(found)
+                changed.add(course.pk)
+        for item_id, tag in current.items():
+            if tag.source == TagSource.DECLARED and item_id not in wanted:
+                to_delete.append(tag.pk)
+                changed.add(course.pk)
+    CourseSkill.objects.filter(pk__in=to_delete).delete()
+    CourseSkill.objects.bulk_create(to_create, batch_size=2000)
+    CourseSkill.objects.bulk_update(
+        to_update, ["source", "level", "position", "review_status", "confidence"], batch_size=2000
+    )
+    return changed
+
+
+def _sync_literacy(
+    rows: Iterable[CourseRow],
+    course_for_row: dict[int, Course],
+    item_ids: dict[str, int],
+    section_ids: dict[str, int],
+) -> set[int]:
+    rows = list(rows)
+    course_ids = [course_for_row[r.row].pk for r in rows]
+    existing: dict[int, list[str]] = {}
+    for tag in (
+        CourseLiteracy.objects.filter(course_id__in=course_ids)
+        .select_related("literacy_item", "literacy_section")
+        .order_by("course_id", "position")
+    ):
+        existing.setdefault(tag.course_id, []).append(tag.code)
+    replace: set[int] = set()
+    to_create: list[CourseLiteracy] = []
+    for row in rows:
+        course = course_for_row[row.row]
+        if existing.get(course.pk, []) == row.literacy:
+            continue
+        replace.add(course.pk)
+        for position, code in enumerate(row.literacy):
+            to_create.append(
+                CourseLiteracy(
+                    course=course,
+                    literacy_item_id=item_ids.get(code),
+                    literacy_section_id=section_ids.get(code) if code not in item_ids else None,
+                    position=position,
+                )
+            )
+    CourseLiteracy.objects.filter(course_id__in=replace).delete()
+    CourseLiteracy.objects.bulk_create(to_create, batch_size=2000)
+    return replace
+
+
+def catalog_version_current() -> int:
+    return int(CatalogState.objects.filter(pk=1).values_list("version", flat=True).first() or 0)
+
+
+def providers_load_file(*, path: Path) -> tuple[int, int]:
+    records = json.loads(path.read_text(encoding="utf-8"))
+    return providers_load(records=records)
+
+
+# --- tags: proposals from inference, and staff review ------------------------------------------
+
+
+@transaction.atomic
+def course_skill_propose(*, course: Course, skill_item: SkillItem, level: int, confidence: float) -> CourseSkill | None:
+    """Add an inferred tag for review, unless the course already has this item or it was rejected.
+
+    Idempotent: proposing again updates a pending proposal's level and confidence only.
+    Returns None when nothing is (or may be) proposed.
+    """
+    existing = CourseSkill.objects.select_for_update().filter(course=course, skill_item=skill_item).first()
+    if existing is None:
+        return CourseSkill.objects.create(
+            course=course,
+            skill_item=skill_item,
+            level=level,
+            confidence=confidence,
+            source=TagSource.INFERRED,
+            review_status=ReviewStatus.PENDING,
+            position=100,
+        )
+    tag = existing
+    if tag.source == TagSource.INFERRED and tag.review_status == ReviewStatus.PENDING:
+        if (tag.level, tag.confidence) != (level, confidence):
+            tag.level, tag.confidence = level, confidence
+            tag.save(update_fields=["level", "confidence"])
+        return tag
+    return None  # declared, reviewed, or rejected: a rejection is remembered
+
+
+@transaction.atomic
+def course_skill_review(*, tag: CourseSkill, reviewer: User, action: str, level: int | None = None) -> CourseSkill:
+    """Accept, reject or change the level of a tag; records who and when."""
+    if action not in ("accept", "reject", "set_level"):
+        raise ValueError(f"unknown review action {action!r}")
+    tag = CourseSkill.objects.select_for_update().get(pk=tag.pk)
+    if action == "reject":
+        tag.review_status = ReviewStatus.REJECTED
+    else:
+        if action == "set_level":
+            if level is None or not 1 <= level <= 4:
+                raise ValueError("level must be 1-4")
+            tag.level = level
+        tag.review_status = ReviewStatus.ACCEPTED
+        if tag.source == TagSource.INFERRED:
+            tag.source = TagSource.REVIEWED
+    tag.reviewer_id = reviewer.pk
+    tag.reviewed_at = timezone.now()
+    tag.save()
+    return tag
+
+
+@transaction.atomic
+def course_prerequisites_set(*, course: Course, prerequisites: Sequence[Course]) -> None:
+    """Replace a course's prerequisites; refuses itself and cycles."""
+    ids = {p.pk for p in prerequisites}
+    if course.pk in ids:
+        raise ValueError("a course cannot be its own prerequisite")
+    # Walk down from the new prerequisites: reaching `course` would close a cycle.
+    frontier, seen = set(ids), set()
+    while frontier:
+        if course.pk in frontier:
+            raise ValueError("these prerequisites would make a cycle")
+        seen |= frontier
+        frontier = (
+            set(
+                Course.prerequisites.through.objects.filter(from_course_id__in=frontier).values_list(
+                    "to_course_id", flat=True
+                )
+            )
+            - seen
+        )
+    course.prerequisites.set(prerequisites)

@@ -1,0 +1,92 @@
+"""Catalog pages: search with filters and facet counts, course detail."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+from urllib.parse import urlencode
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+
+from common.i18n import request_lang
+from common.reference import PREFECTURES
+from courses.api.serializers import CourseSearchInput
+from courses.api.views import _search_codes
+from courses.catalog_format import FORMATS
+from courses.selectors import catalog_version, course_detail_get, course_facets, course_search, with_listing_relations
+from skills.selectors import (
+    StandardNotLoaded,
+    persona_type_list,
+    role_list,
+    skill_category_tree,
+    standard_version_get,
+)
+
+PAGE_SIZE = 20
+ORDERING_LABELS = [
+    ("", _("Best match")),
+    ("title", _("Title")),
+    ("price", _("Price: low to high")),
+    ("-price", _("Price: high to low")),
+    ("hours", _("Shortest first")),
+    ("level", _("Level: low to high")),
+    ("-level", _("Level: high to low")),
+    ("newest", _("Newest")),
+]
+
+
+def _params(request: HttpRequest) -> dict[str, str]:
+    return {k: ",".join(v for v in request.GET.getlist(k) if v != "") for k in request.GET if k != "lang"}
+
+
+def course_list(request: HttpRequest) -> HttpResponse:
+    lang = request_lang(request)
+    try:
+        version = standard_version_get()
+    except StandardNotLoaded:
+        return render(request, "courses/list.html", {"no_standard": True, "lang": lang}, status=200)
+    raw = {k: v for k, v in _params(request).items() if v}
+    form = CourseSearchInput(data={**raw, "page_size": str(PAGE_SIZE)}, codes=_search_codes(version))
+    context: dict[str, Any] = {
+        "lang": lang,
+        "params": raw,
+        "formats": FORMATS,
+        "personas": persona_type_list(version=version),
+        "roles": role_list(version=version, with_requirements=False),
+        "prefectures": sorted(PREFECTURES.items()),
+        "levels": [1, 2, 3, 4],
+        "selected_levels": raw.get("level", "").split(","),
+        "selected_formats": raw.get("format", "").split(","),
+        "orderings": ORDERING_LABELS,
+    }
+    if not form.is_valid():
+        context["errors"] = form.errors
+        return render(request, "courses/list.html", context, status=400)
+    qs = course_search(query=form.to_query(), version=version)
+    facets = course_facets(qs=qs)
+    page = form.validated_data["page"]
+    num_pages = max(1, math.ceil(facets["total"] / PAGE_SIZE))
+    names = {c.code: c for c in skill_category_tree(version=version)}
+    context.update(
+        category_facets=[(names.get(code, code), count) for code, count in facets["category"].items()],
+        courses=list(with_listing_relations(qs)[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]),
+        facets=facets,
+        page=page,
+        num_pages=num_pages,
+        catalog_version=catalog_version(),
+        query_without_page=urlencode({k: v for k, v in raw.items() if k != "page"}),
+    )
+    return render(request, "courses/list.html", context)
+
+
+def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    course = course_detail_get(pk=pk, viewer=request.user)
+    if course is None:
+        raise Http404("No such course.")
+    return render(
+        request,
+        "courses/detail.html",
+        {"course": course, "lang": request_lang(request), "prefecture": PREFECTURES.get(course.prefecture)},
+    )
