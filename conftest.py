@@ -68,6 +68,16 @@ def _celery_eager_by_default() -> Iterator[None]:
     app.conf.task_always_eager = before
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> Iterator[None]:
+    """Each test starts with an empty cache (keys repeat across rolled-back tests)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture(scope="session")
 def dss_data() -> dict[str, Any]:
     """The committed DSS fixture, decoded (tests copy it before changing it)."""

@@ -8,7 +8,13 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
+from drf_spectacular.utils import extend_schema, inline_serializer
 from kombu import Connection
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from common.i18n import request_lang
 from skills.selectors import StandardNotLoaded, persona_type_list, standard_verify, standard_version_get
@@ -73,3 +79,14 @@ def healthz(request: HttpRequest) -> JsonResponse:
             checks[name] = "unavailable"
             status = 503
     return JsonResponse({"status": "ok" if status == 200 else "degraded", "checks": checks}, status=status)
+
+
+class PingApi(APIView):
+    """The API answers: no database, no authentication (a baseline for benchmarks and probes)."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list[type] = []
+
+    @extend_schema(responses={200: inline_serializer("Ping", {"status": serializers.CharField()})}, tags=["meta"])
+    def get(self, request: Request) -> Response:
+        return Response({"status": "ok"})

@@ -122,7 +122,9 @@ class ParseResult:
 
 def normalize_search_text(text: str) -> str:
     """NFKC and lower case, so full-width ＤＸ matches DX and half-width ｶﾅ matches カナ."""
-    return unicodedata.normalize("NFKC", text).lower()
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
+    return text.lower()
 
 
 # --- decoding ------------------------------------------------------------------

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
+from django.db import connection
 from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models.expressions import RawSQL
 
 from courses.catalog_format import CourseRow, normalize_search_text
 from courses.models import (
@@ -148,41 +151,68 @@ def with_listing_relations(qs: QuerySet[Course]) -> QuerySet[Course]:
     )
 
 
-def course_facets(*, qs: QuerySet[Course]) -> dict[str, Any]:
-    """Counts over the filtered courses: five queries whatever the filters."""
-    base = qs.order_by()
-    totals = base.aggregate(
-        total=Count("pk"),
-        free=Count("pk", filter=Q(price_jpy=0)),
-        paid=Count("pk", filter=Q(price_jpy__gt=0)),
-        reskill_certified=Count("pk", filter=Q(reskill_certified=True)),
-        training_benefit_eligible=Count("pk", filter=Q(training_benefit_eligible=True)),
+@dataclass
+class SearchPage:
+    courses: list[Course]
+    facets: dict[str, Any]
+
+    @property
+    def total(self) -> int:
+        return int(self.facets["total"])
+
+
+def course_search_page(*, qs: QuerySet[Course], page: int, page_size: int) -> SearchPage:
+    """One page of an ordered search and the facet counts over all its matches.
+
+    One pass over the matching rows yields the order, the page and most facets;
+    one more query counts skill categories; then the page's relations are
+    prefetched.  The number of queries does not depend on the page size.
+    """
+    rows = list(
+        qs.values_list(
+            "pk", "level", "format", "language", "price_jpy", "reskill_certified", "training_benefit_eligible"
+        )
     )
-    ids = base.values("pk")
-    by = {
-        name: {str(row[name]): row["n"] for row in base.values(name).annotate(n=Count("pk")).order_by(name)}
-        for name in ("level", "format", "language")
-    }
-    categories = {
-        row["skill_item__subcategory__category__code"]: row["n"]
-        for row in active_tags()
-        .filter(course_id__in=ids)
-        .values("skill_item__subcategory__category__code")
-        .annotate(n=Count("course_id", distinct=True))
-        .order_by("skill_item__subcategory__category__code")
-    }
-    return {
-        "total": totals["total"],
-        "level": by["level"],
-        "format": by["format"],
-        "language": by["language"],
-        "price": {"free": totals["free"], "paid": totals["paid"]},
-        "subsidy": {
-            "reskill_certified": totals["reskill_certified"],
-            "training_benefit_eligible": totals["training_benefit_eligible"],
-        },
+    level: Counter[str] = Counter()
+    fmt: Counter[str] = Counter()
+    language: Counter[str] = Counter()
+    free = reskill = benefit = 0
+    for _pk, lvl, course_format, lang, price, certified, eligible in rows:
+        level[str(lvl)] += 1
+        fmt[course_format] += 1
+        language[lang] += 1
+        free += price == 0
+        reskill += certified
+        benefit += eligible
+    categories: dict[str, int] = {}
+    if rows:
+        # PostgreSQL takes the ids as one array parameter, which spares a second text scan;
+        # elsewhere the filter is repeated as a subquery (SQLite limits parameters).
+        matched: Any = (
+            RawSQL("SELECT unnest(%s::bigint[])", [[row[0] for row in rows]])
+            if connection.vendor == "postgresql"
+            else qs.order_by().values("pk")
+        )
+        categories = {
+            row["skill_item__subcategory__category__code"]: row["n"]
+            for row in active_tags()
+            .filter(course_id__in=matched)
+            .values("skill_item__subcategory__category__code")
+            .annotate(n=Count("course_id", distinct=True))
+            .order_by("skill_item__subcategory__category__code")
+        }
+    page_ids = [row[0] for row in rows[(page - 1) * page_size : page * page_size]]
+    by_id = {c.pk: c for c in with_listing_relations(Course.objects.filter(pk__in=page_ids))} if page_ids else {}
+    facets = {
+        "total": len(rows),
+        "level": dict(sorted(level.items())),
+        "format": dict(sorted(fmt.items())),
+        "language": dict(sorted(language.items())),
+        "price": {"free": free, "paid": len(rows) - free},
+        "subsidy": {"reskill_certified": reskill, "training_benefit_eligible": benefit},
         "category": categories,
     }
+    return SearchPage(courses=[by_id[pk] for pk in page_ids], facets=facets)
 
 
 def course_detail_get(*, pk: int, viewer: User | AnonymousUser | None = None) -> Course | None:

@@ -15,10 +15,11 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from common.reference import PREFECTURES
+from courses.bulk import CatalogWriter, catalog_writer
 from courses.catalog_format import (
     CatalogFileError,
     CourseRow,
@@ -223,59 +224,86 @@ def _store(
 ) -> ImportReport:
     # Providers named in the file but unknown are created from their name.
     for name in sorted({r.provider for r in parsed.rows} - set(providers)):
-        ascii_name = name.isascii()
         providers[name] = Provider.objects.create(
-            name_ja=name, name_en=name if ascii_name else "", kind=_guess_kind(name)
+            name_ja=name, name_en=name if name.isascii() else "", kind=_guess_kind(name)
         )
     version = standard_version_get()
     skill_ids = dict(SkillItem.objects.filter(version=version).values_list("code", "pk"))
     literacy_item_ids = dict(LiteracyItem.objects.filter(version=version).values_list("code", "pk"))
     section_ids = dict(LiteracySection.objects.filter(version=version).values_list("code", "pk"))
+    writer = catalog_writer()
+    now = timezone.now()
 
-    keys = {(providers[r.provider].pk, r.code) for r in parsed.rows}
-    provider_ids = {pk for pk, _code in keys}
-    existing: dict[tuple[int, str], Course] = {
-        (c.provider_id, c.code): c
-        for c in Course.objects.filter(provider_id__in=provider_ids).only("pk", "provider_id", "code", *_COMPARE_FIELDS)
-        if (c.provider_id, c.code) in keys
+    def key_of(row: CourseRow) -> tuple[int, str]:
+        return (providers[row.provider].pk, row.code)
+
+    provider_ids = {providers[r.provider].pk for r in parsed.rows}
+    existing: dict[tuple[int, str], tuple[Any, ...]] = {
+        (values[1], values[2]): values
+        for values in Course.objects.filter(provider_id__in=provider_ids).values_list(
+            "id", "provider_id", "code", *_COMPARE_FIELDS
+        )
     }
-
-    created_rows: list[tuple[CourseRow, Course]] = []
-    updated_courses: list[Course] = []
+    new_rows: list[dict[str, Any]] = []
+    changed_rows: list[dict[str, Any]] = []
     changed_fields: set[str] = set()
-    course_for_row: dict[int, Course] = {}
+    course_id_for_row: dict[int, int] = {}
     for row in parsed.rows:
         provider = providers[row.provider]
-        values = _course_values(row, provider)
-        course = existing.get((provider.pk, row.code))
-        if course is None:
-            course = Course(provider=provider, code=row.code, status=CourseStatus.PUBLISHED, **values)
-            created_rows.append((row, course))
-        else:
-            diff = {k: v for k, v in values.items() if _differs(getattr(course, k), v)}
-            if diff:
-                for k, v in diff.items():
-                    setattr(course, k, v)
-                changed_fields.update(diff)
-                updated_courses.append(course)
-        course_for_row[row.row] = course
+        wanted = _course_values(row, provider)
+        current = existing.get((provider.pk, row.code))
+        if current is None:
+            new_rows.append(
+                {
+                    "provider_id": provider.pk,
+                    "code": row.code,
+                    "learning_outcomes": [],
+                    "on_demand": True,
+                    "starts_on": None,
+                    "ends_on": None,
+                    "status": CourseStatus.PUBLISHED,
+                    "created_at": now,
+                    "updated_at": now,
+                    **wanted,
+                }
+            )
+            continue
+        course_id_for_row[row.row] = current[0]
+        diff = {
+            name: wanted[name]
+            for name, value in zip(_COMPARE_FIELDS, current[3:], strict=True)
+            if _differs(value, wanted[name])
+        }
+        if diff:
+            changed_fields.update(diff)
+            changed_rows.append({"id": current[0], **wanted})
 
-    Course.objects.bulk_create([c for _r, c in created_rows], batch_size=1000)
-    if updated_courses:
-        now = timezone.now()
-        for course in updated_courses:
-            course.updated_at = now
-        Course.objects.bulk_update(updated_courses, sorted(changed_fields | {"updated_at"}), batch_size=1000)
+    writer.insert_courses(new_rows)
+    if new_rows:
+        new_keys = {(r["provider_id"], r["code"]) for r in new_rows}
+        ids = {
+            (pid, code): pk
+            for pk, pid, code in Course.objects.filter(provider_id__in=provider_ids).values_list(
+                "id", "provider_id", "code"
+            )
+            if (pid, code) in new_keys
+        }
+        for row in parsed.rows:
+            course_id_for_row.setdefault(row.row, ids.get(key_of(row), 0))
+    writer.update_courses(changed_rows, sorted(changed_fields))
 
-    tag_changed = _sync_skill_tags(parsed.rows, course_for_row, skill_ids)
-    literacy_changed = _sync_literacy(parsed.rows, course_for_row, literacy_item_ids, section_ids)
+    new_ids = {course_id_for_row[r.row] for r in parsed.rows if key_of(r) not in existing}
+    scope = Q(course__provider_id__in=provider_ids)
+    tag_changed = _sync_skill_tags(parsed.rows, course_id_for_row, skill_ids, writer, new_ids, scope)
+    literacy_changed = _sync_literacy(
+        parsed.rows, course_id_for_row, literacy_item_ids, section_ids, writer, new_ids, scope
+    )
 
-    created = len(created_rows)
-    updated_ids = {c.pk for c in updated_courses} | tag_changed | literacy_changed
-    updated_ids -= {c.pk for _r, c in created_rows}
+    created = len(new_rows)
+    updated_ids = ({r["id"] for r in changed_rows} | tag_changed | literacy_changed) - new_ids
     updated = len(updated_ids)
-    if updated_ids:
-        Course.objects.filter(pk__in=updated_ids).update(updated_at=timezone.now())
+    for chunk in _chunks(sorted(updated_ids)):
+        Course.objects.filter(pk__in=chunk).update(updated_at=now)
     unchanged = len(parsed.rows) - created - updated
     rejected_rows = len(parsed.rejected_rows)
     catalog_version = catalog_version_bump() if (created or updated) else catalog_version_current()
@@ -322,94 +350,113 @@ def _differs(current: Any, wanted: Any) -> bool:
 
 
 def _sync_skill_tags(
-    rows: Iterable[CourseRow], course_for_row: dict[int, Course], skill_ids: dict[str, int]
+    rows: list[CourseRow],
+    course_id_for_row: dict[int, int],
+    skill_ids: dict[str, int],
+    writer: CatalogWriter,
+    new_ids: set[int],
+    scope: Q,
 ) -> set[int]:
     """Make each course's declared tags equal the file's `skills`; keep inferred and reviewed ones."""
-    rows = list(rows)
-    course_ids = [course_for_row[r.row].pk for r in rows]
     existing: dict[int, dict[int, CourseSkill]] = {}
-    for tag in CourseSkill.objects.filter(course_id__in=course_ids):
-        existing.setdefault(tag.course_id, {})[tag.skill_item_id] = tag
-    to_create: list[CourseSkill] = []
+    old_ids = {course_id_for_row[r.row] for r in rows} - new_ids
+    for tag in CourseSkill.objects.filter(scope) if old_ids else []:
+        if tag.course_id in old_ids:
+            existing.setdefault(tag.course_id, {})[tag.skill_item_id] = tag
+    to_create: list[dict[str, Any]] = []
     to_update: list[CourseSkill] = []
     to_delete: list[int] = []
     changed: set[int] = set()
+    declared = (TagSource.DECLARED, ReviewStatus.ACCEPTED, 1.0)
     for row in rows:
-        course = course_for_row[row.row]
-        current = existing.get(course.pk, {})
+        course_id = course_id_for_row[row.row]
+        current = existing.get(course_id, {})
         wanted = {skill_ids[code]: (level, position) for position, (code, level) in enumerate(row.skills)}
         for item_id, (level, position) in wanted.items():
             found = current.get(item_id)
             if found is None:
                 to_create.append(
-                    CourseSkill(
-                        course=course,
-                        skill_item_id=item_id,
-                        level=level,
-                        position=position,
-                        source=TagSource.DECLARED,
-                        confidence=1.0,
-                        review_status=ReviewStatus.ACCEPTED,
-                    )
+                    {
+                        "course_id": course_id,
+                        "skill_item_id": item_id,
+                        "level": level,
+                        "position": position,
+                        "source": TagSource.DECLARED,
+                        "confidence": 1.0,
+                        "review_status": ReviewStatus.ACCEPTED,
+                        "reviewer_id": None,
+                        "reviewed_at": None,
+                    }
                 )
-                changed.add(course.pk)
-            elif (found.source, found.level, found.position, found.review_status, found.confidence) != (
-                TagSource.DECLARED,
+                changed.add(course_id)
+            elif (found.source, found.review_status, found.confidence, found.level, found.position) != (
+                *declared,
                 level,
                 position,
-                ReviewStatus.ACCEPTED,
-                1.0,
             ):
-                found.source, found.level, found.position = TagSource.DECLARED, level, position
-                found.review_status, found.confidence = ReviewStatus.ACCEPTED, 1.0
+                found.source, found.review_status, found.confidence = declared
+                found.level, found.position = level, position
                 to_update.append(found)
-                changed.add(course.pk)
+                changed.add(course_id)
         for item_id, tag in current.items():
             if tag.source == TagSource.DECLARED and item_id not in wanted:
                 to_delete.append(tag.pk)
-                changed.add(course.pk)
-    CourseSkill.objects.filter(pk__in=to_delete).delete()
-    CourseSkill.objects.bulk_create(to_create, batch_size=2000)
-    CourseSkill.objects.bulk_update(
-        to_update, ["source", "level", "position", "review_status", "confidence"], batch_size=2000
-    )
+                changed.add(course_id)
+    for chunk in _chunks(to_delete):
+        CourseSkill.objects.filter(pk__in=chunk).delete()
+    writer.insert_tags(to_create)
+    if to_update:
+        CourseSkill.objects.bulk_update(
+            to_update, ["source", "level", "position", "review_status", "confidence"], batch_size=1000
+        )
     return changed
 
 
 def _sync_literacy(
-    rows: Iterable[CourseRow],
-    course_for_row: dict[int, Course],
+    rows: list[CourseRow],
+    course_id_for_row: dict[int, int],
     item_ids: dict[str, int],
     section_ids: dict[str, int],
+    writer: CatalogWriter,
+    new_ids: set[int],
+    scope: Q,
 ) -> set[int]:
-    rows = list(rows)
-    course_ids = [course_for_row[r.row].pk for r in rows]
+    old_ids = {course_id_for_row[r.row] for r in rows} - new_ids
     existing: dict[int, list[str]] = {}
-    for tag in (
-        CourseLiteracy.objects.filter(course_id__in=course_ids)
-        .select_related("literacy_item", "literacy_section")
-        .order_by("course_id", "position")
-    ):
-        existing.setdefault(tag.course_id, []).append(tag.code)
+    if old_ids:
+        for course_id, item_code, section_code in (
+            CourseLiteracy.objects.filter(scope)
+            .order_by("course_id", "position")
+            .values_list("course_id", "literacy_item__code", "literacy_section__code")
+        ):
+            if course_id in old_ids:
+                existing.setdefault(course_id, []).append(item_code or section_code)
     replace: set[int] = set()
-    to_create: list[CourseLiteracy] = []
+    to_create: list[dict[str, Any]] = []
     for row in rows:
-        course = course_for_row[row.row]
-        if existing.get(course.pk, []) == row.literacy:
+        course_id = course_id_for_row[row.row]
+        if existing.get(course_id, []) == row.literacy:
             continue
-        replace.add(course.pk)
+        replace.add(course_id)
         for position, code in enumerate(row.literacy):
             to_create.append(
-                CourseLiteracy(
-                    course=course,
-                    literacy_item_id=item_ids.get(code),
-                    literacy_section_id=section_ids.get(code) if code not in item_ids else None,
-                    position=position,
-                )
+                {
+                    "course_id": course_id,
+                    "literacy_item_id": item_ids.get(code),
+                    "literacy_section_id": None if code in item_ids else section_ids.get(code),
+                    "position": position,
+                }
             )
-    CourseLiteracy.objects.filter(course_id__in=replace).delete()
-    CourseLiteracy.objects.bulk_create(to_create, batch_size=2000)
+    for chunk in _chunks(sorted(replace - new_ids)):
+        CourseLiteracy.objects.filter(course_id__in=chunk).delete()
+    writer.insert_literacy(to_create)
     return replace
+
+
+def _chunks(ids: Sequence[int], size: int = 1000) -> Iterable[Sequence[int]]:
+    """Keep IN lists short (SQLite allows a limited number of parameters)."""
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
 
 
 def catalog_version_current() -> int:

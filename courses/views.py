@@ -13,9 +13,9 @@ from django.utils.translation import gettext_lazy as _
 from common.i18n import request_lang
 from common.reference import PREFECTURES
 from courses.api.serializers import CourseSearchInput
-from courses.api.views import _search_codes
+from courses.api.views import search_codes
 from courses.catalog_format import FORMATS
-from courses.selectors import catalog_version, course_detail_get, course_facets, course_search, with_listing_relations
+from courses.selectors import catalog_version, course_detail_get, course_search, course_search_page
 from skills.selectors import (
     StandardNotLoaded,
     persona_type_list,
@@ -48,7 +48,7 @@ def course_list(request: HttpRequest) -> HttpResponse:
     except StandardNotLoaded:
         return render(request, "courses/list.html", {"no_standard": True, "lang": lang}, status=200)
     raw = {k: v for k, v in _params(request).items() if v}
-    form = CourseSearchInput(data={**raw, "page_size": str(PAGE_SIZE)}, codes=_search_codes(version))
+    form = CourseSearchInput(data={**raw, "page_size": str(PAGE_SIZE)}, codes=search_codes(version))
     context: dict[str, Any] = {
         "lang": lang,
         "params": raw,
@@ -64,14 +64,16 @@ def course_list(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         context["errors"] = form.errors
         return render(request, "courses/list.html", context, status=400)
-    qs = course_search(query=form.to_query(), version=version)
-    facets = course_facets(qs=qs)
     page = form.validated_data["page"]
-    num_pages = max(1, math.ceil(facets["total"] / PAGE_SIZE))
+    result = course_search_page(
+        qs=course_search(query=form.to_query(), version=version), page=page, page_size=PAGE_SIZE
+    )
+    facets = result.facets
+    num_pages = max(1, math.ceil(result.total / PAGE_SIZE))
     names = {c.code: c for c in skill_category_tree(version=version)}
     context.update(
         category_facets=[(names.get(code, code), count) for code, count in facets["category"].items()],
-        courses=list(with_listing_relations(qs)[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]),
+        courses=result.courses,
         facets=facets,
         page=page,
         num_pages=num_pages,

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 from typing import Any
 
 from django.contrib.auth.models import User
+from django.core.cache import cache
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
@@ -14,6 +17,7 @@ from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.parsers import BaseParser, MultiPartParser
 from rest_framework.permissions import AllowAny, BasePermission, IsAdminUser, IsAuthenticated
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -35,24 +39,32 @@ from courses.selectors import (
     catalog_export_rows,
     catalog_version,
     course_detail_get,
-    course_facets,
     course_search,
+    course_search_page,
     import_runs_visible_to,
     provider_ids_for,
     review_queue,
-    with_listing_relations,
 )
 from courses.services import catalog_import, course_skill_review
+from skills.models import StandardVersion
 from skills.selectors import StandardNotLoaded, standard_version_get
 
+SEARCH_CACHE_SECONDS = 600
+_codes_cache: dict[tuple[int, str, Any], dict[str, set[str]]] = {}
 
-def _search_codes(version: Any) -> dict[str, set[str]]:
-    return {
-        "skill_item": set(version.skill_items.values_list("code", flat=True)),
-        "persona_type": set(version.persona_types.values_list("code", flat=True)),
-        "role": set(version.roles.values_list("code", flat=True)),
-        "literacy_section": set(version.literacy_sections.values_list("code", flat=True)),
-    }
+
+def search_codes(version: StandardVersion) -> dict[str, set[str]]:
+    """The codes search filters accept; read once per version state and kept in memory."""
+    key = (version.pk, version.content_hash, version.updated_at)
+    if key not in _codes_cache:
+        _codes_cache.clear()
+        _codes_cache[key] = {
+            "skill_item": set(version.skill_items.values_list("code", flat=True)),
+            "persona_type": set(version.persona_types.values_list("code", flat=True)),
+            "role": set(version.roles.values_list("code", flat=True)),
+            "literacy_section": set(version.literacy_sections.values_list("code", flat=True)),
+        }
+    return _codes_cache[key]
 
 
 def search_params(request: Request) -> dict[str, str]:
@@ -68,29 +80,45 @@ class CourseSearchApi(APIView):
     @extend_schema(
         operation_id="courses_search", parameters=[CourseSearchInput], responses=CourseSearchOutput, tags=["courses"]
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> HttpResponse:
         try:
             version = standard_version_get()
         except StandardNotLoaded as exc:
             raise NotFound(str(exc)) from exc
-        params = CourseSearchInput(data=search_params(request), codes=_search_codes(version))
+        params = CourseSearchInput(data=search_params(request), codes=search_codes(version))
         params.is_valid(raise_exception=True)
-        qs = course_search(query=params.to_query(), version=version)
-        facets = course_facets(qs=qs)
-        page, size = params.validated_data["page"], params.validated_data["page_size"]
-        rows = list(with_listing_relations(qs)[(page - 1) * size : page * size])
-        context = {"lang": request_lang(request), "request": request}
-        return Response(
-            {
-                "count": facets["total"],
+        lang = request_lang(request)
+        current = catalog_version()
+
+        def answer() -> dict[str, Any]:
+            page, size = params.validated_data["page"], params.validated_data["page_size"]
+            result = course_search_page(
+                qs=course_search(query=params.to_query(), version=version), page=page, page_size=size
+            )
+            return {
+                "count": result.total,
                 "page": page,
                 "page_size": size,
-                "num_pages": max(1, math.ceil(facets["total"] / size)),
-                "catalog_version": catalog_version(),
-                "results": CourseOutput(rows, many=True, context=context).data,
-                "facets": facets,
+                "num_pages": max(1, math.ceil(result.total / size)),
+                "catalog_version": current,
+                "results": CourseOutput(result.courses, many=True, context={"lang": lang}).data,
+                "facets": result.facets,
             }
+
+        if request.accepted_renderer.format != "json":
+            return Response(answer())  # the browsable API renders fresh
+        # JSON answers are cached as bytes per catalog version: any change to the catalog makes new keys.
+        key = (
+            "courses-search:"
+            + hashlib.sha256(
+                json.dumps([current, version.pk, lang, sorted(params.validated_data.items())], default=str).encode()
+            ).hexdigest()
         )
+        body = cache.get(key)
+        if body is None:
+            body = JSONRenderer().render(answer())
+            cache.set(key, body, timeout=SEARCH_CACHE_SECONDS)
+        return HttpResponse(body, content_type="application/json")
 
 
 class CourseDetailApi(APIView):

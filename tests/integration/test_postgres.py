@@ -53,3 +53,29 @@ def test_check_constraint_is_enforced_by_the_server(standard):
         cursor.execute("UPDATE skills_roleskillrequirement SET grade = 'q' WHERE id = %s", [req.pk])
     req.refresh_from_db()
     assert req.grade in "abcdz"
+
+
+def test_catalog_search_has_a_trigram_index():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'courses_course_search_trgm'")
+        (definition,) = cursor.fetchone()
+    assert "gin_trgm_ops" in definition
+
+
+def test_imports_stream_rows_with_copy_and_japanese_substrings_match(standard):
+    from courses.bulk import PostgresCopyWriter, catalog_writer
+    from courses.models import Course
+    from courses.selectors import CourseQuery, course_search
+    from courses.services import catalog_import
+    from courses.tests.factories import catalog_json, course_record
+
+    assert isinstance(catalog_writer(), PostgresCopyWriter)
+    records = [course_record(n, title_ja=f"生成AI活用講座{n}", hours=1.5) for n in range(1, 51)]
+    report = catalog_import(data=catalog_json(records), filename="c.json")
+    assert report.run.created == 50
+    assert Course.objects.filter(hours=1.5).count() == 50
+    found = course_search(query=CourseQuery(q="AI活用"), version=standard)
+    assert found.count() == 50
+    changed = [dict(r, price_jpy=0) for r in records[:10]]
+    assert catalog_import(data=catalog_json(changed), filename="c.json").run.updated == 10
+    assert Course.objects.filter(price_jpy=0).count() == 10

@@ -1,0 +1,258 @@
+#!/usr/bin/env python
+"""Catalog benchmark on PostgreSQL, every figure a ratio to a baseline measured in the same run.
+
+1. Import N courses (default 10,000, derived from fixtures/sample_catalog.json by varying codes)
+   through the product's import service, against a raw COPY of the same rows into a scratch table.
+   Target: import no slower than 10x raw COPY.
+2. Search with three filters over those courses, against a trivial DRF endpoint (/api/v1/ping),
+   both through Django's full request stack in-process.  Target: median <= 3x.
+
+Usage:
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/catalog.py
+It creates (and afterwards drops) its own database `dxp_bench_catalog` on that server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+BENCH_DB = "dxp_bench_catalog"
+
+
+def say(message: str) -> None:
+    print(message, flush=True)
+
+
+def bench_database_url(admin_url: str) -> str:
+    parts = urlsplit(admin_url)
+    if not parts.scheme.startswith("postgres"):
+        sys.exit("bench/catalog.py needs DATABASE_URL=postgres://... (it measures the PostgreSQL path)")
+    return urlunsplit(parts._replace(path=f"/{BENCH_DB}"))
+
+
+def recreate_database(admin_url: str) -> None:
+    import psycopg
+
+    with psycopg.connect(admin_url.replace("postgres://", "postgresql://", 1), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}"')
+        conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
+
+
+def drop_database(admin_url: str) -> None:
+    import psycopg
+
+    with psycopg.connect(admin_url.replace("postgres://", "postgresql://", 1), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+
+
+def derive_courses(sample: list[dict[str, Any]], count: int) -> list[dict[str, Any]]:
+    """`count` distinct courses: the sample repeated with a variant suffix on code and title."""
+    out = []
+    variant = 0
+    while len(out) < count:
+        for course in sample:
+            if len(out) >= count:
+                break
+            copy = dict(course)
+            if variant:
+                copy["code"] = f"{course['code']}-V{variant}"
+                copy["title_ja"] = f"{course['title_ja']}（第{variant + 1}期）"
+                copy["price_jpy"] = course["price_jpy"] + (variant * 110 if course["price_jpy"] else 0)
+            out.append(copy)
+        variant += 1
+    return out
+
+
+def median_seconds(fn: Any, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def raw_copy_seconds(courses: list[dict[str, Any]], repeat: int, *, trigram_index: bool = False) -> float:
+    """COPY the same rows, as text, into a scratch table: the floor for any import.
+
+    With `trigram_index`, the scratch table carries the same kind of GIN trigram index
+    the catalog keeps on its search text, so the index's own cost shows separately."""
+    from django.db import connection
+
+    columns = [
+        "provider",
+        "code",
+        "title_ja",
+        "title_en",
+        "description_ja",
+        "description_en",
+        "url",
+        "level",
+        "hours",
+        "price_jpy",
+        "format",
+        "language",
+        "prefecture",
+        "reskill_certified",
+        "training_benefit_eligible",
+    ]
+    rows = [
+        (
+            *(c[k] for k in columns),
+            ";".join(f"{s['code']}:{s['level']}" for s in c.get("skills", [])),
+            ";".join(c.get("literacy", [])),
+        )
+        for c in courses
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TABLE IF NOT EXISTS bench_copy (provider text, code text, title_ja text, title_en text, "
+            "description_ja text, description_en text, url text, level int, hours numeric, price_jpy int, "
+            "format text, language text, prefecture text, reskill_certified bool, "
+            "training_benefit_eligible bool, skills text, literacy text)"
+        )
+        cursor.execute("DROP INDEX IF EXISTS bench_copy_trgm")
+        if trigram_index:
+            cursor.execute(
+                "CREATE INDEX bench_copy_trgm ON bench_copy USING gin "
+                "(lower(title_ja || ' ' || title_en || ' ' || description_ja || ' ' || description_en) gin_trgm_ops)"
+            )
+
+    def run() -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("TRUNCATE bench_copy")
+            raw = cursor.cursor  # psycopg 3 cursor under Django's wrapper
+            with raw.copy("COPY bench_copy FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+
+    return median_seconds(run, repeat)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--courses", type=int, default=10_000)
+    parser.add_argument("--requests", type=int, default=200, help="requests per endpoint for the latency figures")
+    parser.add_argument("--keep", action="store_true", help="keep the benchmark database")
+    args = parser.parse_args()
+
+    admin_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+    url = bench_database_url(admin_url)
+    say(f"[1/6] fresh database {BENCH_DB}")
+    recreate_database(admin_url)
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ["DJANGO_DEBUG"] = "true"
+    os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost")
+    os.environ["API_THROTTLE_ANON"] = "1000000/minute"  # measure the endpoints, not the throttle
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+
+    from courses.catalog_format import parse_catalog
+    from courses.models import Course, CourseSkill
+    from courses.services import catalog_import, catalog_vocabulary, providers_load
+
+    try:
+        say("[2/6] migrate, load the standard and the providers")
+        call_command("migrate", verbosity=0)
+        call_command("load_dss", stdout=io.StringIO())
+        providers_load(records=json.loads((ROOT / "fixtures" / "sample_providers.json").read_text("utf-8")))
+        sample = json.loads((ROOT / "fixtures" / "sample_catalog.json").read_text("utf-8"))
+        courses = derive_courses(sample, args.courses)
+        data = json.dumps(courses, ensure_ascii=False).encode("utf-8")
+        say(f"      {len(courses):,} courses, {len(data) / 1e6:.1f} MB of JSON")
+
+        say("[3/6] baselines: raw COPY of the same rows, without and with a trigram index (median of 3)")
+        copy_s = raw_copy_seconds(courses, repeat=3)
+        copy_indexed_s = raw_copy_seconds(courses, repeat=3, trigram_index=True)
+        vocab = catalog_vocabulary()
+        parse_s = median_seconds(lambda: parse_catalog(data, filename="bench.json", vocab=vocab), repeat=3)
+
+        say("[4/6] import through catalog_import: into an empty catalog, again unchanged, again with changes")
+        start = time.perf_counter()
+        first = catalog_import(data=data, filename="bench.json")
+        import_s = time.perf_counter() - start
+        assert first.run.created == len(courses), first.issues[:3]
+        start = time.perf_counter()
+        again = catalog_import(data=data, filename="bench.json")
+        reimport_s = time.perf_counter() - start
+        assert again.run.unchanged == len(courses)
+        changed = [dict(c, price_jpy=c["price_jpy"] + 10) for c in courses]
+        start = time.perf_counter()
+        update = catalog_import(data=json.dumps(changed, ensure_ascii=False).encode(), filename="bench.json")
+        update_s = time.perf_counter() - start
+        assert update.run.updated == len(courses)
+        tags = CourseSkill.objects.count()
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+
+        say(f"[5/6] search with three filters vs /api/v1/ping, {args.requests} requests each, interleaved")
+        client = Client()
+
+        def search(max_price: int) -> dict[str, str]:
+            return {"q": "データ", "level": "2,3", "max_price": str(max_price)}
+
+        hits = client.get("/api/v1/courses/", search(100_000)).json()["count"]
+        for _ in range(10):  # warm up both paths
+            client.get("/api/v1/ping")
+            client.get("/api/v1/courses/", search(100_000))
+        ping_t, cold_t, warm_t = [], [], []
+        for i in range(args.requests):
+            for bucket, path, params in (
+                (ping_t, "/api/v1/ping", None),
+                (cold_t, "/api/v1/courses/", search(50_000 + i)),  # a new search each time: no cache hit
+                (warm_t, "/api/v1/courses/", search(100_000)),  # the same search again: cached answer
+            ):
+                start = time.perf_counter()
+                response = client.get(path, params)
+                bucket.append(time.perf_counter() - start)
+                assert response.status_code == 200
+
+        say("[6/6] results")
+        n = Course.objects.count()
+        ping_med = statistics.median(ping_t)
+        lines = [
+            f"Catalog benchmark, PostgreSQL {connection.pg_version // 10000}, {n:,} courses, {tags:,} skill tags,"
+            f" {os.cpu_count()} CPUs",
+            f"{'figure':<52}{'value':>14}{'ratio':>9}  target",
+            f"{'raw COPY into a scratch table (baseline)':<52}{len(courses) / copy_s:>10,.0f} r/s{1:>8.1f}x",
+            f"{'raw COPY into a table with a trigram index':<52}{len(courses) / copy_indexed_s:>10,.0f} r/s"
+            f"{copy_indexed_s / copy_s:>8.1f}x",
+            f"{'parse and validate the file only':<52}{len(courses) / parse_s:>10,.0f} r/s{parse_s / copy_s:>8.1f}x",
+            f"{'import into an empty catalog':<52}{len(courses) / import_s:>10,.0f} r/s{import_s / copy_s:>8.1f}x"
+            "  <= 10x",
+            f"{'import again, nothing changed':<52}{len(courses) / reimport_s:>10,.0f} r/s{reimport_s / copy_s:>8.1f}x",
+            f"{'import again, every course changed':<52}{len(courses) / update_s:>10,.0f} r/s"
+            f"{update_s / copy_s:>8.1f}x",
+            f"{'trivial endpoint /api/v1/ping (baseline), median':<52}{ping_med * 1000:>11.2f} ms{1:>8.1f}x",
+        ]
+        for label, times in (("search, new query each time (uncached)", cold_t), ("search, repeated (cached)", warm_t)):
+            med, p95 = statistics.median(times), statistics.quantiles(times, n=20)[-1]
+            lines.append(f"{label + ', median':<52}{med * 1000:>11.2f} ms{med / ping_med:>8.1f}x  <= 3x")
+            lines.append(f"{label + ', p95':<52}{p95 * 1000:>11.2f} ms{p95 / ping_med:>8.1f}x")
+        lines.append(f"(the search matched {hits:,} courses; a ratio is time / baseline time)")
+        print()
+        print("\n".join(lines))
+    finally:
+        connection.close()
+        if not args.keep:
+            drop_database(admin_url)
+
+
+if __name__ == "__main__":
+    main()
