@@ -58,7 +58,7 @@ def drop_database(admin_url: str) -> None:
 
 def derive_courses(sample: list[dict[str, Any]], count: int) -> list[dict[str, Any]]:
     """`count` distinct courses: the sample repeated with a variant suffix on code and title."""
-    out = []
+    out: list[dict[str, Any]] = []
     variant = 0
     while len(out) < count:
         for course in sample:
@@ -211,7 +211,9 @@ def main() -> None:
         for _ in range(10):  # warm up both paths
             client.get("/api/v1/ping")
             client.get("/api/v1/courses/", search(100_000))
-        ping_t, cold_t, warm_t = [], [], []
+        ping_t: list[float] = []
+        cold_t: list[float] = []
+        warm_t: list[float] = []
         for i in range(args.requests):
             for bucket, path, params in (
                 (ping_t, "/api/v1/ping", None),
@@ -227,7 +229,7 @@ def main() -> None:
         n = Course.objects.count()
         ping_med = statistics.median(ping_t)
         lines = [
-            f"Catalog benchmark, PostgreSQL {connection.pg_version // 10000}, {n:,} courses, {tags:,} skill tags,"
+            f"Catalog benchmark, PostgreSQL {connection.pg_version // 10000  # type: ignore[attr-defined]}, {n:,} courses, {tags:,} skill tags,"
             f" {os.cpu_count()} CPUs",
             f"{'figure':<52}{'value':>14}{'ratio':>9}  target",
             f"{'raw COPY into a scratch table (baseline)':<52}{len(courses) / copy_s:>10,.0f} r/s{1:>8.1f}x",

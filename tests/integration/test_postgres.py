@@ -1,6 +1,7 @@
 """Behaviour that only a real PostgreSQL server can show: concurrency and server-side constraints."""
 
 import threading
+from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError, connection, connections, transaction
@@ -73,7 +74,7 @@ def test_imports_stream_rows_with_copy_and_japanese_substrings_match(standard):
     records = [course_record(n, title_ja=f"生成AI活用講座{n}", hours=1.5) for n in range(1, 51)]
     report = catalog_import(data=catalog_json(records), filename="c.json")
     assert report.run.created == 50
-    assert Course.objects.filter(hours=1.5).count() == 50
+    assert Course.objects.filter(hours=Decimal("1.5")).count() == 50
     found = course_search(query=CourseQuery(q="AI活用"), version=standard)
     assert found.count() == 50
     changed = [dict(r, price_jpy=0) for r in records[:10]]
