@@ -227,10 +227,10 @@ def main() -> None:
 
         say("[6/6] results")
         n = Course.objects.count()
+        pg_major = connection.pg_version // 10000  # type: ignore[attr-defined]
         ping_med = statistics.median(ping_t)
         lines = [
-            f"Catalog benchmark, PostgreSQL {connection.pg_version // 10000  # type: ignore[attr-defined]}, {n:,} courses, {tags:,} skill tags,"
-            f" {os.cpu_count()} CPUs",
+            f"Catalog benchmark, PostgreSQL {pg_major}, {n:,} courses, {tags:,} skill tags, {os.cpu_count()} CPUs",
             f"{'figure':<52}{'value':>14}{'ratio':>9}  target",
             f"{'raw COPY into a scratch table (baseline)':<52}{len(courses) / copy_s:>10,.0f} r/s{1:>8.1f}x",
             f"{'raw COPY into a table with a trigram index':<52}{len(courses) / copy_indexed_s:>10,.0f} r/s"
