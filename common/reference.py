@@ -80,3 +80,6 @@ INDUSTRIES: dict[str, tuple[str, str]] = {
 }
 
 ORGANIZATION_SIZE_BANDS: tuple[str, ...] = ("1-20", "21-100", "101-300", "301-1000", "1001+")
+
+PREFECTURE_CHOICES: list[tuple[str, str]] = [(code, names[0]) for code, names in PREFECTURES.items()]
+INDUSTRY_CHOICES: list[tuple[str, str]] = [(code, f"{code} {names[0]}") for code, names in INDUSTRIES.items()]

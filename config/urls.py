@@ -15,6 +15,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/standard/", include("skills.api.urls")),
     path("api/v1/", include("courses.api.urls")),
+    path("api/v1/", include("learners.api.urls")),
     path("api/v1/ping", common_views.PingApi.as_view(), name="api-ping"),
     path("courses/", include("courses.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -1,1 +1,244 @@
-"""Learners, organizations, assessments and progress: built in the learners issue."""
+"""Learners, their employers, skill assessments, enrollments and progress events.
+
+A person's record belongs to them (LearnerProfile, assessments, enrollments);
+employment is a Membership that can end, so moving employer loses nothing.
+ProgressEvent is the append-only log that enrollments and course-completion
+levels are derived from; its (submitted_by, idempotency_key) is unique.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from common.reference import (
+    INDUSTRIES,
+    INDUSTRY_CHOICES,
+    ORGANIZATION_SIZE_BANDS,
+    PREFECTURE_CHOICES,
+    PREFECTURES,
+)
+from courses.models import Course
+from skills.models import Role, SkillItem
+
+
+class Organization(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    corporate_number = models.CharField(_("corporate number"), max_length=13, blank=True)
+    industry = models.CharField(_("industry (JSIC division)"), max_length=1, choices=INDUSTRY_CHOICES)
+    prefecture = models.CharField(_("prefecture"), max_length=2, choices=PREFECTURE_CHOICES)
+    size_band = models.CharField(_("size band"), max_length=10, choices=[(b, b) for b in ORGANIZATION_SIZE_BANDS])
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
+        constraints = [
+            models.CheckConstraint(condition=Q(industry__in=list(INDUSTRIES)), name="learners_org_industry_jsic"),
+            models.CheckConstraint(condition=Q(prefecture__in=list(PREFECTURES)), name="learners_org_prefecture"),
+            models.CheckConstraint(
+                condition=Q(size_band__in=list(ORGANIZATION_SIZE_BANDS)), name="learners_org_size_band"
+            ),
+            models.CheckConstraint(
+                condition=Q(corporate_number="") | Q(corporate_number__regex=r"^[0-9]{13}$"),
+                name="learners_org_corporate_number_13_digits",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    class Kind(models.TextChoices):
+        EMPLOYEE = "employee", _("employee")
+        ADMIN = "admin", _("organization admin")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.EMPLOYEE)
+    joined_on = models.DateField(_("joined on"), auto_now_add=True)
+    left_on = models.DateField(_("left on"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["organization", "user"]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organization"],
+                condition=Q(left_on__isnull=True),
+                name="learners_one_active_membership_per_org",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}@{self.organization_id} ({self.kind})"
+
+
+class LearnerProfile(models.Model):
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="learner")
+    # The id other systems (LMSs, providers) use for this person; never the database key.
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    prefecture = models.CharField(_("prefecture"), max_length=2, blank=True, choices=PREFECTURE_CHOICES)
+    industry = models.CharField(_("industry"), max_length=1, blank=True, choices=INDUSTRY_CHOICES)
+    target_role = models.ForeignKey(
+        Role, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("target role")
+    )
+    weekly_hours = models.DecimalField(_("study hours per week"), max_digits=4, decimal_places=1, default=3)
+    budget_jpy = models.PositiveIntegerField(_("budget (yen)"), default=0)
+    free_only = models.BooleanField(_("free courses only"), default=False)
+    preferred_formats = models.JSONField(_("preferred formats"), default=list, blank=True)
+    preferred_language = models.CharField(_("preferred language"), max_length=2, default="ja")
+    # What the employer may see (APPI: the learner decides).
+    share_target_role = models.BooleanField(_("share my target role with my employer"), default=True)
+    share_levels = models.BooleanField(_("share my current levels with my employer"), default=True)
+    share_track_progress = models.BooleanField(_("share progress on assigned tracks with my employer"), default=True)
+    onboarded_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("learner profile")
+        verbose_name_plural = _("learner profiles")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(weekly_hours__gte=0, weekly_hours__lte=80), name="learners_weekly_hours_0_80"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"learner {self.user_id}"
+
+
+class AssessmentSource(models.TextChoices):
+    SELF = "self", _("self-assessment")
+    MANAGER = "manager", _("manager")
+    COURSE = "course", _("course completion")
+    EXAM = "exam", _("exam")
+
+
+# Which source wins a tie between equal levels (documented in docs/learner-levels.md).
+SOURCE_RANK: dict[str, int] = {
+    AssessmentSource.EXAM: 4,
+    AssessmentSource.COURSE: 3,
+    AssessmentSource.MANAGER: 2,
+    AssessmentSource.SELF: 1,
+}
+
+
+class SkillAssessment(models.Model):
+    """One statement of a learner's level on an item; rows are never updated (history)."""
+
+    learner = models.ForeignKey(LearnerProfile, on_delete=models.CASCADE, related_name="assessments")
+    skill_item = models.ForeignKey(SkillItem, on_delete=models.PROTECT, related_name="+")
+    level = models.PositiveSmallIntegerField(_("level"))
+    source = models.CharField(_("source"), max_length=10, choices=AssessmentSource.choices)
+    note = models.TextField(_("note"), blank=True)
+    course = models.ForeignKey(Course, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    assessed_at = models.DateTimeField(_("assessed at"))
+
+    class Meta:
+        ordering = ["learner", "skill_item", "-assessed_at", "-pk"]
+        verbose_name = _("skill assessment")
+        verbose_name_plural = _("skill assessments")
+        constraints = [
+            models.CheckConstraint(condition=Q(level__gte=0, level__lte=4), name="learners_assessment_level_0_4"),
+            models.CheckConstraint(
+                condition=Q(source__in=AssessmentSource.values), name="learners_assessment_source_valid"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["learner", "skill_item", "source", "-assessed_at"], name="learners_assess_latest")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.learner_id}:{self.skill_item_id}={self.level} ({self.source})"
+
+
+class EnrollmentStatus(models.TextChoices):
+    ENROLLED = "enrolled", _("enrolled")
+    IN_PROGRESS = "in_progress", _("in progress")
+    COMPLETED = "completed", _("completed")
+    DROPPED = "dropped", _("dropped")
+
+
+class Enrollment(models.Model):
+    learner = models.ForeignKey(LearnerProfile, on_delete=models.CASCADE, related_name="enrollments")
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="enrollments")
+    status = models.CharField(
+        _("status"), max_length=12, choices=EnrollmentStatus.choices, default=EnrollmentStatus.ENROLLED
+    )
+    percent = models.PositiveSmallIntegerField(_("percent complete"), default=0)
+    enrolled_at = models.DateTimeField(_("enrolled at"))
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    dropped_at = models.DateTimeField(_("dropped at"), null=True, blank=True)
+    last_event_at = models.DateTimeField(_("latest event"), null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["learner", "-enrolled_at"]
+        verbose_name = _("enrollment")
+        verbose_name_plural = _("enrollments")
+        constraints = [
+            models.UniqueConstraint(fields=["learner", "course"], name="learners_one_enrollment_per_course"),
+            models.CheckConstraint(condition=Q(percent__gte=0, percent__lte=100), name="learners_percent_0_100"),
+            models.CheckConstraint(
+                condition=Q(status__in=EnrollmentStatus.values), name="learners_enrollment_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=EnrollmentStatus.COMPLETED) | Q(completed_at__isnull=False, percent=100),
+                name="learners_completed_has_time_and_100",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.learner_id}→{self.course_id} {self.status} {self.percent}%"
+
+
+class EventKind(models.TextChoices):
+    ENROLLED = "enrolled", _("enrolled")
+    PROGRESS = "progress", _("progress")
+    COMPLETED = "completed", _("completed")
+    DROPPED = "dropped", _("dropped")
+
+
+class ProgressEvent(models.Model):
+    """A progress report from a provider or a company LMS, stored once per (submitter, key)."""
+
+    idempotency_key = models.CharField(_("idempotency key"), max_length=200)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    learner = models.ForeignKey(LearnerProfile, on_delete=models.CASCADE, related_name="progress_events")
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="progress_events")
+    kind = models.CharField(_("kind"), max_length=10, choices=EventKind.choices)
+    percent = models.PositiveSmallIntegerField(_("percent"), null=True, blank=True)
+    occurred_at = models.DateTimeField(_("occurred at"))
+    source = models.CharField(_("source"), max_length=100, blank=True)
+    payload_hash = models.CharField(max_length=64)
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["occurred_at", "pk"]
+        verbose_name = _("progress event")
+        verbose_name_plural = _("progress events")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["submitted_by", "idempotency_key"], name="learners_event_once_per_submitter_key"
+            ),
+            models.CheckConstraint(condition=Q(kind__in=EventKind.values), name="learners_event_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(percent__isnull=True) | Q(percent__gte=0, percent__lte=100),
+                name="learners_event_percent_0_100",
+            ),
+        ]
+        indexes = [models.Index(fields=["learner", "course", "occurred_at"], name="learners_event_by_enrollment")]
+
+    def __str__(self) -> str:
+        return f"{self.idempotency_key} {self.kind}"

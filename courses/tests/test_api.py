@@ -229,7 +229,8 @@ def test_import_api_raw_cp932_csv_and_row_errors(client, provider_user):
 
 def test_import_api_permissions(client, standard):
     upload = catalog_json([course_record(1)])
-    assert client.post("/api/v1/catalog/imports/", upload, content_type="application/json").status_code == 403
+    # anonymous: 401 with a Bearer challenge; signed in without the right role: 403
+    assert client.post("/api/v1/catalog/imports/", upload, content_type="application/json").status_code == 401
     learner = get_user_model().objects.create_user("learner")
     client.force_authenticate(learner)
     assert client.post("/api/v1/catalog/imports/", upload, content_type="application/json").status_code == 403
@@ -274,6 +275,8 @@ def test_review_queue_is_staff_only_and_decisions_stick(client, catalog):
     course = catalog["T-004"]
     tag = course_skill_propose(course=course, skill_item=SkillItem.objects.get(code="DU01"), level=1, confidence=0.61)
     assert tag is not None
+    assert client.get("/api/v1/catalog/review/").status_code == 401
+    client.force_authenticate(get_user_model().objects.create_user("not-staff"))
     assert client.get("/api/v1/catalog/review/").status_code == 403
     staff = get_user_model().objects.create_user("staff", is_staff=True)
     client.force_authenticate(staff)

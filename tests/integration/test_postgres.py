@@ -80,3 +80,65 @@ def test_imports_stream_rows_with_copy_and_japanese_substrings_match(standard):
     changed = [dict(r, price_jpy=0) for r in records[:10]]
     assert catalog_import(data=catalog_json(changed), filename="c.json").run.updated == 10
     assert Course.objects.filter(price_jpy=0).count() == 10
+
+
+def test_the_same_progress_batch_posted_by_8_clients_is_stored_once(standard):
+    """Eight threads, eight connections, one batch: each event stored once, one completion."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from courses.models import Course, Provider
+    from courses.services import catalog_import
+    from courses.tests.factories import PROVIDER, catalog_json, course_record
+    from learners.models import Enrollment, ProgressEvent, SkillAssessment
+    from learners.services import EventIn, progress_events_ingest
+    from learners.tests.factories import LearnerFactory, UserFactory
+
+    catalog_import(data=catalog_json([course_record(n) for n in range(1, 6)]), filename="c.json")
+    submitter = UserFactory.create()
+    Provider.objects.get(name_ja=PROVIDER).members.add(submitter)
+    learners = [LearnerFactory.create() for _ in range(20)]
+    courses = list(Course.objects.all())
+    t0 = timezone.now() - timedelta(hours=1)
+    batch: list[EventIn] = []
+    for n, learner in enumerate(learners):
+        for m, course in enumerate(courses):
+            kind = "completed" if (n + m) % 3 == 0 else "progress"
+            batch.append(
+                EventIn(
+                    index=len(batch),
+                    idempotency_key=f"{n}-{m}",
+                    learner=str(learner.public_id),
+                    course=course.pk,
+                    kind=kind,
+                    occurred_at=t0 + timedelta(minutes=m),
+                    percent=None if kind == "completed" else 50,
+                )
+            )
+    answers, errors = [], []
+    barrier = threading.Barrier(8)
+
+    def post():
+        try:
+            barrier.wait(timeout=20)
+            answers.append(progress_events_ingest(submitter=submitter, events=batch))
+        except Exception as exc:  # collected and asserted below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=post) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert errors == []
+    assert len(answers) == 8
+    created = [sum(o.status == "created" for o in answer) for answer in answers]
+    assert sum(created) == len(batch)  # every event created by exactly one client
+    assert all(o.status in ("created", "duplicate") for answer in answers for o in answer)
+    assert ProgressEvent.objects.count() == len(batch)
+    completions = sum(e.kind == "completed" for e in batch)
+    assert Enrollment.objects.filter(status="completed").count() == completions
+    assert SkillAssessment.objects.filter(source="course").count() == completions  # one DU04 tag per course
