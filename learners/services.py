@@ -304,13 +304,45 @@ def _apply(items: list[_Resolved]) -> None:
         enrollment = locked[(item.learner_id, item.course_id)]
         if _fold(enrollment, item.event):
             completed_now.append((enrollment, item.event.occurred_at))
-    Enrollment.objects.bulk_update(
-        list(locked.values()),
-        ["status", "percent", "enrolled_at", "completed_at", "dropped_at", "last_event_at", "updated_at"],
-        batch_size=500,
-    )
+    _enrollments_write(list(locked.values()))
     if completed_now:
         _record_completion_levels(completed_now)
+
+
+_ENROLLMENT_FIELDS = ("status", "percent", "enrolled_at", "completed_at", "dropped_at", "last_event_at", "updated_at")
+
+
+def _enrollments_write(enrollments: list[Enrollment]) -> None:
+    """One UPDATE ... FROM (VALUES ...) on PostgreSQL; the ORM's bulk_update elsewhere."""
+    if not enrollments:
+        return
+    if connection.vendor != "postgresql":
+        Enrollment.objects.bulk_update(enrollments, list(_ENROLLMENT_FIELDS), batch_size=500)
+        return
+    table = connection.ops.quote_name(Enrollment._meta.db_table)
+    casts = ("bigint", "varchar", "smallint", "timestamptz", "timestamptz", "timestamptz", "timestamptz", "timestamptz")
+    row = "(" + ", ".join(f"%s::{cast}" for cast in casts) + ")"
+    assignments = ", ".join(f"{name} = v.{name}" for name in _ENROLLMENT_FIELDS)
+    for start in range(0, len(enrollments), 1000):
+        chunk = enrollments[start : start + 1000]
+        params: list[Any] = []
+        for e in chunk:
+            params += [
+                e.pk,
+                e.status,
+                e.percent,
+                e.enrolled_at,
+                e.completed_at,
+                e.dropped_at,
+                e.last_event_at,
+                e.updated_at,
+            ]
+        sql = (
+            f"UPDATE {table} AS e SET {assignments} "  # noqa: S608 - identifiers only; values are parameters
+            f"FROM (VALUES {', '.join([row] * len(chunk))}) AS v(id, {', '.join(_ENROLLMENT_FIELDS)}) WHERE e.id = v.id"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
 
 
 def _fold(enrollment: Enrollment, event: EventIn) -> bool:

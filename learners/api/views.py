@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib.auth.models import User
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -14,12 +12,9 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from learners.api.serializers import ProgressBatchInput, ProgressBatchOutput, ProgressEventInput
+from learners.api.serializers import ProgressBatchInput, ProgressBatchOutput
+from learners.events import event_parse
 from learners.services import MAX_BATCH, EventIn, EventOutcome, SubmitterScope, progress_events_ingest
-
-
-def _reason(errors: dict[str, Any]) -> str:
-    return "; ".join(f"{name}: {' '.join(str(m) for m in messages)}" for name, messages in errors.items())
 
 
 class ProgressEventIngestApi(APIView):
@@ -50,24 +45,11 @@ class ProgressEventIngestApi(APIView):
         valid: list[EventIn] = []
         rejected: dict[int, EventOutcome] = {}
         for index, item in enumerate(raw):
-            data = ProgressEventInput(data=item if isinstance(item, dict) else {})
-            key = str(item.get("idempotency_key", ""))[:200] if isinstance(item, dict) else ""
-            if not data.is_valid():
-                rejected[index] = EventOutcome(index, key, "rejected", _reason(data.errors))
-                continue
-            d = data.validated_data
-            valid.append(
-                EventIn(
-                    index=index,
-                    idempotency_key=d["idempotency_key"],
-                    learner=str(d["learner"]),
-                    course=d["course"],
-                    kind=d["kind"],
-                    occurred_at=d["occurred_at"],
-                    percent=d.get("percent"),
-                    source=d.get("source", ""),
-                )
-            )
+            parsed = event_parse(index, item)
+            if isinstance(parsed, EventOutcome):
+                rejected[index] = parsed
+            else:
+                valid.append(parsed)
         outcomes = {o.index: o for o in progress_events_ingest(submitter=user, events=valid)}
         outcomes.update(rejected)
         results = [outcomes[i].as_dict() for i in range(len(raw))]
