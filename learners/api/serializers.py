@@ -35,7 +35,7 @@ class ProgressEventInput(serializers.Serializer):
 
 
 class ProgressBatchInput(serializers.Serializer):
-    events = serializers.ListField(child=serializers.DictField(), max_length=1000)
+    events = ProgressEventInput(many=True, max_length=1000)
 
 
 class EventOutcomeOutput(serializers.Serializer):
