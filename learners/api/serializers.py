@@ -35,7 +35,7 @@ class ProgressEventInput(serializers.Serializer):
 
 
 class ProgressBatchInput(serializers.Serializer):
-    events = ProgressEventInput(many=True, max_length=1000)
+    events = serializers.ListField(child=ProgressEventInput(), max_length=1000)
 
 
 class EventOutcomeOutput(serializers.Serializer):
