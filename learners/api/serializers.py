@@ -2,11 +2,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from learners.models import EventKind
 
 
+@extend_schema_field({"oneOf": [{"type": "integer"}, {"type": "string"}]})
 class CourseRefField(serializers.Field):
     """A course id (number) or, for provider accounts, the provider's course code (text)."""
 
