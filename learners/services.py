@@ -442,3 +442,12 @@ def skill_assessments_record(
 def learner_profile_get_or_create(*, user: User) -> LearnerProfile:
     profile, _ = LearnerProfile.objects.get_or_create(user=user)
     return profile
+
+
+def learner_profile_update(*, profile: LearnerProfile, changes: dict[str, Any]) -> LearnerProfile:
+    """Apply validated changes to one's own profile."""
+    for name, value in changes.items():
+        setattr(profile, name, value)
+    if changes:
+        profile.save(update_fields=list(changes))
+    return profile

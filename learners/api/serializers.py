@@ -53,3 +53,65 @@ class ProgressBatchOutput(serializers.Serializer):
     duplicate = serializers.IntegerField()
     rejected = serializers.IntegerField()
     results = EventOutcomeOutput(many=True)
+
+
+class ProfileOutput(serializers.Serializer):
+    public_id = serializers.UUIDField()
+    prefecture = serializers.CharField()
+    industry = serializers.CharField()
+    target_role = serializers.CharField(source="target_role.code", default=None)
+    weekly_hours = serializers.DecimalField(max_digits=4, decimal_places=1)
+    budget_jpy = serializers.IntegerField()
+    free_only = serializers.BooleanField()
+    preferred_formats = serializers.ListField(child=serializers.CharField())
+    preferred_language = serializers.CharField()
+    share_target_role = serializers.BooleanField()
+    share_levels = serializers.BooleanField()
+    share_track_progress = serializers.BooleanField()
+
+
+class ProfileInput(serializers.Serializer):
+    prefecture = serializers.ChoiceField(choices=[], required=False, allow_blank=True)
+    industry = serializers.ChoiceField(choices=[], required=False, allow_blank=True)
+    target_role = serializers.CharField(required=False, allow_null=True, max_length=30)
+    weekly_hours = serializers.DecimalField(max_digits=4, decimal_places=1, min_value=0, max_value=80, required=False)
+    budget_jpy = serializers.IntegerField(min_value=0, required=False)
+    free_only = serializers.BooleanField(required=False)
+    preferred_formats = serializers.ListField(
+        child=serializers.ChoiceField(choices=["e-learning", "live-online", "classroom", "blended"]), required=False
+    )
+    preferred_language = serializers.ChoiceField(choices=["ja", "en"], required=False)
+    share_target_role = serializers.BooleanField(required=False)
+    share_levels = serializers.BooleanField(required=False)
+    share_track_progress = serializers.BooleanField(required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from common.reference import INDUSTRY_CHOICES, PREFECTURE_CHOICES
+
+        super().__init__(*args, **kwargs)
+        self.fields["prefecture"].choices = PREFECTURE_CHOICES  # type: ignore[attr-defined]
+        self.fields["industry"].choices = INDUSTRY_CHOICES  # type: ignore[attr-defined]
+
+
+class AssessmentsInput(serializers.Serializer):
+    levels = serializers.DictField(
+        child=serializers.IntegerField(min_value=0, max_value=4), help_text="skill item code -> level 0-4"
+    )
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class CurrentLevelOutput(serializers.Serializer):
+    skill = serializers.CharField()
+    level = serializers.IntegerField()
+    source = serializers.CharField()  # type: ignore[assignment]  # a field named like Field.source
+    assessed_at = serializers.DateTimeField()
+
+
+class EnrollmentOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    course = serializers.IntegerField(source="course_id")
+    course_title = serializers.CharField(source="course.title_ja")
+    status = serializers.CharField()
+    percent = serializers.IntegerField()
+    enrolled_at = serializers.DateTimeField()
+    completed_at = serializers.DateTimeField(allow_null=True)
