@@ -242,3 +242,65 @@ class ProgressEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.idempotency_key} {self.kind}"
+
+
+class Track(models.Model):
+    """A reskilling track an employer defines: ordered courses toward a target role."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="tracks")
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    target_role = models.ForeignKey(
+        Role, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("target role")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["organization", "name"]
+        verbose_name = _("track")
+        verbose_name_plural = _("tracks")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TrackCourse(models.Model):
+    track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="items")
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="+")
+    position = models.PositiveSmallIntegerField(default=0)
+    due_offset_days = models.PositiveSmallIntegerField(_("due after (days)"), default=30)
+    required = models.BooleanField(_("required"), default=True)
+
+    class Meta:
+        ordering = ["track", "position"]
+        verbose_name = _("track course")
+        verbose_name_plural = _("track courses")
+        constraints = [models.UniqueConstraint(fields=["track", "course"], name="learners_course_once_per_track")]
+
+    def __str__(self) -> str:
+        return f"{self.track_id}#{self.position}:{self.course_id}"
+
+
+class TrackAssignment(models.Model):
+    track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="assignments")
+    learner = models.ForeignKey(LearnerProfile, on_delete=models.CASCADE, related_name="track_assignments")
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    assigned_on = models.DateField(_("assigned on"))
+    due_on = models.DateField(_("due on"))
+
+    class Meta:
+        ordering = ["track", "learner"]
+        verbose_name = _("track assignment")
+        verbose_name_plural = _("track assignments")
+        constraints = [
+            models.UniqueConstraint(fields=["track", "learner"], name="learners_assign_once_per_track"),
+            models.CheckConstraint(condition=Q(due_on__gte=models.F("assigned_on")), name="learners_due_after_assign"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.track_id}→{self.learner_id}"

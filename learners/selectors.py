@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import QuerySet
+from django.utils import timezone
 
-from learners.models import SOURCE_RANK, Enrollment, LearnerProfile, SkillAssessment
+from learners.models import (
+    SOURCE_RANK,
+    Enrollment,
+    EnrollmentStatus,
+    LearnerProfile,
+    Membership,
+    Organization,
+    SkillAssessment,
+    Track,
+    TrackAssignment,
+)
+from skills.models import RoleSkillRequirement
+from skills.selectors import grade_targets, standard_version_get
 
 
 @dataclass(frozen=True)
@@ -27,16 +42,20 @@ def learner_current_levels(*, learner: LearnerProfile) -> dict[int, CurrentLevel
     completion > manager > self).  A learner can lower their own self-assessment,
     but never below what a course completion or an exam showed.
     """
-    latest: dict[tuple[int, str], SkillAssessment] = {}
-    for a in SkillAssessment.objects.filter(learner=learner).order_by("-assessed_at", "-pk"):
-        latest.setdefault((a.skill_item_id, a.source), a)
-    current: dict[int, CurrentLevel] = {}
-    for (item_id, source), a in latest.items():
-        best = current.get(item_id)
-        candidate = CurrentLevel(a.level, source, a.assessed_at)
+    return current_levels_of(learner_ids=[learner.pk]).get(learner.pk, {})
+
+
+def current_levels_of(*, learner_ids: list[int]) -> dict[int, dict[int, CurrentLevel]]:
+    """The same rule for many learners in one query: learner id -> item id -> level."""
+    latest: dict[tuple[int, int, str], SkillAssessment] = {}
+    for a in SkillAssessment.objects.filter(learner_id__in=learner_ids).order_by("-assessed_at", "-pk"):
+        latest.setdefault((a.learner_id, a.skill_item_id, a.source), a)
+    current: dict[int, dict[int, CurrentLevel]] = defaultdict(dict)
+    for (learner_id, item_id, source), a in latest.items():
+        best = current[learner_id].get(item_id)
         if best is None or (a.level, SOURCE_RANK[source]) > (best.level, SOURCE_RANK[best.source]):
-            current[item_id] = candidate
-    return current
+            current[learner_id][item_id] = CurrentLevel(a.level, source, a.assessed_at)
+    return dict(current)
 
 
 def enrollments_of(*, learner: LearnerProfile) -> QuerySet[Enrollment]:
@@ -47,3 +66,169 @@ def learner_profile_of(*, user: User | AnonymousUser) -> LearnerProfile | None:
     if not user.is_authenticated:
         return None
     return LearnerProfile.objects.filter(user_id=user.pk).select_related("target_role").first()
+
+
+# --- employers -------------------------------------------------------------------------------
+
+
+def organizations_administered_by(*, user: User | AnonymousUser) -> QuerySet[Organization]:
+    if not user.is_authenticated:
+        return Organization.objects.none()
+    return Organization.objects.filter(
+        memberships__user_id=user.pk, memberships__kind=Membership.Kind.ADMIN, memberships__left_on__isnull=True
+    ).distinct()
+
+
+def organization_for_admin(*, user: User | AnonymousUser, organization_id: int) -> Organization | None:
+    """The organization if `user` administers it, else None (callers answer 404)."""
+    return organizations_administered_by(user=user).filter(pk=organization_id).first()
+
+
+def members_of(*, organization: Organization) -> QuerySet[LearnerProfile]:
+    """Learner profiles of the organization's active members (employees and admins)."""
+    return (
+        LearnerProfile.objects.filter(
+            user__memberships__organization=organization, user__memberships__left_on__isnull=True
+        )
+        .select_related("user", "target_role__persona_type")
+        .distinct()
+        .order_by("user__username")
+    )
+
+
+@dataclass
+class CourseProgress:
+    course_id: int
+    title: str
+    required: bool
+    due_on: date
+    status: str
+    percent: int
+    overdue: bool
+
+
+@dataclass
+class AssigneeProgress:
+    learner: LearnerProfile
+    shared: bool
+    due_on: date
+    required_done: int
+    required_total: int
+    overdue: bool
+    courses: list[CourseProgress]
+
+
+def track_progress(*, track: Track, today: date | None = None) -> list[AssigneeProgress]:
+    """Per assignee: completion of the track's courses and what is overdue.
+
+    Only learners who share track progress with their employer are detailed; the others
+    appear with `shared=False` and no numbers."""
+    today = today or timezone.localdate()
+    items = list(track.items.select_related("course").order_by("position"))
+    assignments = list(track.assignments.select_related("learner__user").order_by("learner__user__username"))
+    learner_ids = [a.learner_id for a in assignments]
+    enrollments = {
+        (e.learner_id, e.course_id): e
+        for e in Enrollment.objects.filter(learner_id__in=learner_ids, course_id__in=[i.course_id for i in items])
+    }
+    out = []
+    for a in assignments:
+        if not a.learner.share_track_progress:
+            out.append(AssigneeProgress(a.learner, False, a.due_on, 0, 0, False, []))
+            continue
+        courses = []
+        for item in items:
+            e = enrollments.get((a.learner_id, item.course_id))
+            status = e.status if e else "not_started"
+            due = min(a.assigned_on + timedelta(days=item.due_offset_days), a.due_on)
+            done = status == EnrollmentStatus.COMPLETED
+            courses.append(
+                CourseProgress(
+                    item.course_id,
+                    item.course.title_ja or item.course.title_en,
+                    item.required,
+                    due,
+                    status,
+                    e.percent if e else 0,
+                    overdue=item.required and not done and due < today,
+                )
+            )
+        required = [c for c in courses if c.required]
+        out.append(
+            AssigneeProgress(
+                a.learner,
+                True,
+                a.due_on,
+                sum(c.status == EnrollmentStatus.COMPLETED for c in required),
+                len(required),
+                any(c.overdue for c in courses),
+                courses,
+            )
+        )
+    return out
+
+
+def tracks_of_learner(*, learner: LearnerProfile) -> QuerySet[TrackAssignment]:
+    return learner.track_assignments.select_related("track__target_role").prefetch_related("track__items__course")
+
+
+def team_dashboard(*, organization: Organization) -> dict[str, Any]:
+    """What an employer sees of its team, within each learner's consent.
+
+    - members per target role (learners who share their target role),
+    - per role and item: average current level of members sharing levels, beside the role's target,
+    - per track: assignees, completed, overdue (learners sharing track progress)."""
+    members = list(members_of(organization=organization))
+    by_role: dict[str, list[LearnerProfile]] = defaultdict(list)
+    for m in members:
+        if m.share_target_role and m.target_role is not None:
+            by_role[m.target_role.code].append(m)
+    version = standard_version_get()
+    items = list(version.skill_items.order_by("position").values_list("pk", "code"))
+    targets = grade_targets(version=version)
+    requirements = {
+        (role_code, item_id): targets.get(grade, 0)
+        for role_code, item_id, grade in RoleSkillRequirement.objects.filter(
+            role__version=version, role__code__in=list(by_role)
+        ).values_list("role__code", "skill_item_id", "grade")
+    }
+    all_levels = current_levels_of(learner_ids=[m.pk for p in by_role.values() for m in p if m.share_levels])
+    heatmap = []
+    for role_code, people in sorted(by_role.items()):
+        sharing = [p for p in people if p.share_levels]
+        levels = [all_levels.get(p.pk, {}) for p in sharing]
+        cells = []
+        for item_id, code in items:
+            values = [lv[item_id].level if item_id in lv else 0 for lv in levels]
+            average = round(sum(values) / len(values), 2) if values else None
+            target = requirements.get((role_code, item_id), 0)
+            cells.append(
+                {
+                    "skill": code,
+                    "target": target,
+                    "average": average,
+                    "gap": None if average is None else round(target - average, 2),
+                }
+            )
+        heatmap.append({"role": role_code, "members": len(people), "sharing_levels": len(sharing), "cells": cells})
+    tracks = []
+    for track in organization.tracks.order_by("name"):
+        progress = track_progress(track=track)
+        shared = [p for p in progress if p.shared]
+        tracks.append(
+            {
+                "id": track.pk,
+                "name": track.name,
+                "assignees": len(progress),
+                "sharing": len(shared),
+                "completed": sum(p.required_total > 0 and p.required_done == p.required_total for p in shared),
+                "overdue": [str(p.learner.public_id) for p in shared if p.overdue],
+            }
+        )
+    return {
+        "organization": organization.pk,
+        "members": len(members),
+        "members_per_role": {code: len(people) for code, people in sorted(by_role.items())},
+        "heatmap": heatmap,
+        "tracks": tracks,
+    }

@@ -7,7 +7,7 @@ import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -23,10 +23,14 @@ from learners.models import (
     EventKind,
     LearnerProfile,
     Membership,
+    Organization,
     ProgressEvent,
     SkillAssessment,
+    Track,
+    TrackAssignment,
+    TrackCourse,
 )
-from skills.models import SkillItem
+from skills.models import Role, SkillItem
 
 MAX_BATCH = 1000
 FUTURE_TOLERANCE = timedelta(minutes=5)
@@ -451,3 +455,70 @@ def learner_profile_update(*, profile: LearnerProfile, changes: dict[str, Any]) 
     if changes:
         profile.save(update_fields=list(changes))
     return profile
+
+
+# --- employers: tracks ----------------------------------------------------------------------
+
+
+class TrackError(ValueError):
+    """A track or assignment request that cannot be carried out; `field` names the input."""
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        super().__init__(message)
+
+
+@transaction.atomic
+def track_create(
+    *,
+    organization: Organization,
+    name: str,
+    courses: Sequence[tuple[Course, int, bool]],
+    target_role: Role | None = None,
+    description: str = "",
+    created_by: User | None = None,
+) -> Track:
+    """A track with ordered courses (course, due offset in days, required)."""
+    if not courses:
+        raise TrackError("courses", "a track needs at least one course")
+    ids = [c.pk for c, _d, _r in courses]
+    if len(set(ids)) != len(ids):
+        raise TrackError("courses", "a course appears twice")
+    track = Track.objects.create(
+        organization=organization, name=name, description=description, target_role=target_role, created_by=created_by
+    )
+    TrackCourse.objects.bulk_create(
+        [
+            TrackCourse(track=track, course=course, position=n, due_offset_days=offset, required=required)
+            for n, (course, offset, required) in enumerate(courses)
+        ]
+    )
+    return track
+
+
+@transaction.atomic
+def track_assign(
+    *, track: Track, learners: Sequence[LearnerProfile], due_on: date | None, assigned_by: User | None
+) -> tuple[int, int]:
+    """Assign to members of the track's organization; idempotent. Returns (new, already assigned)."""
+    members = set(
+        Membership.objects.filter(organization=track.organization, left_on__isnull=True).values_list(
+            "user_id", flat=True
+        )
+    )
+    outsiders = [str(p.public_id) for p in learners if p.user_id not in members]
+    if outsiders:
+        raise TrackError("members", f"not active members of {track.organization.name}: {', '.join(outsiders)}")
+    today = timezone.localdate()
+    longest = max(track.items.values_list("due_offset_days", flat=True), default=0)
+    due = due_on or today + timedelta(days=longest)
+    if due < today:
+        raise TrackError("due_on", "the due date is in the past")
+    existing = set(TrackAssignment.objects.filter(track=track).values_list("learner_id", flat=True))
+    new = [
+        TrackAssignment(track=track, learner=p, assigned_by=assigned_by, assigned_on=today, due_on=due)
+        for p in learners
+        if p.pk not in existing
+    ]
+    TrackAssignment.objects.bulk_create(new, ignore_conflicts=True)
+    return len(new), len(learners) - len(new)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from learners.api import me, views
+from learners.api import me, org, views
 
 app_name = "learners-api"
 
@@ -10,4 +10,12 @@ urlpatterns = [
     path("me/assessments", me.MyAssessmentsApi.as_view(), name="me-assessments"),
     path("me/enrollments/", me.MyEnrollmentsApi.as_view(), name="me-enrollments"),
     path("me/enrollments/<int:pk>/", me.MyEnrollmentDetailApi.as_view(), name="me-enrollment"),
+    path("me/tracks", org.MyTracksApi.as_view(), name="me-tracks"),
+    path("orgs/", org.OrgListApi.as_view(), name="orgs"),
+    path("orgs/<int:org_id>/members", org.OrgMembersApi.as_view(), name="org-members"),
+    path("orgs/<int:org_id>/dashboard", org.OrgDashboardApi.as_view(), name="org-dashboard"),
+    path("orgs/<int:org_id>/tracks/", org.OrgTracksApi.as_view(), name="org-tracks"),
+    path("orgs/<int:org_id>/tracks/<int:track_id>/", org.OrgTrackDetailApi.as_view(), name="org-track"),
+    path("orgs/<int:org_id>/tracks/<int:track_id>/assign", org.OrgTrackAssignApi.as_view(), name="org-track-assign"),
+    path("orgs/<int:org_id>/tracks/<int:track_id>/progress.csv", org.OrgTrackCsvApi.as_view(), name="org-track-csv"),
 ]
