@@ -32,7 +32,7 @@ from learners.services import TrackError, learner_profile_get_or_create, track_a
 from skills.models import SkillItem
 from skills.selectors import standard_version_get
 
-TRACK_FIELDS: dict[str, serializers.Field] = {  # type: ignore[type-arg]
+TRACK_FIELDS: dict[str, serializers.Field] = {
     "id": serializers.IntegerField(),
     "name": serializers.CharField(),
     "description": serializers.CharField(),
