@@ -5,6 +5,10 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandParser
 
+from learners.demo import demo_world_seed
+from learners.models import Enrollment, LearnerProfile, Organization, Track
+from skills.selectors import StandardNotLoaded
+
 DEMO_ADMIN = "admin"
 DEMO_PASSWORD = "dxpathways-demo"  # noqa: S105 - demo account on the embedded (DEBUG) setup only
 
@@ -29,4 +33,18 @@ class Command(BaseCommand):
             user.save(update_fields=["password"])
         state = "created" if created else "already present"
         self.stdout.write(self.style.SUCCESS(f"Demo staff account {state}."))
-        self.stdout.write(f"  Log in at /admin/ as '{DEMO_ADMIN}' with password '{password}'.")
+        try:
+            accounts = demo_world_seed(password=password)
+        except StandardNotLoaded:
+            self.stdout.write("No standard loaded: only the staff account was created (run load_dss first).")
+            self.stdout.write(f"  Log in at /admin/ as '{DEMO_ADMIN}' with password '{password}'.")
+            return
+        self.stdout.write(
+            f"Demo world: {Organization.objects.count()} organizations, {LearnerProfile.objects.count()} learners, "
+            f"{Enrollment.objects.count()} enrollments, {Track.objects.count()} tracks."
+        )
+        self.stdout.write(f"  Log in at /admin/ as '{DEMO_ADMIN}' with password '{password}' (staff).")
+        self.stdout.write("  Log in at /accounts/login/ with the same password as:")
+        self.stdout.write(f"    learners: {', '.join(accounts.learners)} (… learner01 to learner60)")
+        self.stdout.write(f"    organization admins: {', '.join(accounts.org_admins)}")
+        self.stdout.write(f"    catalog provider: {accounts.provider}; ministry analyst: {accounts.ministry}")
