@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from common import views as common_views
+from learners.urls import auth_urlpatterns
 
 admin.site.site_header = "DX Pathways"
 admin.site.site_title = "DX Pathways"
@@ -18,6 +19,8 @@ urlpatterns = [
     path("api/v1/", include("learners.api.urls")),
     path("api/v1/ping", common_views.PingApi.as_view(), name="api-ping"),
     path("courses/", include("courses.urls")),
+    path("", include("learners.urls")),
+    *auth_urlpatterns,
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),

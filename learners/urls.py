@@ -1,0 +1,22 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from learners import views
+
+app_name = "learners"
+
+urlpatterns = [
+    path("accounts/signup/", views.signup, name="signup"),
+    path("accounts/start/", views.start, name="start"),
+    path("me/", views.me, name="me"),
+    path("me/onboarding/role/", views.onboarding_role, name="onboarding-role"),
+    path("me/onboarding/skills/", views.onboarding_skills, name="onboarding-skills"),
+    path("me/onboarding/constraints/", views.onboarding_constraints, name="onboarding-constraints"),
+    path("team/", views.my_organizations, name="orgs"),
+    path("team/<int:org_id>/", views.team, name="team"),
+]
+
+auth_urlpatterns = [
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+]

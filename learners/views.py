@@ -1,0 +1,196 @@
+"""The learner web app (sign-up, onboarding, my learning) and the employer's team page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from accounts.models import RoleGroup
+from accounts.services import user_role_grant
+from learners.forms import ConstraintsForm, RoleForm, SelfAssessmentForm, SignupForm
+from learners.models import LearnerProfile
+from learners.selectors import (
+    enrollments_of,
+    learner_current_levels,
+    organization_for_admin,
+    organizations_administered_by,
+    team_dashboard,
+    tracks_of_learner,
+)
+from learners.services import learner_profile_get_or_create, learner_profile_update, skill_assessments_record
+from skills.selectors import grade_targets, persona_type_list, skill_category_tree, standard_version_get
+
+
+def _profile(request: HttpRequest) -> LearnerProfile:
+    assert isinstance(request.user, User)  # login_required ran first
+    return learner_profile_get_or_create(user=request.user)
+
+
+def signup(request: HttpRequest) -> HttpResponse:
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        user_role_grant(user=user, role=RoleGroup.LEARNER)
+        learner_profile_get_or_create(user=user)
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        return redirect("learners:onboarding-role")
+    return render(request, "registration/signup.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@login_required
+def onboarding_role(request: HttpRequest) -> HttpResponse:
+    profile = _profile(request)
+    version = standard_version_get()
+    form = RoleForm(request.POST or None, roles=version.roles.all(), initial={"target_role": profile.target_role})
+    if request.method == "POST" and form.is_valid():
+        learner_profile_update(profile=profile, changes={"target_role": form.cleaned_data["target_role"]})
+        return redirect("learners:onboarding-skills")
+    return render(
+        request,
+        "learners/onboarding_role.html",
+        {"form": form, "personas": persona_type_list(version=version), "step": 1, "current": profile.target_role},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def onboarding_skills(request: HttpRequest) -> HttpResponse:
+    profile = _profile(request)
+    if profile.target_role is None:
+        return redirect("learners:onboarding-role")
+    requirements = list(
+        profile.target_role.requirements.filter(grade__in=["a", "b"])
+        .select_related("skill_item")
+        .order_by("skill_item__position")
+    )
+    items = [r.skill_item for r in requirements]
+    current = {k: v.level for k, v in learner_current_levels(learner=profile).items()}
+    form = SelfAssessmentForm(request.POST or None, items=items, initial_levels=current)
+    if request.method == "POST" and form.is_valid():
+        skill_assessments_record(learner=profile, levels=form.levels(), recorded_by=profile.user)
+        return redirect("learners:onboarding-constraints")
+    targets = grade_targets(version=profile.target_role.version)
+    rows = [
+        {
+            "field": form[f"item_{r.skill_item.code}"],
+            "item": r.skill_item,
+            "grade": r.grade,
+            "target": targets.get(r.grade, 0),
+        }
+        for r in requirements
+    ]
+    levels = profile.target_role.version.proficiency_levels.all()
+    return render(
+        request,
+        "learners/onboarding_skills.html",
+        {"form": form, "rows": rows, "levels": levels, "step": 2, "role": profile.target_role},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def onboarding_constraints(request: HttpRequest) -> HttpResponse:
+    profile = _profile(request)
+    initial = {
+        "weekly_hours": profile.weekly_hours,
+        "budget_jpy": profile.budget_jpy,
+        "free_only": profile.free_only,
+        "preferred_formats": profile.preferred_formats,
+        "preferred_language": profile.preferred_language,
+        "prefecture": profile.prefecture,
+    }
+    form = ConstraintsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        changes: dict[str, Any] = dict(form.cleaned_data)
+        if profile.onboarded_at is None:
+            changes["onboarded_at"] = timezone.now()
+        learner_profile_update(profile=profile, changes=changes)
+        return redirect("learners:me")
+    return render(
+        request, "learners/onboarding_constraints.html", {"form": form, "step": 3}, status=400 if form.errors else 200
+    )
+
+
+@login_required
+def me(request: HttpRequest) -> HttpResponse:
+    """My learning: current against target levels per category, enrollments, assigned tracks."""
+    profile = _profile(request)
+    if profile.onboarded_at is None or profile.target_role is None:
+        return redirect("learners:onboarding-role")
+    version = standard_version_get()
+    targets = grade_targets(version=version)
+    required = {r.skill_item_id: targets.get(r.grade, 0) for r in profile.target_role.requirements.all()}
+    current = learner_current_levels(learner=profile)
+    categories = []
+    gaps: list[dict[str, Any]] = []
+    for category in skill_category_tree(version=version):
+        cur_sum = tgt_sum = n = 0
+        for sub in category.subcategories.all():
+            for item in sub.items.all():
+                level = current[item.pk].level if item.pk in current else 0
+                target = required.get(item.pk, 0)
+                cur_sum, tgt_sum, n = cur_sum + level, tgt_sum + target, n + 1
+                if target > level:
+                    gaps.append({"item": item, "current": level, "target": target, "gap": target - level})
+        categories.append(
+            {
+                "category": category,
+                "current": round(cur_sum / n, 1) if n else 0,
+                "target": round(tgt_sum / n, 1) if n else 0,
+            }
+        )
+    gaps.sort(key=lambda g: (-g["gap"], g["item"].position))
+    return render(
+        request,
+        "learners/me.html",
+        {
+            "profile": profile,
+            "categories": categories,
+            "gaps": gaps[:12],
+            "enrollments": enrollments_of(learner=profile).order_by("-enrolled_at"),
+            "assignments": tracks_of_learner(learner=profile),
+        },
+    )
+
+
+@login_required
+def team(request: HttpRequest, org_id: int) -> HttpResponse:
+    """The employer's team page: heatmap of role x item gaps, tracks with completion and overdue."""
+    organization = organization_for_admin(user=request.user, organization_id=org_id)
+    if organization is None:
+        raise Http404("No such organization among those you administer.")
+    data = team_dashboard(organization=organization)
+    version = standard_version_get()
+    roles = {r.code: r for r in version.roles.all()}
+    items = list(version.skill_items.order_by("position"))
+    heat_rows = [{**row, "role": roles[row["role"]]} for row in data["heatmap"]]
+    tracks = [{**t, "overdue_count": len(t["overdue"])} for t in data["tracks"]]
+    return render(
+        request,
+        "learners/team.html",
+        {"organization": organization, "data": data, "rows": heat_rows, "items": items, "tracks": tracks},
+    )
+
+
+@login_required
+def my_organizations(request: HttpRequest) -> HttpResponse:
+    orgs = list(organizations_administered_by(user=request.user))
+    if len(orgs) == 1:
+        return redirect("learners:team", org_id=orgs[0].pk)
+    return render(request, "learners/orgs.html", {"organizations": orgs})
+
+
+@login_required
+def start(request: HttpRequest) -> HttpResponse:
+    """Where a signed-in person lands: their team page, the admin, or their learning."""
+    if organizations_administered_by(user=request.user).exists():
+        return redirect("learners:orgs")
+    if getattr(request.user, "is_staff", False):
+        return redirect("admin:index")
+    return redirect("learners:me")
