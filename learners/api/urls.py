@@ -6,6 +6,7 @@ app_name = "learners-api"
 
 urlpatterns = [
     path("progress-events/", views.ProgressEventIngestApi.as_view(), name="progress-events"),
+    path("xapi/statements", views.XapiStatementsApi.as_view(), name="xapi-statements"),
     path("me/profile", me.MyProfileApi.as_view(), name="me-profile"),
     path("me/assessments", me.MyAssessmentsApi.as_view(), name="me-assessments"),
     path("me/enrollments/", me.MyEnrollmentsApi.as_view(), name="me-enrollments"),
