@@ -22,7 +22,7 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         if len(header) != 2 or header[0].lower() not in self.keywords:
             return None
         key = header[1]
-        parts = key.split("_")
+        parts = key.split("_", 2)  # the secret itself may contain "_"
         if len(parts) != 3 or parts[0] != "dxp":
             raise exceptions.AuthenticationFailed("Malformed API token.")
         token = ApiToken.objects.select_related("user").filter(prefix=parts[1], revoked_at__isnull=True).first()

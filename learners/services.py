@@ -254,6 +254,8 @@ def _insert_events(submitter: User, items: list[_Resolved]) -> dict[str, int]:
         "received_at",
     )
     now = timezone.now()
+    if connection.vendor == "postgresql":
+        return _insert_events_unnest(table, columns, submitter, items, now)
     created: dict[str, int] = {}
     for start in range(0, len(items), 500):
         chunk = items[start : start + 500]
@@ -281,6 +283,34 @@ def _insert_events(submitter: User, items: list[_Resolved]) -> dict[str, int]:
             cursor.execute(sql, params)
             created.update(dict(cursor.fetchall()))
     return created
+
+
+def _insert_events_unnest(
+    table: str, columns: tuple[str, ...], submitter: User, items: list[_Resolved], now: datetime
+) -> dict[str, int]:
+    """PostgreSQL: the whole batch as eight array parameters (no per-row placeholders to parse)."""
+    sql = (
+        f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608 - identifiers only; values are parameters
+        "SELECT u.k, %s, u.l, u.c, u.kind, u.p, u.o, u.src, u.h, %s FROM unnest("
+        "%s::varchar[], %s::bigint[], %s::bigint[], %s::varchar[], %s::smallint[], %s::timestamptz[], "
+        "%s::varchar[], %s::varchar[]) AS u(k, l, c, kind, p, o, src, h) "
+        "ON CONFLICT (submitted_by_id, idempotency_key) DO NOTHING RETURNING idempotency_key, id"
+    )
+    params: list[Any] = [
+        submitter.pk,
+        now,
+        [i.event.idempotency_key for i in items],
+        [i.learner_id for i in items],
+        [i.course_id for i in items],
+        [i.event.kind for i in items],
+        [i.event.percent for i in items],
+        [i.event.occurred_at for i in items],
+        [i.event.source[:100] for i in items],
+        [i.payload_hash for i in items],
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return dict(cursor.fetchall())
 
 
 def _apply(items: list[_Resolved]) -> None:
@@ -324,29 +354,17 @@ def _enrollments_write(enrollments: list[Enrollment]) -> None:
         Enrollment.objects.bulk_update(enrollments, list(_ENROLLMENT_FIELDS), batch_size=500)
         return
     table = connection.ops.quote_name(Enrollment._meta.db_table)
-    casts = ("bigint", "varchar", "smallint", "timestamptz", "timestamptz", "timestamptz", "timestamptz", "timestamptz")
-    row = "(" + ", ".join(f"%s::{cast}" for cast in casts) + ")"
     assignments = ", ".join(f"{name} = v.{name}" for name in _ENROLLMENT_FIELDS)
-    for start in range(0, len(enrollments), 1000):
-        chunk = enrollments[start : start + 1000]
-        params: list[Any] = []
-        for e in chunk:
-            params += [
-                e.pk,
-                e.status,
-                e.percent,
-                e.enrolled_at,
-                e.completed_at,
-                e.dropped_at,
-                e.last_event_at,
-                e.updated_at,
-            ]
-        sql = (
-            f"UPDATE {table} AS e SET {assignments} "  # noqa: S608 - identifiers only; values are parameters
-            f"FROM (VALUES {', '.join([row] * len(chunk))}) AS v(id, {', '.join(_ENROLLMENT_FIELDS)}) WHERE e.id = v.id"
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
+    sql = (
+        f"UPDATE {table} AS e SET {assignments} FROM unnest("  # noqa: S608 - identifiers only; values are parameters
+        "%s::bigint[], %s::varchar[], %s::smallint[], %s::timestamptz[], %s::timestamptz[], %s::timestamptz[], "
+        "%s::timestamptz[], %s::timestamptz[]) "
+        f"AS v(id, {', '.join(_ENROLLMENT_FIELDS)}) WHERE e.id = v.id"
+    )
+    params: list[Any] = [[e.pk for e in enrollments]]
+    params += [[getattr(e, f) for e in enrollments] for f in _ENROLLMENT_FIELDS]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def _fold(enrollment: Enrollment, event: EventIn) -> bool:

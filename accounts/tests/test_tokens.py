@@ -39,3 +39,20 @@ def test_role_groups_exist_and_can_be_granted():
     user_role_grant(user=user, role=RoleGroup.MINISTRY)
     assert user_has_role(user, RoleGroup.MINISTRY)
     assert user.groups.count() == 1
+
+
+def test_every_issued_key_authenticates(standard):
+    """Secrets may contain '_' and '-': parsing must not depend on their content."""
+    from rest_framework.request import Request
+    from rest_framework.test import APIRequestFactory
+
+    from accounts.authentication import ApiTokenAuthentication
+
+    user = UserFactory.create()
+    auth = ApiTokenAuthentication()
+    for n in range(40):
+        _token, key = api_token_issue(user=user, name=f"t{n}")
+        request = Request(APIRequestFactory().get("/", HTTP_AUTHORIZATION=f"Bearer {key}"))
+        result = auth.authenticate(request)
+        assert result is not None
+        assert result[0] == user
