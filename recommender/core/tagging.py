@@ -1,0 +1,169 @@
+"""Skill inference: course text -> ranked DSS-P skill items with an estimated level taught.
+
+Three signals, fused with weights (`HybridTagger`):
+- dense: cosine between the course text (its English fields when present) and each item's
+  English description, from a sentence-transformers encoder;
+- sparse: cosine between TF-IDF (character and word n-grams) of the course text and each item's
+  bilingual description (names, definitions, topics, curated terms), so Japanese works without
+  a Japanese model;
+- keywords: the share of an item's curated terms (tools, methods, synonyms) found in the text.
+A method that uses one signal only is the same class with the other weights at zero.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from recommender.core.encoders import Encoder, TfidfEncoder
+from recommender.core.text import normalize
+
+
+@dataclass(frozen=True)
+class SkillDoc:
+    """What the tagger knows about one skill item (or literacy section)."""
+
+    code: str
+    name_ja: str
+    name_en: str
+    text_ja: str = ""
+    text_en: str = ""
+    terms_ja: tuple[str, ...] = ()
+    terms_en: tuple[str, ...] = ()
+
+    def sparse_text(self) -> str:
+        return " ".join(
+            [self.name_ja, self.name_en, self.text_ja, self.text_en, " ".join(self.terms_ja), " ".join(self.terms_en)]
+        )
+
+    def dense_text(self) -> str:
+        terms = ", ".join(self.terms_en[:12])
+        return f"{self.name_en}. {self.text_en} {terms}".strip()
+
+
+@dataclass(frozen=True)
+class CourseText:
+    title: str
+    description: str
+    title_en: str = ""
+    description_en: str = ""
+    level: int | None = None
+
+    def full(self) -> str:
+        return " ".join(t for t in (self.title, self.title, self.description, self.title_en, self.description_en) if t)
+
+    def english(self) -> str:
+        """The English side for an English-only dense model; the original text when there is none."""
+        if self.title_en or self.description_en:
+            return f"{self.title_en}. {self.description_en}".strip(". ")
+        return f"{self.title}. {self.description}".strip(". ")
+
+
+@dataclass(frozen=True)
+class SkillGuess:
+    code: str
+    score: float
+    level: int
+
+
+@dataclass
+class Weights:
+    dense: float = 0.35
+    sparse: float = 0.45
+    keyword: float = 0.20
+
+
+_INTRO = re.compile(
+    r"入門|初め|はじめ|基礎|概要|超入門|初心者|はじめて|introduct|beginner|basics|fundamental|overview|101"
+)
+_PRACTICE = re.compile(r"実践|演習|ハンズオン|実務|実装|応用|hands-on|practical|workshop|project|implement")
+_ADVANCED = re.compile(
+    r"上級|高度|エキスパート|専門家|アーキテクト|リード|戦略立案|advanced|expert|master|senior|leadership"
+)
+
+
+def estimate_level(text: CourseText) -> int:
+    """The level a course teaches: its declared level, else read from its wording (1-4)."""
+    if text.level is not None:
+        return int(min(4, max(1, text.level)))
+    words = normalize(text.full())
+    if _ADVANCED.search(words):
+        return 4
+    if _PRACTICE.search(words):
+        return 3
+    if _INTRO.search(words):
+        return 1
+    return 2
+
+
+def _term_pattern(terms: Sequence[str]) -> re.Pattern[str] | None:
+    """One regex per item.  Latin terms must stand alone (SOC must not match inside 'society');
+    Japanese terms match as substrings, since Japanese has no spaces between words."""
+    parts = []
+    for term in sorted({normalize(t) for t in terms if len(normalize(t)) >= 2}, key=len, reverse=True):
+        escaped = re.escape(term)
+        parts.append(rf"(?<![a-z0-9]){escaped}(?![a-z0-9])" if term.isascii() else escaped)
+    return re.compile("|".join(parts)) if parts else None
+
+
+@dataclass
+class HybridTagger:
+    """Fit on skill documents, then score any course text against every item."""
+
+    dense: Encoder | None = None
+    weights: Weights = field(default_factory=Weights)
+
+    def fit(self, docs: Sequence[SkillDoc], extra_corpus: Sequence[str] = ()) -> HybridTagger:
+        self.docs_ = list(docs)
+        self.codes_ = [d.code for d in self.docs_]
+        self.sparse_ = TfidfEncoder().fit([d.sparse_text() for d in self.docs_] + list(extra_corpus))
+        self.doc_sparse_ = self.sparse_.transform([d.sparse_text() for d in self.docs_])
+        self.terms_ = [_term_pattern([*d.terms_ja, *d.terms_en, d.name_ja, d.name_en]) for d in self.docs_]
+        self.doc_dense_: np.ndarray | None = None
+        if self.dense is not None and self.weights.dense > 0:
+            self.doc_dense_ = self.dense.encode_passages([d.dense_text() for d in self.docs_])
+        return self
+
+    def components(self, texts: Sequence[CourseText]) -> dict[str, np.ndarray]:
+        """Each signal's score matrix, shape (texts, items), every value in [0, 1]."""
+        n, m = len(texts), len(self.docs_)
+        out = {"sparse": np.zeros((n, m)), "dense": np.zeros((n, m)), "keyword": np.zeros((n, m))}
+        if n == 0:
+            return out
+        if self.weights.sparse > 0:
+            out["sparse"] = (self.sparse_.transform([t.full() for t in texts]) @ self.doc_sparse_.T).toarray()
+        if self.doc_dense_ is not None and self.dense is not None:
+            queries = self.dense.encode_queries([t.english() for t in texts])
+            out["dense"] = np.clip(queries @ self.doc_dense_.T, 0.0, 1.0)
+        if self.weights.keyword > 0:
+            for i, text in enumerate(texts):
+                haystack = normalize(text.full())
+                for j, pattern in enumerate(self.terms_):
+                    if pattern is not None:
+                        hits = len(set(pattern.findall(haystack)))
+                        out["keyword"][i, j] = min(1.0, hits / 3.0)
+        return out
+
+    def scores(self, texts: Sequence[CourseText]) -> np.ndarray:
+        parts = self.components(texts)
+        w = self.weights
+        return w.dense * parts["dense"] + w.sparse * parts["sparse"] + w.keyword * parts["keyword"]
+
+    def predict(self, texts: Sequence[CourseText], *, top_k: int = 3, min_score: float = 0.0) -> list[list[SkillGuess]]:
+        """Best items first; ties broken by the standard's order, so the result is deterministic."""
+        matrix = self.scores(texts)
+        out = []
+        for i, text in enumerate(texts):
+            level = estimate_level(text)
+            order = sorted(range(len(self.codes_)), key=lambda j: (-matrix[i, j], j))[:top_k]
+            out.append(
+                [
+                    SkillGuess(self.codes_[j], round(float(matrix[i, j]), 4), level)
+                    for j in order
+                    if matrix[i, j] > min_score
+                ]
+            )
+        return out
