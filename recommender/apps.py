@@ -1,5 +1,32 @@
+from typing import Any
+
 from django.apps import AppConfig
+from django.core.checks import Error, register
 
 
 class RecommenderConfig(AppConfig):
     name = "recommender"
+
+    def ready(self) -> None:
+        register(check_model_directory)
+
+
+def check_model_directory(app_configs: Any = None, **kwargs: Any) -> list[Error]:
+    """A missing model directory is a start-up error that names the setting."""
+    from django.conf import settings
+
+    from recommender.engine import model_directory
+
+    if not settings.RECOMMENDER_DENSE:
+        return []
+    path = model_directory()
+    if not (path / "modules.json").exists() and not (path / "config.json").exists():
+        return [
+            Error(
+                f"RECOMMENDER_MODEL points to {path}, which holds no sentence-transformers model.",
+                hint="Set RECOMMENDER_MODEL to a model directory, 'bundled' for the packaged all-MiniLM-L6-v2, "
+                "or RECOMMENDER_DENSE=false to run without a dense model.",
+                id="recommender.E001",
+            )
+        ]
+    return []

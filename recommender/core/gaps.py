@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 # How much closing one level of gap is worth, by the importance grade of the item for the role.
-GRADE_WEIGHTS: dict[str, float] = {"a": 4.0, "b": 3.0, "c": 2.0, "d": 1.0, "z": 0.0}
+GRADE_WEIGHTS: dict[str, float] = {"a": 8.0, "b": 4.0, "c": 1.0, "d": 0.5, "z": 0.0}
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,9 @@ Objective: maximise the weighted gap closed, Σ over items of weight(grade) × l
 beyond the target), subject to total hours ≤ weekly hours × weeks, total price ≤ budget (price 0
 only when free_only), allowed formats and language, and leaving out completed and enrolled courses.
 
+Grade weights (a 8, b 4, c 1, d 0.5) and the per-course overhead were chosen on the learner cases in
+recommender/evaluation/ (see docs/recommender.md).
+
 Algorithm (greedy by value density, which is the classic approximation for this knapsack-like
 cover problem): employer-assigned track courses first, in track order; then repeatedly take the
 course with the highest weighted gain per hour, given the levels reached so far (so a gap closed by
@@ -20,6 +23,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from recommender.core.gaps import GapReport
+
+# Each course costs some hours beyond its own (choosing, enrolling, switching): without this the
+# greedy choice favours many one-hour courses over the course that really closes a gap.
+COURSE_OVERHEAD_HOURS = 4.0
 
 
 @dataclass(frozen=True)
@@ -184,7 +191,7 @@ class PlanBuilder:
                 _moves, gain = moves_of(course)
                 if gain <= 0:
                     continue
-                value = gain / max(course.hours, 0.5)
+                value = gain / (course.hours + COURSE_OVERHEAD_HOURS)
                 if (
                     best_course is None
                     or value > best_value + 1e-12
@@ -208,7 +215,7 @@ class PlanBuilder:
                     course=course,
                     moves=moves,
                     gain=round(gain, 4),
-                    gain_per_hour=round(gain / max(course.hours, 0.5), 4),
+                    gain_per_hour=round(gain / (course.hours + COURSE_OVERHEAD_HOURS), 4),
                     week=week,
                     reason=reason,
                     assigned=assigned_flag,

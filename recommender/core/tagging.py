@@ -13,10 +13,11 @@ A method that uses one signal only is the same class with the other weights at z
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy import sparse
 
 from recommender.core.encoders import Encoder, TfidfEncoder
 from recommender.core.text import normalize
@@ -54,6 +55,13 @@ class CourseText:
 
     def full(self) -> str:
         return " ".join(t for t in (self.title, self.title, self.description, self.title_en, self.description_en) if t)
+
+    def has_english(self) -> bool:
+        if self.title_en or self.description_en:
+            return True
+        text = self.title + self.description
+        letters = sum(ch.isascii() and ch.isalpha() for ch in text)
+        return bool(text) and letters / len(text) > 0.6
 
     def english(self) -> str:
         """The English side for an English-only dense model; the original text when there is none."""
@@ -99,6 +107,18 @@ def estimate_level(text: CourseText) -> int:
     return 2
 
 
+def fuse(parts: Mapping[str, np.ndarray], weights: Weights) -> np.ndarray:
+    """Weighted sum of the signals, each first scaled so that its best item per text scores 1
+    (raw cosines of different encoders are not on one scale)."""
+    total = np.zeros_like(parts["sparse"])
+    for name, weight in (("dense", weights.dense), ("sparse", weights.sparse), ("keyword", weights.keyword)):
+        if weight > 0:
+            matrix = parts[name]
+            top = matrix.max(axis=1, keepdims=True)
+            total += weight * np.divide(matrix, top, out=np.zeros_like(matrix), where=top > 0)
+    return total
+
+
 def _term_pattern(terms: Sequence[str]) -> re.Pattern[str] | None:
     """One regex per item.  Latin terms must stand alone (SOC must not match inside 'society');
     Japanese terms match as substrings, since Japanese has no spaces between words."""
@@ -116,15 +136,40 @@ class HybridTagger:
     dense: Encoder | None = None
     weights: Weights = field(default_factory=Weights)
 
-    def fit(self, docs: Sequence[SkillDoc], extra_corpus: Sequence[str] = ()) -> HybridTagger:
+    def fit(
+        self,
+        docs: Sequence[SkillDoc],
+        examples: Mapping[str, Sequence[CourseText]] | None = None,
+        example_weight: float = 1.0,
+    ) -> HybridTagger:
+        """Each item is represented by its description and, when given, by the centroid of
+        course texts already tagged with it (a labelled catalog): prototype classification."""
         self.docs_ = list(docs)
         self.codes_ = [d.code for d in self.docs_]
-        self.sparse_ = TfidfEncoder().fit([d.sparse_text() for d in self.docs_] + list(extra_corpus))
-        self.doc_sparse_ = self.sparse_.transform([d.sparse_text() for d in self.docs_])
+        examples = examples or {}
+        corpus = [d.sparse_text() for d in self.docs_] + [t.full() for ts in examples.values() for t in ts]
+        self.sparse_ = TfidfEncoder().fit(corpus)
+        doc_sparse = self.sparse_.transform([d.sparse_text() for d in self.docs_]).toarray()
+        for j, code in enumerate(self.codes_):
+            texts = examples.get(code, ())
+            if texts:
+                centroid = np.asarray(self.sparse_.transform([t.full() for t in texts]).mean(axis=0)).ravel()
+                doc_sparse[j] = doc_sparse[j] + example_weight * centroid / max(float(np.linalg.norm(centroid)), 1e-9)
+        self.doc_sparse_ = sparse.csr_matrix(
+            doc_sparse / np.maximum(np.linalg.norm(doc_sparse, axis=1, keepdims=True), 1e-9)
+        )
         self.terms_ = [_term_pattern([*d.terms_ja, *d.terms_en, d.name_ja, d.name_en]) for d in self.docs_]
         self.doc_dense_: np.ndarray | None = None
         if self.dense is not None and self.weights.dense > 0:
-            self.doc_dense_ = self.dense.encode_passages([d.dense_text() for d in self.docs_])
+            dense = self.dense.encode_passages([d.dense_text() for d in self.docs_]).astype(np.float64)
+            for j, code in enumerate(self.codes_):
+                texts = examples.get(code, ())
+                if texts:
+                    centroid = self.dense.encode_passages([t.english() for t in texts]).mean(axis=0)
+                    dense[j] = dense[j] + example_weight * centroid / max(float(np.linalg.norm(centroid)), 1e-9)
+            self.doc_dense_ = (dense / np.maximum(np.linalg.norm(dense, axis=1, keepdims=True), 1e-9)).astype(
+                np.float32
+            )
         return self
 
     def components(self, texts: Sequence[CourseText]) -> dict[str, np.ndarray]:
@@ -136,8 +181,11 @@ class HybridTagger:
         if self.weights.sparse > 0:
             out["sparse"] = (self.sparse_.transform([t.full() for t in texts]) @ self.doc_sparse_.T).toarray()
         if self.doc_dense_ is not None and self.dense is not None:
-            queries = self.dense.encode_queries([t.english() for t in texts])
-            out["dense"] = np.clip(queries @ self.doc_dense_.T, 0.0, 1.0)
+            # An English-only model reads English: texts with no English side get no dense vote.
+            english = [i for i, t in enumerate(texts) if t.has_english()]
+            if english:
+                queries = self.dense.encode_queries([texts[i].english() for i in english])
+                out["dense"][english] = np.clip(queries @ self.doc_dense_.T, 0.0, 1.0)
         if self.weights.keyword > 0:
             for i, text in enumerate(texts):
                 haystack = normalize(text.full())
@@ -148,9 +196,7 @@ class HybridTagger:
         return out
 
     def scores(self, texts: Sequence[CourseText]) -> np.ndarray:
-        parts = self.components(texts)
-        w = self.weights
-        return w.dense * parts["dense"] + w.sparse * parts["sparse"] + w.keyword * parts["keyword"]
+        return fuse(self.components(texts), self.weights)
 
     def predict(self, texts: Sequence[CourseText], *, top_k: int = 3, min_score: float = 0.0) -> list[list[SkillGuess]]:
         """Best items first; ties broken by the standard's order, so the result is deterministic."""

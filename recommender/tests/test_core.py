@@ -122,9 +122,9 @@ def test_gaps_are_weighted_and_sorted():
         requirements=REQ, grade_targets=TARGETS, current={"DU04": 3, "BT01": 2}, literacy_evidence=True
     )
     assert [(g.code, g.size, g.weighted) for g in report.gaps] == [
-        ("DU05", 4, 16.0),
-        ("DU04", 1, 4.0),
-        ("TE01", 1, 1.0),
+        ("DU05", 4, 32.0),
+        ("DU04", 1, 8.0),
+        ("TE01", 1, 0.5),
     ]
     assert report.needs_literacy is False
     with pytest.raises(ValueError, match="0-4"):

@@ -1,0 +1,99 @@
+"""Gap analysis and plans from database state, and their stable JSON form."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from recommender.core.gaps import GapReport, analyze_gaps
+from recommender.core.plan import Constraints, Plan, PlanBuilder
+from recommender.core.tagging import CourseText
+from recommender.engine import course_options, taggers
+from skills.models import Role, StandardVersion
+from skills.selectors import grade_targets
+
+LITERACY_MIN_SCORE = 0.12
+
+
+def gaps_for(*, role: Role, current: Mapping[str, int], literacy_evidence: bool) -> GapReport:
+    requirements = dict(role.requirements.values_list("skill_item__code", "grade"))
+    return analyze_gaps(
+        requirements=requirements,
+        grade_targets=grade_targets(version=role.version),
+        current=current,
+        literacy_evidence=literacy_evidence,
+    )
+
+
+def plan_for(
+    *,
+    role: Role,
+    current: Mapping[str, int],
+    limits: Constraints,
+    literacy_evidence: bool = True,
+    exclude: frozenset[int] = frozenset(),
+    assigned: Sequence[int] = (),
+) -> tuple[GapReport, Plan]:
+    gaps = gaps_for(role=role, current=current, literacy_evidence=literacy_evidence)
+    plan = PlanBuilder().build(
+        gaps=gaps, courses=course_options(version=role.version), limits=limits, exclude=exclude, assigned=assigned
+    )
+    return gaps, plan
+
+
+def plan_json(gaps: GapReport, plan: Plan) -> dict[str, Any]:
+    """The contract of `recommend_plan` and the plan API (keys are stable)."""
+    return {
+        "gaps": [
+            {"code": g.code, "grade": g.grade, "current": g.current, "target": g.target, "weight": g.weight}
+            for g in gaps.gaps
+        ],
+        "needs_literacy": gaps.needs_literacy,
+        "items": [
+            {
+                "course": {
+                    "id": i.course.id,
+                    "provider": i.course.provider,
+                    "code": i.course.code,
+                    "title": i.course.title,
+                    "level": i.course.level,
+                    "format": i.course.format,
+                },
+                "skills": [{"code": m.code, "from": m.from_level, "to": m.to_level} for m in i.moves],
+                "hours": i.course.hours,
+                "price_jpy": i.course.price_jpy,
+                "week": i.week,
+                "reason": i.reason,
+                "score": {"gain": i.gain, "gain_per_hour": i.gain_per_hour},
+                "why": i.why,
+            }
+            for i in plan.items
+        ],
+        "totals": {
+            "courses": len(plan.items),
+            "hours": plan.hours,
+            "price_jpy": plan.price_jpy,
+            "weeks": plan.weeks_needed,
+            "gap_closed": plan.gain,
+            "gap_total": plan.total_gap,
+            "coverage": plan.coverage,
+        },
+        "message": plan.message,
+    }
+
+
+def infer(*, version: StandardVersion, texts: Sequence[CourseText], top_k: int = 3) -> list[dict[str, Any]]:
+    """Skills (best first, with score and level) and, for introductory texts, literacy sections."""
+    skill_tagger, literacy_tagger = taggers(version=version)
+    guesses = skill_tagger.predict(texts, top_k=top_k)
+    literacy = literacy_tagger.predict(texts, top_k=2, min_score=LITERACY_MIN_SCORE)
+    out = []
+    for text, skills, sections in zip(texts, guesses, literacy, strict=True):
+        introductory = sections and skills and skills[0].level == 1
+        out.append(
+            {
+                "skills": [{"code": g.code, "score": g.score, "level": g.level} for g in skills],
+                "literacy": [s.code for s in sections] if introductory or (text.level == 1) else [],
+            }
+        )
+    return out
