@@ -206,7 +206,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"GradeEnum": "skills.models.Grade"},
+    "ENUM_NAME_OVERRIDES": {
+        "GradeEnum": "skills.models.Grade",
+        "CourseFormatEnum": ["e-learning", "live-online", "classroom", "blended"],
+        "InstructionLanguageEnum": ["ja", "en"],
+        "CourseLanguageEnum": "courses.models.CourseLanguage",
+    },
 }
 
 # --- Security -------------------------------------------------------------------

@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from common import views as common_views
 from learners.urls import auth_urlpatterns
+from recommender import api as recommender_api
 
 admin.site.site_header = "DX Pathways"
 admin.site.site_title = "DX Pathways"
@@ -17,6 +18,14 @@ urlpatterns = [
     path("api/v1/standard/", include("skills.api.urls")),
     path("api/v1/", include("courses.api.urls")),
     path("api/v1/", include("learners.api.urls")),
+    path("api/v1/me/gaps", recommender_api.MyGapsApi.as_view(), name="me-gaps"),
+    path("api/v1/me/plan", recommender_api.MyPlanApi.as_view(), name="me-plan"),
+    path("api/v1/recommender/infer-skills", recommender_api.InferSkillsApi.as_view(), name="infer-skills"),
+    path(
+        "api/v1/orgs/<int:org_id>/members/<str:learner>/plan",
+        recommender_api.MemberPlanApi.as_view(),
+        name="org-member-plan",
+    ),
     path("api/v1/ping", common_views.PingApi.as_view(), name="api-ping"),
     path("courses/", include("courses.urls")),
     path("", include("learners.urls")),

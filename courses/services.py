@@ -321,7 +321,16 @@ def _store(
         problems=[i.as_dict() for i in parsed.issues],
         catalog_version=catalog_version,
     )
+    needing = sorted({course_id_for_row[r.row] for r in parsed.rows if not r.skills} & (new_ids | updated_ids))
+    if needing:
+        transaction.on_commit(lambda: _enqueue_tag_inference(needing))
     return ImportReport(run=run, issues=parsed.issues)
+
+
+def _enqueue_tag_inference(course_ids: list[int]) -> None:
+    from recommender.tasks import courses_infer_tags_task
+
+    courses_infer_tags_task.delay(course_ids=course_ids)
 
 
 _COMPARE_FIELDS: tuple[str, ...] = (

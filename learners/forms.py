@@ -62,3 +62,17 @@ class ConstraintsForm(forms.Form):
     )
     preferred_language = forms.ChoiceField(label=_("Language"), choices=[("ja", _("Japanese")), ("en", _("English"))])
     prefecture = forms.ChoiceField(label=_("Prefecture"), choices=[("", "—"), *PREFECTURE_CHOICES], required=False)
+
+
+class PlanForm(forms.Form):
+    """Other limits for one regeneration of the plan (empty fields keep the profile's)."""
+
+    weekly_hours = forms.FloatField(label=_("Study hours per week"), min_value=0.5, max_value=80, required=False)
+    weeks = forms.IntegerField(label=_("Weeks"), min_value=1, max_value=104, required=False)
+    budget_jpy = forms.IntegerField(label=_("Budget (yen)"), min_value=0, required=False)
+    formats = forms.MultipleChoiceField(
+        label=_("Preferred formats"),
+        choices=[(f, f) for f in FORMATS],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )

@@ -341,6 +341,8 @@ def _apply(items: list[_Resolved]) -> None:
     _enrollments_write(list(locked.values()))
     if completed_now:
         _record_completion_levels(completed_now)
+        replan_ids = sorted({e.learner_id for e, _ in completed_now})
+        transaction.on_commit(lambda: _enqueue_replan(replan_ids))
 
 
 _ENROLLMENT_FIELDS = ("status", "percent", "enrolled_at", "completed_at", "dropped_at", "last_event_at", "updated_at")
@@ -365,6 +367,13 @@ def _enrollments_write(enrollments: list[Enrollment]) -> None:
     params += [[getattr(e, f) for e in enrollments] for f in _ENROLLMENT_FIELDS]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
+
+
+def _enqueue_replan(learner_ids: list[int]) -> None:
+    from recommender.tasks import learners_replan_task
+
+    for start in range(0, len(learner_ids), 100):
+        learners_replan_task.delay(learner_ids=learner_ids[start : start + 100])
 
 
 def _fold(enrollment: Enrollment, event: EventIn) -> bool:

@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/signup/", views.signup, name="signup"),
     path("accounts/start/", views.start, name="start"),
     path("me/", views.me, name="me"),
+    path("me/plan/", views.my_plan, name="plan"),
     path("me/onboarding/role/", views.onboarding_role, name="onboarding-role"),
     path("me/onboarding/skills/", views.onboarding_skills, name="onboarding-skills"),
     path("me/onboarding/constraints/", views.onboarding_constraints, name="onboarding-constraints"),

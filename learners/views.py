@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth import login
@@ -13,7 +14,7 @@ from django.utils import timezone
 
 from accounts.models import RoleGroup
 from accounts.services import user_role_grant
-from learners.forms import ConstraintsForm, RoleForm, SelfAssessmentForm, SignupForm
+from learners.forms import ConstraintsForm, PlanForm, RoleForm, SelfAssessmentForm, SignupForm
 from learners.models import LearnerProfile
 from learners.selectors import (
     enrollments_of,
@@ -194,3 +195,36 @@ def start(request: HttpRequest) -> HttpResponse:
     if getattr(request.user, "is_staff", False):
         return redirect("admin:index")
     return redirect("learners:me")
+
+
+@login_required
+def my_plan(request: HttpRequest) -> HttpResponse:
+    """The plan: ordered courses, what each closes and why, totals and the expected finish; regenerate."""
+    from recommender.models import LearnerPlan
+    from recommender.services import plan_refresh
+
+    profile = _profile(request)
+    if profile.target_role is None:
+        return redirect("learners:onboarding-role")
+    form = PlanForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            overrides = {k: v for k, v in form.cleaned_data.items() if v not in (None, "", [])}
+            if "formats" in overrides:
+                overrides["formats"] = list(overrides["formats"])
+            plan = plan_refresh(learner_id=profile.pk, overrides=overrides)
+        else:
+            plan = LearnerPlan.objects.filter(learner=profile).first() or plan_refresh(learner_id=profile.pk)
+    else:
+        plan = LearnerPlan.objects.filter(learner=profile).first() or plan_refresh(learner_id=profile.pk)
+    payload = plan.payload
+    enrollments = {e.course_id: e for e in enrollments_of(learner=profile)}
+    items = [{**item, "enrollment": enrollments.get(item["course"]["id"])} for item in payload.get("items", [])]
+    weeks = payload.get("totals", {}).get("weeks") or 0
+    finish = timezone.localdate() + timedelta(weeks=weeks) if weeks else None
+    return render(
+        request,
+        "learners/plan.html",
+        {"profile": profile, "plan": plan, "payload": payload, "items": items, "finish": finish, "form": form},
+        status=400 if form.errors else 200,
+    )

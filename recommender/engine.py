@@ -151,7 +151,20 @@ def _section_code(tag: Any) -> str:
     return ""
 
 
+_options: dict[tuple[Any, ...], list[CourseOption]] = {}
+
+
 def course_options(*, version: StandardVersion) -> list[CourseOption]:
+    """Every published course with the skills it teaches; kept in memory until the catalog changes."""
+    key = (version.pk, catalog_state())
+    with _lock:
+        if key not in _options:
+            _options.clear()
+            _options[key] = _load_course_options(version=version)
+        return _options[key]
+
+
+def _load_course_options(*, version: StandardVersion) -> list[CourseOption]:
     """Every published course with the skills it teaches (tags that are not rejected)."""
     courses = (
         Course.objects.filter(status=CourseStatus.PUBLISHED)

@@ -355,6 +355,18 @@ JA = {
     "Sign up": "新規登録",
     "Team": "チーム",
     "Log out": "ログアウト",
+    "Weeks": "週数",
+    "My learning plan": "学習プラン",
+    "cost": "費用",
+    "expected finish": "修了見込み",
+    "of the weighted gap closed": "重み付きギャップの解消率",
+    "Week %(w)s": "第%(w)s週",
+    "Assigned by your employer": "勤務先からの割当",
+    "DX literacy first": "まずDXリテラシー",
+    "Regenerate with other limits": "条件を変えて作り直す",
+    "Regenerate": "作り直す",
+    "learning plan": "学習プラン",
+    "learning plans": "学習プラン",
 }
 PLURALS = {
     "%(n)s role grade is this project's estimate, not the official value.": (

@@ -1,0 +1,126 @@
+"""Plans and gaps for the signed-in learner, an employer's view of a member's plan, skill inference."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from courses.catalog_format import FORMATS
+from learners.selectors import members_of, organization_for_admin
+from learners.services import learner_profile_get_or_create
+from recommender.core.tagging import CourseText
+from recommender.models import LearnerPlan
+from recommender.planning import infer
+from recommender.services import plan_compute, plan_refresh
+from skills.selectors import standard_version_get
+
+
+def _user(request: Request) -> User:
+    if not isinstance(request.user, User):
+        raise PermissionDenied()
+    return request.user
+
+
+class PlanOverrides(serializers.Serializer):
+    weekly_hours = serializers.FloatField(required=False, min_value=0.5, max_value=80)
+    weeks = serializers.IntegerField(required=False, min_value=1, max_value=104)
+    budget_jpy = serializers.IntegerField(required=False, min_value=0)
+    free_only = serializers.BooleanField(required=False)
+    formats = serializers.ListField(child=serializers.ChoiceField(choices=FORMATS), required=False)
+    language = serializers.ChoiceField(choices=["ja", "en"], required=False, allow_blank=True)
+
+
+class MyGapsApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(operation_id="me_gaps", responses=OpenApiTypes.OBJECT, tags=["me"])
+    def get(self, request: Request) -> Response:
+        data = plan_compute(learner=learner_profile_get_or_create(user=_user(request)))
+        return Response({"gaps": data["gaps"], "needs_literacy": data["needs_literacy"], "message": data["message"]})
+
+
+class MyPlanApi(APIView):
+    """GET: the current plan (computed now if none is stored). POST: regenerate, optionally with other limits."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(operation_id="me_plan", responses=OpenApiTypes.OBJECT, tags=["me"])
+    def get(self, request: Request) -> Response:
+        learner = learner_profile_get_or_create(user=_user(request))
+        stored = LearnerPlan.objects.filter(learner=learner).first()
+        if stored is None:
+            stored = plan_refresh(learner_id=learner.pk)
+        return Response(
+            {**stored.payload, "catalog_version": stored.catalog_version, "computed_at": stored.computed_at}
+        )
+
+    @extend_schema(operation_id="me_plan_regenerate", request=PlanOverrides, responses=OpenApiTypes.OBJECT, tags=["me"])
+    def post(self, request: Request) -> Response:
+        learner = learner_profile_get_or_create(user=_user(request))
+        data = PlanOverrides(data=request.data)
+        data.is_valid(raise_exception=True)
+        stored = plan_refresh(learner_id=learner.pk, overrides=dict(data.validated_data))
+        return Response(
+            {**stored.payload, "catalog_version": stored.catalog_version, "computed_at": stored.computed_at}
+        )
+
+
+class MemberPlanApi(APIView):
+    """An employer sees a member's plan only if the member shares both target role and levels."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(operation_id="orgs_member_plan", responses=OpenApiTypes.OBJECT, tags=["employers"])
+    def get(self, request: Request, org_id: int, learner: str) -> Response:
+        organization = organization_for_admin(user=request.user, organization_id=org_id)
+        if organization is None:
+            raise Http404("No such organization among those you administer.")
+        member = next((m for m in members_of(organization=organization) if str(m.public_id) == learner), None)
+        if member is None:
+            raise Http404("No such member.")
+        if not (member.share_target_role and member.share_levels):
+            raise PermissionDenied("This member does not share their target role and levels.")
+        return Response(plan_compute(learner=member))
+
+
+class InferInput(serializers.Serializer):
+    title = serializers.CharField(allow_blank=True, max_length=300, default="")
+    description = serializers.CharField(allow_blank=True, max_length=5000, default="")
+    title_en = serializers.CharField(allow_blank=True, max_length=300, default="")
+    description_en = serializers.CharField(allow_blank=True, max_length=5000, default="")
+    level = serializers.IntegerField(required=False, min_value=1, max_value=4)
+    top = serializers.IntegerField(required=False, min_value=1, max_value=10, default=3)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not any(attrs.get(k, "").strip() for k in ("title", "description", "title_en", "description_en")):
+            raise serializers.ValidationError({"description": ["the text is empty"]})
+        return attrs
+
+
+class InferSkillsApi(APIView):
+    """Course text -> DSS skill items (for provider accounts and staff)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="recommender_infer_skills", request=InferInput, responses=OpenApiTypes.OBJECT, tags=["recommender"]
+    )
+    def post(self, request: Request) -> Response:
+        user = _user(request)
+        if not (user.is_staff or user.providers.exists()):
+            raise PermissionDenied("Only provider accounts and staff can use skill inference.")
+        data = InferInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        text = CourseText(d["title"], d["description"], d["title_en"], d["description_en"], d.get("level"))
+        return Response(infer(version=standard_version_get(), texts=[text], top_k=d["top"])[0])

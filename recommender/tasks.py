@@ -1,0 +1,24 @@
+"""Celery entry points: take ids, call one idempotent service, own retries."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from recommender.core.encoders import EncoderUnavailable
+from recommender.services import course_tags_infer, plan_refresh
+
+
+@shared_task(bind=True, acks_late=True, max_retries=3)
+def courses_infer_tags_task(self, *, course_ids: list[int]) -> int:  # type: ignore[no-untyped-def]
+    try:
+        return course_tags_infer(course_ids=course_ids)
+    except EncoderUnavailable as exc:
+        raise self.retry(exc=exc, countdown=30) from exc
+
+
+@shared_task(acks_late=True)
+def learners_replan_task(*, learner_ids: list[int]) -> int:
+    """Re-plan a batch of learners (after a catalog change or their completions)."""
+    for learner_id in learner_ids:
+        plan_refresh(learner_id=learner_id)
+    return len(learner_ids)
