@@ -1,0 +1,226 @@
+#!/usr/bin/env python
+"""Recommender benchmark on PostgreSQL; every figure is a ratio to a baseline measured in the same run.
+
+1. Plan endpoint (GET /api/v1/me/plan, warm) for one learner over a 1,000-course catalog, against a
+   trivial authenticated endpoint (GET /api/v1/orgs/ for a learner: one tiny query).  Target <= 2x.
+   Regenerating (POST) is reported beside it.
+2. Re-planning N learners (default 10,000) in batches of 100 with the task body in-process:
+   learners per second, and the share of time spent outside the plan builder's own scoring loop.
+3. Tagging a 1,000-course catalog (dense + sparse + keywords) against a bare `model.encode` of the
+   same texts.  Target <= 1.3x.
+4. Resident memory of a process holding the model and the index of a 10,000-course catalog.
+
+Usage:
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/recommender.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+BENCH_DB = "dxp_bench_recommender"
+
+
+def say(message: str) -> None:
+    print(message, flush=True)
+
+
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--learners", type=int, default=10_000)
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--keep", action="store_true")
+    args = parser.parse_args()
+
+    import catalog as catalog_bench
+
+    catalog_bench.BENCH_DB = BENCH_DB
+    admin_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+    url = catalog_bench.bench_database_url(admin_url)
+    say(f"[1/6] fresh database {BENCH_DB}")
+    catalog_bench.recreate_database(admin_url)
+    os.environ.update(
+        DATABASE_URL=url,
+        DJANGO_SETTINGS_MODULE="config.settings",
+        DJANGO_DEBUG="true",
+        API_THROTTLE_USER="1000000/minute",
+        API_THROTTLE_ANON="1000000/minute",
+    )
+    rss_start = rss_mb()
+    import django
+
+    django.setup()
+    from django.contrib.auth.models import User
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+
+    from courses.services import catalog_import, providers_load
+    from learners.models import LearnerProfile, SkillAssessment
+    from recommender import tasks
+    from recommender.core import plan as plan_module
+    from recommender.core.tagging import CourseText
+    from recommender.engine import course_options, dense_encoder, taggers
+    from recommender.models import LearnerPlan
+    from skills.selectors import standard_version_get
+
+    try:
+        say("[2/6] standard and a 1,000-course catalog (the sample, varied)")
+        call_command("migrate", verbosity=0)
+        call_command("load_dss", stdout=io.StringIO())
+        providers_load(records=json.loads((ROOT / "fixtures" / "sample_providers.json").read_text("utf-8")))
+        sample = json.loads((ROOT / "fixtures" / "sample_catalog.json").read_text("utf-8"))
+        courses_1k = catalog_bench.derive_courses(sample, 1000)
+        catalog_import(data=json.dumps(courses_1k, ensure_ascii=False).encode(), filename="bench.json")
+        version = standard_version_get()
+        roles = list(version.roles.all())
+        items = list(version.skill_items.all())
+
+        say(f"[3/6] {args.learners:,} learners with target roles and self-assessments")
+        users = User.objects.bulk_create([User(username=f"b{n}") for n in range(args.learners)], batch_size=2000)
+        profiles = LearnerProfile.objects.bulk_create(
+            [
+                LearnerProfile(
+                    user=u,
+                    target_role=roles[n % len(roles)],
+                    weekly_hours=3 + n % 6,
+                    budget_jpy=(n % 5) * 20000,
+                    preferred_formats=["e-learning", "live-online"] if n % 3 else [],
+                )
+                for n, u in enumerate(users)
+            ],
+            batch_size=2000,
+        )
+        from django.utils import timezone
+
+        now = timezone.now()
+        SkillAssessment.objects.bulk_create(
+            [
+                SkillAssessment(
+                    learner=p,
+                    skill_item=items[(n * 7 + k) % len(items)],
+                    level=(n + k) % 4,
+                    source="self",
+                    assessed_at=now,
+                )
+                for n, p in enumerate(profiles)
+                for k in range(4)
+            ],
+            batch_size=5000,
+        )
+
+        say(f"[4/6] plan endpoint vs a trivial authenticated endpoint, {args.requests} requests each")
+        client = Client()
+        client.force_login(users[0])
+        client.get("/api/v1/me/plan")  # computes and stores the plan, fills the caches
+        for _ in range(10):
+            client.get("/api/v1/orgs/")
+            client.get("/api/v1/me/plan")
+        base_t: list[float] = []
+        plan_t: list[float] = []
+        regen_t: list[float] = []
+        for i in range(args.requests):
+            for bucket, method, path in (
+                (base_t, "get", "/api/v1/orgs/"),
+                (plan_t, "get", "/api/v1/me/plan"),
+            ):
+                start = time.perf_counter()
+                response = getattr(client, method)(path)
+                bucket.append(time.perf_counter() - start)
+                assert response.status_code == 200, response.content[:200]
+            if i % 10 == 0:
+                start = time.perf_counter()
+                response = client.post("/api/v1/me/plan", {}, content_type="application/json")
+                regen_t.append(time.perf_counter() - start)
+                assert response.status_code == 200
+
+        say(f"[5/6] re-planning {args.learners:,} learners in batches of 100 (task body in-process)")
+        builder_seconds = 0.0
+        original = plan_module.PlanBuilder.build
+
+        def timed_build(self: Any, **kw: Any) -> Any:
+            nonlocal builder_seconds
+            start = time.perf_counter()
+            try:
+                return original(self, **kw)
+            finally:
+                builder_seconds += time.perf_counter() - start
+
+        plan_module.PlanBuilder.build = timed_build  # type: ignore[method-assign]
+        ids = [p.pk for p in profiles]
+        start = time.perf_counter()
+        for n in range(0, len(ids), 100):
+            tasks.learners_replan_task(learner_ids=ids[n : n + 100])
+            if (n // 100) % 20 == 19:
+                say(f"      {n + 100:,} learners planned")
+        replan_s = time.perf_counter() - start
+        plan_module.PlanBuilder.build = original  # type: ignore[method-assign]
+        assert LearnerPlan.objects.count() == len(ids)
+
+        say("[6/6] tagging 1,000 courses vs a bare model.encode; memory with a 10,000-course index")
+        encoder = dense_encoder()
+        assert encoder is not None
+        texts = [
+            CourseText(c["title_ja"], c["description_ja"], c["title_en"], c["description_en"], c["level"])
+            for c in courses_1k
+        ]
+        skill_tagger, _lit = taggers(version=version)
+        encoder.encode_passages([t.english() for t in texts[:32]])  # warm the model
+        bare_s = catalog_bench.median_seconds(
+            lambda: encoder.model.encode([t.english() for t in texts], batch_size=64), 3
+        )
+        tag_s = catalog_bench.median_seconds(lambda: skill_tagger.predict(texts, top_k=3), 3)
+        courses_10k = catalog_bench.derive_courses(sample, 10_000)
+        catalog_import(data=json.dumps(courses_10k, ensure_ascii=False).encode(), filename="bench10k.json")
+        index = course_options(version=version)
+        taggers(version=version)  # rebuilt for the new catalog state
+        rss = rss_mb()
+
+        print()
+        pg = connection.pg_version // 10000  # type: ignore[attr-defined]
+        base_med = statistics.median(base_t)
+        rows = [
+            f"Recommender benchmark, PostgreSQL {pg}, {os.cpu_count()} CPUs, model {encoder.name}",
+            f"{'figure':<58}{'value':>14}{'ratio':>9}  target",
+            f"{'trivial authenticated endpoint GET /api/v1/orgs/, median':<58}{base_med * 1000:>11.2f} ms{1:>8.1f}x",
+            f"{'GET /api/v1/me/plan (stored plan, warm), median':<58}{statistics.median(plan_t) * 1000:>11.2f} ms"
+            f"{statistics.median(plan_t) / base_med:>8.1f}x  <= 2x",
+            f"{'GET /api/v1/me/plan, p95':<58}{statistics.quantiles(plan_t, n=20)[-1] * 1000:>11.2f} ms"
+            f"{statistics.quantiles(plan_t, n=20)[-1] / base_med:>8.1f}x",
+            f"{'POST /api/v1/me/plan (recompute over 1,000 courses), median':<58}"
+            f"{statistics.median(regen_t) * 1000:>11.2f} ms{statistics.median(regen_t) / base_med:>8.1f}x",
+            f"{'re-planning, learners per second':<58}{len(ids) / replan_s:>14,.0f}",
+            f"{'  share of time outside the plan builder (DB, JSON)':<58}{1 - builder_seconds / replan_s:>14.0%}",
+            f"{'bare model.encode of 1,000 course texts (baseline)':<58}{bare_s:>12.2f} s{1:>8.1f}x",
+            f"{'tagging 1,000 courses (dense + sparse + keywords)':<58}{tag_s:>12.2f} s"
+            f"{tag_s / bare_s:>8.1f}x  <= 1.3x",
+            f"{'resident memory: model + index of ' + format(len(index), ',') + ' courses':<58}{rss:>11.0f} MB"
+            f"   (process start {rss_start:.0f} MB)",
+        ]
+        print("\n".join(rows))
+    finally:
+        connection.close()
+        if not args.keep:
+            catalog_bench.drop_database(admin_url)
+
+
+if __name__ == "__main__":
+    main()
