@@ -182,10 +182,14 @@ class PlanBuilder:
                 )
                 take(best, "literacy", False)
 
-        # 3. Greedy by weighted gain per hour on what remains.
+        # 3. Greedy by weighted gain per hour on what remains.  Only courses that teach a gap item
+        # and meet the learner's format, language and price rules can ever be chosen: filter once.
+        candidates = [
+            c for c in courses if self.allowed(c, limits) and c.id not in taken and any(k in targets for k in c.skills)
+        ]
         while len(chosen) < self.max_items:
             best_course, best_value = None, 0.0
-            for course in courses:
+            for course in candidates:
                 if not fits(course):
                     continue
                 _moves, gain = moves_of(course)
