@@ -162,10 +162,13 @@ class HybridTagger:
         self.doc_dense_: np.ndarray | None = None
         if self.dense is not None and self.weights.dense > 0:
             dense = self.dense.encode_passages([d.dense_text() for d in self.docs_]).astype(np.float64)
+            # Only examples with an English side, as for queries; each distinct text is encoded once.
+            english = sorted({t.english() for ts in examples.values() for t in ts if t.has_english()})
+            vectors = dict(zip(english, self.dense.encode_passages(english), strict=True)) if english else {}
             for j, code in enumerate(self.codes_):
-                texts = examples.get(code, ())
-                if texts:
-                    centroid = self.dense.encode_passages([t.english() for t in texts]).mean(axis=0)
+                found = [vectors[t.english()] for t in examples.get(code, ()) if t.has_english()]
+                if found:
+                    centroid = np.mean(found, axis=0)
                     dense[j] = dense[j] + example_weight * centroid / max(float(np.linalg.norm(centroid)), 1e-9)
             self.doc_dense_ = (dense / np.maximum(np.linalg.norm(dense, axis=1, keepdims=True), 1e-9)).astype(
                 np.float32
