@@ -90,23 +90,8 @@ def raw_copy_seconds(courses: list[dict[str, Any]], repeat: int, *, trigram_inde
     the catalog keeps on its search text, so the index's own cost shows separately."""
     from django.db import connection
 
-    columns = [
-        "provider",
-        "code",
-        "title_ja",
-        "title_en",
-        "description_ja",
-        "description_en",
-        "url",
-        "level",
-        "hours",
-        "price_jpy",
-        "format",
-        "language",
-        "prefecture",
-        "reskill_certified",
-        "training_benefit_eligible",
-    ]
+    from courses.catalog_format import COLUMNS as columns
+
     rows = [
         (
             *(c[k] for k in columns),
