@@ -324,6 +324,8 @@ def _store(
     needing = sorted({course_id_for_row[r.row] for r in parsed.rows if not r.skills} & (new_ids | updated_ids))
     if needing:
         transaction.on_commit(lambda: _enqueue_tag_inference(needing))
+    if created or updated:
+        transaction.on_commit(_enqueue_stale_plans)
     return ImportReport(run=run, issues=parsed.issues)
 
 
@@ -331,6 +333,12 @@ def _enqueue_tag_inference(course_ids: list[int]) -> None:
     from recommender.tasks import courses_infer_tags_task
 
     courses_infer_tags_task.delay(course_ids=course_ids)
+
+
+def _enqueue_stale_plans() -> None:
+    from recommender.tasks import stale_plans_refresh_task
+
+    stale_plans_refresh_task.delay()
 
 
 _COMPARE_FIELDS: tuple[str, ...] = (

@@ -200,8 +200,7 @@ def start(request: HttpRequest) -> HttpResponse:
 @login_required
 def my_plan(request: HttpRequest) -> HttpResponse:
     """The plan: ordered courses, what each closes and why, totals and the expected finish; regenerate."""
-    from recommender.models import LearnerPlan
-    from recommender.services import plan_refresh
+    from recommender.services import plan_current, plan_refresh
 
     profile = _profile(request)
     if profile.target_role is None:
@@ -214,9 +213,9 @@ def my_plan(request: HttpRequest) -> HttpResponse:
                 overrides["formats"] = list(overrides["formats"])
             plan = plan_refresh(learner_id=profile.pk, overrides=overrides)
         else:
-            plan = LearnerPlan.objects.filter(learner=profile).first() or plan_refresh(learner_id=profile.pk)
+            plan = plan_current(learner=profile)
     else:
-        plan = LearnerPlan.objects.filter(learner=profile).first() or plan_refresh(learner_id=profile.pk)
+        plan = plan_current(learner=profile)
     payload = plan.payload
     enrollments = {e.course_id: e for e in enrollments_of(learner=profile)}
     items = [{**item, "enrollment": enrollments.get(item["course"]["id"])} for item in payload.get("items", [])]

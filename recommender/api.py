@@ -19,9 +19,8 @@ from courses.catalog_format import FORMATS
 from learners.selectors import members_of, organization_for_admin
 from learners.services import learner_profile_get_or_create
 from recommender.core.tagging import CourseText
-from recommender.models import LearnerPlan
 from recommender.planning import infer
-from recommender.services import plan_compute, plan_refresh
+from recommender.services import plan_compute, plan_current, plan_refresh
 from skills.selectors import standard_version_get
 
 
@@ -56,10 +55,7 @@ class MyPlanApi(APIView):
 
     @extend_schema(operation_id="me_plan", responses=OpenApiTypes.OBJECT, tags=["me"])
     def get(self, request: Request) -> Response:
-        learner = learner_profile_get_or_create(user=_user(request))
-        stored = LearnerPlan.objects.filter(learner=learner).first()
-        if stored is None:
-            stored = plan_refresh(learner_id=learner.pk)
+        stored = plan_current(learner=learner_profile_get_or_create(user=_user(request)))
         return Response(
             {**stored.payload, "catalog_version": stored.catalog_version, "computed_at": stored.computed_at}
         )

@@ -108,3 +108,18 @@ def course_tags_infer(*, course_ids: list[int]) -> int:
                 course=course, skill_item=items[guess["code"]], level=guess["level"], confidence=confidence
             )
     return CourseSkill.objects.filter(course__in=courses).count() - before
+
+
+def plan_current(*, learner: LearnerProfile) -> LearnerPlan:
+    """The stored plan, recomputed first if the catalog changed since it was made."""
+    stored = LearnerPlan.objects.filter(learner=learner).first()
+    if stored is None or stored.catalog_version != catalog_version():
+        return plan_refresh(learner_id=learner.pk)
+    return stored
+
+
+def stale_plan_learner_ids(*, limit: int | None = None) -> list[int]:
+    """Learners whose stored plan predates the current catalog (the ones a catalog change affects)."""
+    ids = LearnerPlan.objects.exclude(catalog_version=catalog_version()).order_by("learner_id")
+    values = ids.values_list("learner_id", flat=True)
+    return list(values[:limit] if limit else values)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from recommender.core.encoders import EncoderUnavailable
-from recommender.services import course_tags_infer, plan_refresh
+from recommender.services import course_tags_infer, plan_refresh, stale_plan_learner_ids
 
 
 @shared_task(bind=True, acks_late=True, max_retries=3)
@@ -22,3 +22,12 @@ def learners_replan_task(*, learner_ids: list[int]) -> int:
     for learner_id in learner_ids:
         plan_refresh(learner_id=learner_id)
     return len(learner_ids)
+
+
+@shared_task(acks_late=True)
+def stale_plans_refresh_task() -> int:
+    """After a catalog change: re-plan every learner whose stored plan is older, in batches of 100."""
+    ids = stale_plan_learner_ids()
+    for start in range(0, len(ids), 100):
+        learners_replan_task.delay(learner_ids=ids[start : start + 100])
+    return len(ids)

@@ -167,3 +167,23 @@ def test_plan_page(client, world, lang):
     assert response.status_code == 400
     with CaptureQueriesContext(__import__("django.db", fromlist=["connection"]).connection):
         assert client.post("/me/plan/", {"weeks": "2", "formats": ["classroom"]}).status_code == 200
+
+
+def test_a_catalog_change_makes_plans_stale_and_they_are_refreshed(world):
+    from courses.selectors import catalog_version
+    from recommender.services import stale_plan_learner_ids
+    from recommender.tasks import stale_plans_refresh_task
+
+    learner = world["learner"]
+    plan_refresh(learner_id=learner.pk)
+    assert stale_plan_learner_ids() == []
+    course = Course.objects.get(code="T-002")
+    course.price_jpy = 0  # now free: it fits a tighter budget
+    course.save()
+    assert stale_plan_learner_ids() == [learner.pk]
+    data = world["client"].get("/api/v1/me/plan").json()  # a stale plan is recomputed on read
+    assert data["catalog_version"] == catalog_version()
+    course.price_jpy = 1000
+    course.save()
+    assert stale_plans_refresh_task() == 1
+    assert stale_plan_learner_ids() == []
