@@ -56,6 +56,27 @@ def drop_database(admin_url: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
 
 
+def start_scratch_database(name: str, label: str) -> str:
+    """Recreate database `name` on the DATABASE_URL server and point Django at it, throttles lifted.
+
+    Returns the admin URL (for `drop_database`).  Shared by the other benchmarks."""
+    global BENCH_DB
+    BENCH_DB = name
+    admin_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+    url = bench_database_url(admin_url)
+    say(f"{label} fresh database {name}")
+    recreate_database(admin_url)
+    os.environ.update(
+        DATABASE_URL=url,
+        DJANGO_SETTINGS_MODULE="config.settings",
+        DJANGO_DEBUG="true",
+        API_THROTTLE_ANON="1000000/minute",
+        API_THROTTLE_USER="1000000/minute",
+        API_THROTTLE_INGEST="1000000/minute",
+    )
+    return admin_url
+
+
 def derive_courses(sample: list[dict[str, Any]], count: int) -> list[dict[str, Any]]:
     """`count` distinct courses: the sample repeated with a variant suffix on code and title."""
     out: list[dict[str, Any]] = []

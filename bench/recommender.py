@@ -52,18 +52,7 @@ def main() -> None:
 
     import catalog as catalog_bench
 
-    catalog_bench.BENCH_DB = BENCH_DB
-    admin_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-    url = catalog_bench.bench_database_url(admin_url)
-    say(f"[1/6] fresh database {BENCH_DB}")
-    catalog_bench.recreate_database(admin_url)
-    os.environ.update(
-        DATABASE_URL=url,
-        DJANGO_SETTINGS_MODULE="config.settings",
-        DJANGO_DEBUG="true",
-        API_THROTTLE_USER="1000000/minute",
-        API_THROTTLE_ANON="1000000/minute",
-    )
+    admin_url = catalog_bench.start_scratch_database(BENCH_DB, "[1/6]")
     rss_start = rss_mb()
     import django
 
