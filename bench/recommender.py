@@ -6,8 +6,8 @@
    Regenerating (POST) is reported beside it.
 2. Re-planning N learners (default 10,000) in batches of 100 with the task body in-process:
    learners per second, and the share of time spent outside the plan builder's own scoring loop.
-3. Tagging a 1,000-course catalog (dense + sparse + keywords) against a bare `model.encode` of the
-   same texts.  Target <= 1.3x.
+3. Embedding (vectors computed and stored) and tagging a 1,000-course catalog against a bare
+   `model.encode` of the same texts.  Target <= 1.3x.  Repeated with the vectors already stored.
 4. Resident memory of a process holding the model and the index of a 10,000-course catalog.
 
 Usage:
@@ -62,13 +62,19 @@ def main() -> None:
     from django.db import connection
     from django.test import Client
 
+    from courses.models import Course
     from courses.services import catalog_import, providers_load
     from learners.models import LearnerProfile, SkillAssessment
     from recommender import tasks
     from recommender.core import plan as plan_module
-    from recommender.core.tagging import CourseText
-    from recommender.engine import course_options, dense_encoder, taggers
-    from recommender.models import LearnerPlan
+    from recommender.engine import (
+        course_options,
+        course_text,
+        course_vectors_sync,
+        dense_encoder,
+        taggers,
+    )
+    from recommender.models import EmbeddingVector, LearnerPlan
     from skills.selectors import standard_version_get
 
     try:
@@ -167,16 +173,25 @@ def main() -> None:
         say("[6/6] tagging 1,000 courses vs a bare model.encode; memory with a 10,000-course index")
         encoder = dense_encoder()
         assert encoder is not None
-        texts = [
-            CourseText(c["title_ja"], c["description_ja"], c["title_en"], c["description_en"], c["level"])
-            for c in courses_1k
-        ]
+        catalog_1k = list(Course.objects.filter(status="published").order_by("pk"))
+        texts = [course_text(c) for c in catalog_1k]
+        english = [t.dense_text(True) for t in texts if t.readable(True)]
         skill_tagger, _lit = taggers(version=version)
-        encoder.encode_passages([t.english() for t in texts[:32]])  # warm the model
-        bare_s = catalog_bench.median_seconds(
-            lambda: encoder.model.encode([t.english() for t in texts], batch_size=64), 3
-        )
-        tag_s = catalog_bench.median_seconds(lambda: skill_tagger.predict(texts, top_k=3), 3)
+        encoder.encode_passages(english[:32])  # warm the model
+        # Baseline: a bare model.encode of exactly the texts the product encodes (English sides).
+        bare_s = catalog_bench.median_seconds(lambda: encoder.model.encode(english, batch_size=64), 3)
+
+        def embed_and_tag() -> None:
+            index = course_vectors_sync(courses=catalog_1k)
+            vectors = index.vectors_for([c.pk for c in catalog_1k], index.matrix.shape[1])
+            skill_tagger.predict(texts, top_k=3, query_vectors=vectors)
+
+        def cold() -> None:
+            EmbeddingVector.objects.filter(kind="course").delete()
+            embed_and_tag()
+
+        cold_s = catalog_bench.median_seconds(cold, 3)
+        warm_s = catalog_bench.median_seconds(embed_and_tag, 3)
         courses_10k = catalog_bench.derive_courses(sample, 10_000)
         # The 10,000-course import here only feeds the memory figure: its tag inference (a worker's
         # job after every import) is switched off so it does not dominate the run.
@@ -203,9 +218,11 @@ def main() -> None:
             f"{statistics.median(regen_t) * 1000:>11.2f} ms{statistics.median(regen_t) / base_med:>8.1f}x",
             f"{'re-planning, learners per second':<58}{len(ids) / replan_s:>14,.0f}",
             f"{'  share of time outside the plan builder (DB, JSON)':<58}{1 - builder_seconds / replan_s:>14.0%}",
-            f"{'bare model.encode of 1,000 course texts (baseline)':<58}{bare_s:>12.2f} s{1:>8.1f}x",
-            f"{'tagging 1,000 courses (dense + sparse + keywords)':<58}{tag_s:>12.2f} s"
-            f"{tag_s / bare_s:>8.1f}x  <= 1.3x",
+            f"{'bare model.encode of the ' + format(len(english), ',') + ' English course texts (baseline)':<58}"
+            f"{bare_s:>12.2f} s{1:>8.1f}x",
+            f"{'embedding (stored) + tagging 1,000 courses, from scratch':<58}{cold_s:>12.2f} s"
+            f"{cold_s / bare_s:>8.1f}x  <= 1.3x",
+            f"{'  again with the vectors stored (nothing changed)':<58}{warm_s:>12.2f} s{warm_s / bare_s:>8.1f}x",
             f"{'resident memory: model + index of ' + format(len(index), ',') + ' courses':<58}{rss:>11.0f} MB"
             f"   (process start {rss_start:.0f} MB)",
         ]

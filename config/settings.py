@@ -248,6 +248,9 @@ LOGGING = {
 RECOMMENDER_MODEL = env.str("RECOMMENDER_MODEL", default="bundled")
 RECOMMENDER_QUERY_PREFIX = env.str("RECOMMENDER_QUERY_PREFIX", default="")
 RECOMMENDER_PASSAGE_PREFIX = env.str("RECOMMENDER_PASSAGE_PREFIX", default="")
+# Which texts the dense model reads: "en" (English sides only), "all" (a multilingual model also reads
+# Japanese-only text) or "auto" ("en" for the bundled model, "all" for a model configured by path).
+RECOMMENDER_DENSE_LANGUAGES = env.str("RECOMMENDER_DENSE_LANGUAGES", default="auto")
 # Set false to run the recommender on the sparse and keyword signals only (no model in memory).
 RECOMMENDER_DENSE = env.bool("RECOMMENDER_DENSE", default=True)
 

@@ -19,6 +19,14 @@ def check_model_directory(app_configs: Any = None, **kwargs: Any) -> list[Error]
 
     if not settings.RECOMMENDER_DENSE:
         return []
+    if settings.RECOMMENDER_DENSE_LANGUAGES not in {"auto", "en", "all"}:
+        return [
+            Error(
+                f"RECOMMENDER_DENSE_LANGUAGES is {settings.RECOMMENDER_DENSE_LANGUAGES!r}.",
+                hint="Use 'en' (English-only model), 'all' (multilingual model) or 'auto'.",
+                id="recommender.E002",
+            )
+        ]
     path = model_directory()
     if not (path / "modules.json").exists() and not (path / "config.json").exists():
         return [

@@ -8,22 +8,27 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from django.conf import settings
 
 from courses.models import CatalogState, Course, CourseSkill, CourseStatus, ReviewStatus
 from recommender.core.encoders import SentenceTransformerEncoder
 from recommender.core.plan import CourseOption
-from recommender.core.tagging import CourseText, HybridTagger, SkillDoc, Weights
+from recommender.core.tagging import CourseText, HybridTagger, SkillDoc, Weights, dense_english_only
+from recommender.models import VectorKind
+from recommender.vectors import PASSAGE, QUERY, SyncStats, vectors_sync
 from skills.models import LiteracySection, SkillItem, StandardVersion
 
 VOCABULARY = Path(__file__).resolve().parent / "data" / "skill_vocabulary.json"
 # Tuned on recommender/evaluation/courses_dev.json by `manage.py evaluate_recommender --tune`.
-DEFAULT_WEIGHTS = Weights(dense=0.55, sparse=0.40, keyword=0.05)
-_lock = threading.Lock()
+DEFAULT_WEIGHTS = Weights(dense=0.60, sparse=0.40, keyword=0.0)
+_lock = threading.RLock()  # re-entrant: building a tagger reads the course index
 
 
 def model_directory() -> Path:
@@ -40,10 +45,14 @@ def dense_encoder() -> SentenceTransformerEncoder | None:
     """The configured dense encoder, loaded once per process (None when disabled)."""
     if not settings.RECOMMENDER_DENSE:
         return None
+    languages = settings.RECOMMENDER_DENSE_LANGUAGES
+    if languages == "auto":  # the bundled model reads English; a configured one is taken as multilingual
+        languages = "en" if settings.RECOMMENDER_MODEL == "bundled" else "all"
     return SentenceTransformerEncoder(
         model_directory(),
         query_prefix=settings.RECOMMENDER_QUERY_PREFIX,
         passage_prefix=settings.RECOMMENDER_PASSAGE_PREFIX,
+        english_only=languages == "en",
     )
 
 
@@ -101,9 +110,13 @@ def catalog_state() -> tuple[int, Any]:
     return (int(row[0]), row[1]) if row else (0, None)
 
 
-def tagged_examples(*, version: StandardVersion) -> dict[str, list[CourseText]]:
-    """Course texts the catalog already tags (declared or accepted): the labelled examples per item."""
-    examples: dict[str, list[CourseText]] = {}
+def course_text(course: Course) -> CourseText:
+    return CourseText(course.title_ja, course.description_ja, course.title_en, course.description_en, course.level)
+
+
+def tagged_example_courses(*, version: StandardVersion) -> dict[str, list[tuple[int, CourseText]]]:
+    """Courses the catalog already tags (declared or accepted), per item: the labelled examples."""
+    examples: dict[str, list[tuple[int, CourseText]]] = {}
     tags = (
         CourseSkill.objects.filter(
             skill_item__version=version, review_status=ReviewStatus.ACCEPTED, course__status=CourseStatus.PUBLISHED
@@ -112,15 +125,93 @@ def tagged_examples(*, version: StandardVersion) -> dict[str, list[CourseText]]:
         .order_by("course_id", "position")
     )
     for tag in tags:
-        c = tag.course
-        examples.setdefault(tag.skill_item.code, []).append(
-            CourseText(c.title_ja, c.description_ja, c.title_en, c.description_en, c.level)
-        )
+        examples.setdefault(tag.skill_item.code, []).append((tag.course_id, course_text(tag.course)))
     return examples
 
 
+def tagged_examples(*, version: StandardVersion) -> dict[str, list[CourseText]]:
+    return {code: [t for _, t in pairs] for code, pairs in tagged_example_courses(version=version).items()}
+
+
+@dataclass
+class CourseIndex:
+    """Dense vectors of the published courses that have an English side (row i is course ids[i])."""
+
+    ids: list[int]
+    matrix: np.ndarray
+    model: str
+
+    def __post_init__(self) -> None:
+        self.row = {course_id: i for i, course_id in enumerate(self.ids)}
+
+    def vectors_for(self, course_ids: Sequence[int], dimension: int) -> np.ndarray:
+        """Rows for these courses, zeros for a course without a vector (no English side)."""
+        out = np.zeros((len(course_ids), dimension), dtype=np.float32)
+        for i, course_id in enumerate(course_ids):
+            if course_id in self.row:
+                out[i] = self.matrix[self.row[course_id]]
+        return out
+
+
+def course_vectors_sync(
+    *,
+    courses: Sequence[Course] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    stats: SyncStats | None = None,
+) -> CourseIndex:
+    """Stored vectors of these courses (default: every published course), computing only what changed."""
+    encoder = dense_encoder()
+    if encoder is None:
+        return CourseIndex([], np.zeros((0, 0), dtype=np.float32), "-")
+    if courses is None:
+        courses = list(
+            Course.objects.filter(status=CourseStatus.PUBLISHED)
+            .only("pk", "title_ja", "description_ja", "title_en", "description_en", "level")
+            .order_by("pk")
+        )
+    pairs = [(c.pk, course_text(c)) for c in courses]
+    english_only = dense_english_only(encoder)
+    items = [(course_id, t.dense_text(english_only)) for course_id, t in pairs if t.readable(english_only)]
+    matrix = vectors_sync(
+        kind=VectorKind.COURSE, items=items, encoder=encoder, role=QUERY, progress=progress, stats=stats
+    )
+    return CourseIndex([course_id for course_id, _ in items], matrix, encoder.name)
+
+
+_indexes: dict[tuple[Any, ...], CourseIndex] = {}
+
+
+def course_index() -> CourseIndex:
+    """The published catalog's course vectors, held in memory until the catalog changes."""
+    encoder = dense_encoder()
+    key = (catalog_state(), encoder.name if encoder else "-")
+    with _lock:
+        if key not in _indexes:
+            _indexes.clear()
+            _indexes[key] = course_vectors_sync()
+        return _indexes[key]
+
+
+def doc_vectors(
+    *, kind: str, docs: Sequence[SkillDoc], ids: dict[str, int], stats: SyncStats | None = None
+) -> np.ndarray | None:
+    """Stored passage vectors of the items' descriptions."""
+    encoder = dense_encoder()
+    if encoder is None:
+        return None
+    return vectors_sync(
+        kind=kind,
+        items=[(ids[d.code], d.dense_text(dense_english_only(encoder))) for d in docs],
+        encoder=encoder,
+        role=PASSAGE,
+        stats=stats,
+    )
+
+
 def taggers(*, version: StandardVersion, weights: Weights = DEFAULT_WEIGHTS) -> tuple[HybridTagger, HybridTagger]:
-    """(skill tagger, literacy tagger), built once per process, standard version, catalog version and weights."""
+    """(skill tagger, literacy tagger), built once per process, standard version, catalog version and weights.
+
+    Dense vectors come from the database (`EmbeddingVector`): only new or changed texts are encoded."""
     encoder = dense_encoder()
     key = (
         version.pk,
@@ -133,14 +224,42 @@ def taggers(*, version: StandardVersion, weights: Weights = DEFAULT_WEIGHTS) -> 
     )
     with _lock:
         if key not in _taggers:
-            dense = encoder if weights.dense > 0 else None
-            skill = HybridTagger(dense=dense, weights=weights).fit(
-                skill_docs(version=version), examples=tagged_examples(version=version)
-            )
-            literacy = HybridTagger(dense=dense, weights=weights).fit(literacy_docs(version=version))
+            built = _build_taggers(version=version, weights=weights, encoder=encoder)
             _taggers.clear()
-            _taggers[key] = (skill, literacy)
+            _taggers[key] = built
         return _taggers[key]
+
+
+def _build_taggers(
+    *, version: StandardVersion, weights: Weights, encoder: SentenceTransformerEncoder | None
+) -> tuple[HybridTagger, HybridTagger]:
+    dense = encoder if weights.dense > 0 else None
+    labelled = tagged_example_courses(version=version)
+    examples = {code: [t for _, t in pairs] for code, pairs in labelled.items()}
+    skills, sections = skill_docs(version=version), literacy_docs(version=version)
+    skill_vectors = literacy_vectors = None
+    example_vectors: dict[str, np.ndarray] | None = None
+    if dense is not None:
+        index = course_index()
+        skill_vectors = doc_vectors(
+            kind=VectorKind.SKILL_ITEM,
+            docs=skills,
+            ids=dict(SkillItem.objects.filter(version=version).values_list("code", "pk")),
+        )
+        literacy_vectors = doc_vectors(
+            kind=VectorKind.LITERACY_SECTION,
+            docs=sections,
+            ids=dict(LiteracySection.objects.filter(version=version).values_list("code", "pk")),
+        )
+        example_vectors = {
+            code: np.array([index.matrix[index.row[cid]] for cid, _ in pairs if cid in index.row])
+            for code, pairs in labelled.items()
+        }
+    skill = HybridTagger(dense=dense, weights=weights).fit(
+        skills, examples=examples, doc_vectors=skill_vectors, example_vectors=example_vectors
+    )
+    literacy = HybridTagger(dense=dense, weights=weights).fit(sections, doc_vectors=literacy_vectors)
+    return skill, literacy
 
 
 def _section_code(tag: Any) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
+
 from recommender.core.gaps import GapReport, analyze_gaps
 from recommender.core.plan import Constraints, Plan, PlanBuilder
 from recommender.core.tagging import CourseText
@@ -82,11 +84,19 @@ def plan_json(gaps: GapReport, plan: Plan) -> dict[str, Any]:
     }
 
 
-def infer(*, version: StandardVersion, texts: Sequence[CourseText], top_k: int = 3) -> list[dict[str, Any]]:
-    """Skills (best first, with score and level) and, for introductory texts, literacy sections."""
+def infer(
+    *,
+    version: StandardVersion,
+    texts: Sequence[CourseText],
+    top_k: int = 3,
+    query_vectors: np.ndarray | None = None,
+) -> list[dict[str, Any]]:
+    """Skills (best first, with score and level) and, for introductory texts, literacy sections.
+
+    `query_vectors`: the texts' stored dense vectors, when they are catalog courses."""
     skill_tagger, literacy_tagger = taggers(version=version)
-    guesses = skill_tagger.predict(texts, top_k=top_k)
-    literacy = literacy_tagger.predict(texts, top_k=2, min_score=LITERACY_MIN_SCORE)
+    guesses = skill_tagger.predict(texts, top_k=top_k, query_vectors=query_vectors)
+    literacy = literacy_tagger.predict(texts, top_k=2, min_score=LITERACY_MIN_SCORE, query_vectors=query_vectors)
     out = []
     for text, skills, sections in zip(texts, guesses, literacy, strict=True):
         introductory = sections and skills and skills[0].level == 1

@@ -13,7 +13,7 @@ from courses.services import course_skill_propose
 from learners.models import EnrollmentStatus, LearnerProfile, SkillAssessment
 from learners.selectors import learner_current_levels
 from recommender.core.plan import Constraints
-from recommender.core.tagging import CourseText
+from recommender.engine import course_text, course_vectors_sync
 from recommender.models import LearnerPlan
 from recommender.planning import infer, plan_for, plan_json
 from skills.models import SkillItem
@@ -95,11 +95,12 @@ def course_tags_infer(*, course_ids: list[int]) -> int:
         return 0
     version = standard_version_get()
     items = {i.code: i for i in SkillItem.objects.filter(version=version)}
-    texts = [CourseText(c.title_ja, c.description_ja, c.title_en, c.description_en, c.level) for c in courses]
+    texts = [course_text(c) for c in courses]
+    index = course_vectors_sync(courses=courses)  # stored: encoded once per text and model
+    vectors = index.vectors_for([c.pk for c in courses], index.matrix.shape[1]) if index.ids else None
     before = CourseSkill.objects.filter(course__in=courses).count()
-    for course, result in zip(
-        courses, infer(version=version, texts=texts, top_k=INFERRED_TAGS_PER_COURSE), strict=True
-    ):
+    results = infer(version=version, texts=texts, top_k=INFERRED_TAGS_PER_COURSE, query_vectors=vectors)
+    for course, result in zip(courses, results, strict=True):
         for rank, guess in enumerate(result["skills"]):
             if rank > 0 and guess["score"] < MIN_INFERRED_SCORE:
                 continue

@@ -367,6 +367,8 @@ JA = {
     "Regenerate": "作り直す",
     "learning plan": "学習プラン",
     "learning plans": "学習プラン",
+    "embedding vector": "埋め込みベクトル",
+    "embedding vectors": "埋め込みベクトル",
 }
 PLURALS = {
     "%(n)s role grade is this project's estimate, not the official value.": (

@@ -26,11 +26,28 @@ class EncoderUnavailable(RuntimeError):
 
 
 class Encoder(Protocol):
+    """`name` identifies the model (stored vectors are keyed by it). An encoder may also carry
+    `english_only = False` (a multilingual model), `query_prefix` and `passage_prefix`."""
+
     name: str
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray: ...
 
     def encode_passages(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+def model_fingerprint(path: Path) -> str:
+    """A short id of a model directory's contents (file names and sizes, and the configuration files'
+    bytes), so stored vectors are never reused across two different models in same-named folders."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    if path.is_dir():
+        for file in sorted(p for p in path.rglob("*") if p.is_file()):
+            digest.update(f"{file.relative_to(path)}:{file.stat().st_size}\n".encode())
+            if file.suffix == ".json" and file.stat().st_size < 1_000_000:
+                digest.update(file.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 class SentenceTransformerEncoder:
@@ -45,14 +62,16 @@ class SentenceTransformerEncoder:
         batch_size: int = 64,
         device: str = "cpu",
         setting_name: str = "RECOMMENDER_MODEL",
+        english_only: bool = True,
     ) -> None:
         self.model_path = Path(model_path)
+        self.english_only = english_only
         self.query_prefix = query_prefix
         self.passage_prefix = passage_prefix
         self.batch_size = batch_size
         self.device = device
         self.setting_name = setting_name
-        self.name = f"st:{self.model_path.name}"
+        self.name = f"st:{self.model_path.parent.name}/{self.model_path.name}@{model_fingerprint(self.model_path)}"
         self._model: Any = None
 
     def check(self) -> None:

@@ -40,9 +40,12 @@ class SkillDoc:
             [self.name_ja, self.name_en, self.text_ja, self.text_en, " ".join(self.terms_ja), " ".join(self.terms_en)]
         )
 
-    def dense_text(self) -> str:
-        terms = ", ".join(self.terms_en[:12])
-        return f"{self.name_en}. {self.text_en} {terms}".strip()
+    def dense_text(self, english_only: bool = True) -> str:
+        """English description and terms; a multilingual model also reads the Japanese side."""
+        text = f"{self.name_en}. {self.text_en} {', '.join(self.terms_en[:12])}".strip()
+        if english_only:
+            return text
+        return f"{text} {self.name_ja}。{self.text_ja} {'、'.join(self.terms_ja[:12])}".strip()
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,19 @@ class CourseText:
         text = self.title + self.description
         letters = sum(ch.isascii() and ch.isalpha() for ch in text)
         return bool(text) and letters / len(text) > 0.6
+
+    def readable(self, english_only: bool) -> bool:
+        """Whether a dense model can read this text (an English-only model needs an English side)."""
+        return self.has_english() if english_only else bool(self.title or self.description or self.english())
+
+    def dense_text(self, english_only: bool) -> str:
+        """What the dense model encodes: the English side, or everything for a multilingual model."""
+        if english_only:
+            return self.english()
+        parts = [f"{self.title}. {self.description}".strip(". ")]
+        if self.title_en or self.description_en:
+            parts.append(self.english())
+        return " ".join(p for p in parts if p)
 
     def english(self) -> str:
         """The English side for an English-only dense model; the original text when there is none."""
@@ -129,6 +145,11 @@ def _term_pattern(terms: Sequence[str]) -> re.Pattern[str] | None:
     return re.compile("|".join(parts)) if parts else None
 
 
+def dense_english_only(encoder: Encoder | None) -> bool:
+    """An encoder reads English only unless it says otherwise (`english_only = False`)."""
+    return bool(getattr(encoder, "english_only", True))
+
+
 @dataclass
 class HybridTagger:
     """Fit on skill documents, then score any course text against every item."""
@@ -141,9 +162,16 @@ class HybridTagger:
         docs: Sequence[SkillDoc],
         examples: Mapping[str, Sequence[CourseText]] | None = None,
         example_weight: float = 1.0,
+        *,
+        doc_vectors: np.ndarray | None = None,
+        example_vectors: Mapping[str, np.ndarray] | None = None,
     ) -> HybridTagger:
         """Each item is represented by its description and, when given, by the centroid of
-        course texts already tagged with it (a labelled catalog): prototype classification."""
+        course texts already tagged with it (a labelled catalog): prototype classification.
+
+        `doc_vectors` (one row per doc, from `SkillDoc.dense_text` as passages) and `example_vectors`
+        (per code, one row per example with an English side, as queries) are dense vectors computed
+        earlier (the product stores them); when absent the dense encoder computes them."""
         self.docs_ = list(docs)
         self.codes_ = [d.code for d in self.docs_]
         examples = examples or {}
@@ -161,13 +189,23 @@ class HybridTagger:
         self.terms_ = [_term_pattern([*d.terms_ja, *d.terms_en, d.name_ja, d.name_en]) for d in self.docs_]
         self.doc_dense_: np.ndarray | None = None
         if self.dense is not None and self.weights.dense > 0:
-            dense = self.dense.encode_passages([d.dense_text() for d in self.docs_]).astype(np.float64)
-            # Only examples with an English side, as for queries; each distinct text is encoded once.
-            english = sorted({t.english() for ts in examples.values() for t in ts if t.has_english()})
-            vectors = dict(zip(english, self.dense.encode_passages(english), strict=True)) if english else {}
+            english_only = dense_english_only(self.dense)
+            if doc_vectors is None:
+                doc_vectors = self.dense.encode_passages([d.dense_text(english_only) for d in self.docs_])
+            dense = np.asarray(doc_vectors, dtype=np.float64).copy()
+            if example_vectors is None:
+                # Only examples with an English side, as for queries; each distinct text is encoded once.
+                readable = sorted(
+                    {t.dense_text(english_only) for ts in examples.values() for t in ts if t.readable(english_only)}
+                )
+                vectors = dict(zip(readable, self.dense.encode_queries(readable), strict=True)) if readable else {}
+                example_vectors = {
+                    code: np.array([vectors[t.dense_text(english_only)] for t in ts if t.readable(english_only)])
+                    for code, ts in examples.items()
+                }
             for j, code in enumerate(self.codes_):
-                found = [vectors[t.english()] for t in examples.get(code, ()) if t.has_english()]
-                if found:
+                found = example_vectors.get(code)
+                if found is not None and len(found):
                     centroid = np.mean(found, axis=0)
                     dense[j] = dense[j] + example_weight * centroid / max(float(np.linalg.norm(centroid)), 1e-9)
             self.doc_dense_ = (dense / np.maximum(np.linalg.norm(dense, axis=1, keepdims=True), 1e-9)).astype(
@@ -175,8 +213,11 @@ class HybridTagger:
             )
         return self
 
-    def components(self, texts: Sequence[CourseText]) -> dict[str, np.ndarray]:
-        """Each signal's score matrix, shape (texts, items), every value in [0, 1]."""
+    def components(self, texts: Sequence[CourseText], query_vectors: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        """Each signal's score matrix, shape (texts, items), every value in [0, 1].
+
+        `query_vectors`: dense vectors of the texts' English sides computed earlier (rows of texts
+        without an English side are ignored); when absent the dense encoder computes them."""
         n, m = len(texts), len(self.docs_)
         out = {"sparse": np.zeros((n, m)), "dense": np.zeros((n, m)), "keyword": np.zeros((n, m))}
         if n == 0:
@@ -185,10 +226,14 @@ class HybridTagger:
             out["sparse"] = (self.sparse_.transform([t.full() for t in texts]) @ self.doc_sparse_.T).toarray()
         if self.doc_dense_ is not None and self.dense is not None:
             # An English-only model reads English: texts with no English side get no dense vote.
-            english = [i for i, t in enumerate(texts) if t.has_english()]
-            if english:
-                queries = self.dense.encode_queries([texts[i].english() for i in english])
-                out["dense"][english] = np.clip(queries @ self.doc_dense_.T, 0.0, 1.0)
+            english_only = dense_english_only(self.dense)
+            readable = [i for i, t in enumerate(texts) if t.readable(english_only)]
+            if readable:
+                if query_vectors is not None:
+                    queries = np.asarray(query_vectors, dtype=np.float32)[readable]
+                else:
+                    queries = self.dense.encode_queries([texts[i].dense_text(english_only) for i in readable])
+                out["dense"][readable] = np.clip(queries @ self.doc_dense_.T, 0.0, 1.0)
         if self.weights.keyword > 0:
             for i, text in enumerate(texts):
                 haystack = normalize(text.full())
@@ -198,12 +243,19 @@ class HybridTagger:
                         out["keyword"][i, j] = min(1.0, hits / 3.0)
         return out
 
-    def scores(self, texts: Sequence[CourseText]) -> np.ndarray:
-        return fuse(self.components(texts), self.weights)
+    def scores(self, texts: Sequence[CourseText], query_vectors: np.ndarray | None = None) -> np.ndarray:
+        return fuse(self.components(texts, query_vectors), self.weights)
 
-    def predict(self, texts: Sequence[CourseText], *, top_k: int = 3, min_score: float = 0.0) -> list[list[SkillGuess]]:
+    def predict(
+        self,
+        texts: Sequence[CourseText],
+        *,
+        top_k: int = 3,
+        min_score: float = 0.0,
+        query_vectors: np.ndarray | None = None,
+    ) -> list[list[SkillGuess]]:
         """Best items first; ties broken by the standard's order, so the result is deterministic."""
-        matrix = self.scores(texts)
+        matrix = self.scores(texts, query_vectors)
         out = []
         for i, text in enumerate(texts):
             level = estimate_level(text)
