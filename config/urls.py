@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
@@ -10,6 +12,7 @@ admin.site.site_header = "DX Pathways"
 admin.site.site_title = "DX Pathways"
 
 urlpatterns = [
+    path("favicon.ico", lambda request: redirect(static("favicon.svg"), permanent=True)),
     path("", common_views.home, name="home"),
     path("healthz", common_views.healthz, name="healthz"),
     path("standard/", include("skills.urls")),

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import math
+import uuid
 from typing import Any
 from urllib.parse import urlencode
 
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
@@ -15,7 +19,15 @@ from common.reference import PREFECTURES
 from courses.api.serializers import CourseSearchInput
 from courses.api.views import search_codes
 from courses.catalog_format import FORMATS
-from courses.selectors import catalog_version, course_detail_get, course_search, course_search_page
+from courses.models import CourseSkill, CourseStatus, ReviewStatus, TagSource
+from courses.selectors import (
+    catalog_version,
+    course_detail_get,
+    course_search,
+    course_search_page,
+    provider_ids_for,
+)
+from courses.services import catalog_import
 from skills.selectors import (
     StandardNotLoaded,
     persona_type_list,
@@ -87,8 +99,58 @@ def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
     course = course_detail_get(pk=pk, viewer=request.user)
     if course is None:
         raise Http404("No such course.")
+    enrollment = None
+    learner = getattr(request.user, "learner", None) if request.user.is_authenticated else None
+    if learner is not None:
+        enrollment = learner.enrollments.filter(course=course).first()
     return render(
         request,
         "courses/detail.html",
-        {"course": course, "lang": request_lang(request), "prefecture": PREFECTURES.get(course.prefecture)},
+        {
+            "course": course,
+            "lang": request_lang(request),
+            "prefecture": PREFECTURES.get(course.prefecture),
+            "learner": learner,
+            "enrollment": enrollment,
+            "page_key": uuid.uuid4().hex,
+        },
+    )
+
+
+class CatalogUploadForm(forms.Form):
+    file = forms.FileField(label=_("Catalog file (.csv or .json; UTF-8 or Shift_JIS/CP932)"))
+    partial = forms.BooleanField(label=_("Store the valid rows even if some rows are wrong"), required=False)
+
+
+@login_required
+def catalog_upload(request: HttpRequest) -> HttpResponse:
+    """A provider uploads its catalog: row-level errors (nothing stored) or a report and the inferred tags."""
+    allowed = provider_ids_for(user=request.user)
+    if allowed is not None and not allowed:
+        raise PermissionDenied("Only staff and accounts that act for a provider can upload courses.")
+    form = CatalogUploadForm(request.POST or None, request.FILES or None)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        report = catalog_import(
+            data=upload.read(),
+            filename=upload.name or "",
+            partial=form.cleaned_data["partial"],
+            actor=request.user,
+            allowed_provider_ids=allowed,
+        )
+    inferred = (
+        CourseSkill.objects.filter(source=TagSource.INFERRED, course__status=CourseStatus.PUBLISHED)
+        .exclude(review_status=ReviewStatus.REJECTED)
+        .select_related("course", "skill_item")
+        .order_by("-course__updated_at", "course_id", "position")
+    )
+    if allowed is not None:
+        inferred = inferred.filter(course__provider_id__in=allowed)
+    status = 400 if form.errors or (report is not None and not report.stored) else 200
+    return render(
+        request,
+        "courses/upload.html",
+        {"form": form, "report": report, "inferred": list(inferred[:30])},
+        status=status,
     )

@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from common.reference import PREFECTURE_CHOICES
 from courses.catalog_format import FORMATS
+from courses.models import Course
+from learners.models import LearnerProfile
 from skills.models import Role
 
 
@@ -76,3 +78,57 @@ class PlanForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
+
+
+class ProgressForm(forms.Form):
+    """A learner's own report on a course: enroll, progress (percent) or complete."""
+
+    action = forms.ChoiceField(choices=[("enrolled", "enrolled"), ("progress", "progress"), ("completed", "completed")])
+    percent = forms.IntegerField(label=_("Percent complete"), min_value=0, max_value=100, required=False)
+    key = forms.CharField(max_length=64, widget=forms.HiddenInput)
+    next = forms.CharField(max_length=300, required=False, widget=forms.HiddenInput)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("action") == "progress" and data.get("percent") is None:
+            self.add_error("percent", _("Enter how far you are, from 0 to 100."))
+        return data
+
+
+def course_label(course: Course) -> str:
+    """Title in the page's language, hours and price: what an employer weighs when building a track."""
+    from django.utils.translation import get_language
+
+    title = course.title_en if get_language() == "en" and course.title_en else course.title_ja
+    price = f"¥{course.price_jpy:,}" if course.price_jpy else str(_("Free"))
+    return f"{title} ({course.hours:g} h, {price})"
+
+
+class TrackForm(forms.Form):
+    """An employer's reskilling track: a role, ordered courses, a due date and the members it is for."""
+
+    name = forms.CharField(label=_("Track name"), max_length=200)
+    target_role = forms.ModelChoiceField(label=_("Target role"), queryset=Role.objects.none(), required=False)
+    courses = forms.ModelMultipleChoiceField(
+        label=_("Courses"), queryset=Course.objects.none(), widget=forms.CheckboxSelectMultiple
+    )
+    due_on = forms.DateField(label=_("Due date"), widget=forms.DateInput(attrs={"type": "date"}))
+    members = forms.ModelMultipleChoiceField(
+        label=_("Assign to"), queryset=LearnerProfile.objects.none(), widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args: Any, roles: Any, courses: Any, members: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["target_role"].queryset = roles  # type: ignore[attr-defined]
+        self.fields["courses"].queryset = courses  # type: ignore[attr-defined]
+        self.fields["members"].queryset = members  # type: ignore[attr-defined]
+        self.fields["members"].label_from_instance = lambda p: p.user.get_full_name() or p.user.username  # type: ignore[attr-defined]
+        self.fields["courses"].label_from_instance = course_label  # type: ignore[attr-defined]
+
+    def clean_due_on(self) -> Any:
+        from django.utils import timezone
+
+        due = self.cleaned_data["due_on"]
+        if due < timezone.localdate():
+            raise forms.ValidationError(_("The due date is in the past."))
+        return due

@@ -103,7 +103,7 @@ class SubmitterScope:
         return self.is_staff or bool(self.provider_ids) or bool(self.org_ids)
 
     def refusal(self, learner_user_id: int, course_provider_id: int, members: set[int]) -> str:
-        if self.is_staff:
+        if self.is_staff or learner_user_id == self.user.pk:  # staff, or a learner reporting on themselves
             return ""
         if course_provider_id in self.provider_ids:
             return ""
@@ -180,6 +180,24 @@ def progress_events_ingest(*, submitter: User, events: Sequence[EventIn]) -> lis
     with transaction.atomic():
         _store_and_apply(submitter, resolved, outcomes)
     return [outcomes[e.index] for e in events]
+
+
+def learner_progress_record(
+    *, learner: LearnerProfile, course: Course, kind: str, key: str, percent: int | None = None
+) -> EventOutcome:
+    """A learner's own report from the web app (enrolled, progress, completed), through the same
+    idempotent ingest as an LMS's events: `key` comes from the form, so a double submit counts once."""
+    event = EventIn(
+        index=0,
+        idempotency_key=f"web:{key}"[:200],
+        learner=str(learner.public_id),
+        course=course.pk,
+        kind=kind,
+        occurred_at=timezone.now(),
+        percent=percent,
+        source="web",
+    )
+    return progress_events_ingest(submitter=learner.user, events=[event])[0]
 
 
 def _uuids(values: Any) -> list[str]:
@@ -549,3 +567,35 @@ def track_assign(
     ]
     TrackAssignment.objects.bulk_create(new, ignore_conflicts=True)
     return len(new), len(learners) - len(new)
+
+
+@transaction.atomic
+def track_create_and_assign(
+    *,
+    organization: Organization,
+    name: str,
+    courses: Sequence[Course],
+    learners: Sequence[LearnerProfile],
+    due_on: date,
+    target_role: Role | None = None,
+    created_by: User | None = None,
+) -> Track:
+    """The employer's web form in one transaction: a track (courses lower level first) and its assignees.
+
+    Each course is due in proportion to the hours before it, so the last one is due on `due_on`."""
+    ordered = sorted(courses, key=lambda c: (c.level, c.pk))
+    days = max(0, (due_on - timezone.localdate()).days)
+    total = float(sum(c.hours for c in ordered)) or 1.0
+    offsets, done = [], 0.0
+    for course in ordered:
+        done += float(course.hours)
+        offsets.append(round(days * done / total))
+    track = track_create(
+        organization=organization,
+        name=name,
+        courses=[(c, offset, True) for c, offset in zip(ordered, offsets, strict=True)],
+        target_role=target_role,
+        created_by=created_by,
+    )
+    track_assign(track=track, learners=learners, due_on=due_on, assigned_by=created_by)
+    return track

@@ -10,11 +10,13 @@ urlpatterns = [
     path("accounts/start/", views.start, name="start"),
     path("me/", views.me, name="me"),
     path("me/plan/", views.my_plan, name="plan"),
+    path("me/courses/<int:course_id>/progress/", views.course_progress, name="course-progress"),
     path("me/onboarding/role/", views.onboarding_role, name="onboarding-role"),
     path("me/onboarding/skills/", views.onboarding_skills, name="onboarding-skills"),
     path("me/onboarding/constraints/", views.onboarding_constraints, name="onboarding-constraints"),
     path("team/", views.my_organizations, name="orgs"),
     path("team/<int:org_id>/", views.team, name="team"),
+    path("team/<int:org_id>/tracks/new/", views.track_new, name="track-new"),
 ]
 
 auth_urlpatterns = [

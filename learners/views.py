@@ -2,29 +2,51 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+from django.views.decorators.http import require_POST
 
 from accounts.models import RoleGroup
 from accounts.services import user_role_grant
-from learners.forms import ConstraintsForm, PlanForm, RoleForm, SelfAssessmentForm, SignupForm
+from courses.models import Course, CourseStatus
+from learners.forms import (
+    ConstraintsForm,
+    PlanForm,
+    ProgressForm,
+    RoleForm,
+    SelfAssessmentForm,
+    SignupForm,
+    TrackForm,
+)
 from learners.models import LearnerProfile
 from learners.selectors import (
     enrollments_of,
     learner_current_levels,
+    members_of,
     organization_for_admin,
     organizations_administered_by,
     team_dashboard,
     tracks_of_learner,
 )
-from learners.services import learner_profile_get_or_create, learner_profile_update, skill_assessments_record
+from learners.services import (
+    learner_profile_get_or_create,
+    learner_profile_update,
+    learner_progress_record,
+    skill_assessments_record,
+    track_create_and_assign,
+)
 from skills.selectors import grade_targets, persona_type_list, skill_category_tree, standard_version_get
 
 
@@ -171,7 +193,11 @@ def team(request: HttpRequest, org_id: int) -> HttpResponse:
     roles = {r.code: r for r in version.roles.all()}
     items = list(version.skill_items.order_by("position"))
     heat_rows = [{**row, "role": roles[row["role"]]} for row in data["heatmap"]]
-    tracks = [{**t, "overdue_count": len(t["overdue"])} for t in data["tracks"]]
+    names = {str(m.public_id): m.user.get_full_name() or m.user.username for m in members_of(organization=organization)}
+    tracks = [
+        {**t, "overdue_count": len(t["overdue"]), "overdue_names": sorted(names.get(i, "?") for i in t["overdue"])}
+        for t in data["tracks"]
+    ]
     return render(
         request,
         "learners/team.html",
@@ -224,6 +250,108 @@ def my_plan(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "learners/plan.html",
-        {"profile": profile, "plan": plan, "payload": payload, "items": items, "finish": finish, "form": form},
+        {
+            "profile": profile,
+            "plan": plan,
+            "payload": payload,
+            "items": items,
+            "finish": finish,
+            "form": form,
+            "page_key": uuid.uuid4().hex,
+            "skill_items": {i.code: i for i in profile.target_role.version.skill_items.all()},
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+PROGRESS_MESSAGES = {
+    "enrolled": gettext_noop("You are enrolled in “%(course)s”."),
+    "progress": gettext_noop("Progress on “%(course)s” saved."),
+    "completed": gettext_noop("“%(course)s” is complete: your levels and plan are updated."),
+}
+
+
+@login_required
+@require_POST
+def course_progress(request: HttpRequest, course_id: int) -> HttpResponse:
+    """The learner's own report on a course (enroll, progress, complete), idempotent per form."""
+    profile = _profile(request)
+    course = get_object_or_404(Course, pk=course_id, status=CourseStatus.PUBLISHED)
+    form = ProgressForm(request.POST)
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=False):
+        target = ""
+    if not form.is_valid():
+        errors = "; ".join(str(e) for field in form.errors.values() for e in field)
+        messages.error(request, errors)
+        return redirect(target or "learners:plan")
+    data = form.cleaned_data
+    percent = data["percent"] if data["action"] == "progress" else None
+    outcome = learner_progress_record(
+        learner=profile, course=course, kind=data["action"], key=f"{data['key']}-{course.pk}", percent=percent
+    )
+    if outcome.status == "rejected":
+        messages.error(request, outcome.reason)
+    else:
+        title = course.title_en if request.LANGUAGE_CODE == "en" and course.title_en else course.title_ja
+        messages.success(request, _(PROGRESS_MESSAGES[data["action"]]) % {"course": title})
+    return redirect(target or "learners:plan")
+
+
+TRACK_COURSE_CHOICES = 40
+
+
+@login_required
+def track_new(request: HttpRequest, org_id: int) -> HttpResponse:
+    """An employer builds a track for a role from courses that teach its key skills, and assigns it."""
+    from courses.models import CourseSkill, ReviewStatus
+    from learners.services import TrackError
+
+    organization = organization_for_admin(user=request.user, organization_id=org_id)
+    if organization is None:
+        raise Http404("No such organization among those you administer.")
+    version = standard_version_get()
+    roles = version.roles.select_related("persona_type").order_by("position")
+    role_id = request.POST.get("target_role") or request.GET.get("target_role")
+    role = roles.filter(pk=role_id).first() if role_id and str(role_id).isdigit() else None
+    courses = Course.objects.filter(status=CourseStatus.PUBLISHED)
+    if role is not None:
+        key_items = role.requirements.filter(grade__in=["a", "b"]).values("skill_item")
+        teaching = CourseSkill.objects.filter(skill_item__in=key_items).exclude(review_status=ReviewStatus.REJECTED)
+        courses = courses.filter(pk__in=teaching.values("course"))
+    courses = courses.select_related("provider").order_by("level", "price_jpy", "pk")
+    allowed = Course.objects.filter(pk__in=[c.pk for c in courses[:TRACK_COURSE_CHOICES]]).order_by("level", "pk")
+    form = TrackForm(
+        request.POST if request.method == "POST" else None,
+        initial={"target_role": role},
+        roles=roles,
+        courses=allowed,
+        members=members_of(organization=organization),
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            track = track_create_and_assign(
+                organization=organization,
+                name=data["name"],
+                courses=list(data["courses"]),
+                learners=list(data["members"]),
+                due_on=data["due_on"],
+                target_role=data["target_role"],
+                created_by=request.user if isinstance(request.user, User) else None,
+            )
+        except TrackError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, str(exc))
+        else:
+            messages.success(
+                request,
+                _("Track “%(name)s” created and assigned to %(n)d members.")
+                % {"name": track.name, "n": len(data["members"])},
+            )
+            return redirect("learners:team", org_id=organization.pk)
+    return render(
+        request,
+        "learners/track_new.html",
+        {"organization": organization, "form": form, "role": role, "roles": roles},
         status=400 if form.errors else 200,
     )

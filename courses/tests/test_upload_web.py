@@ -1,0 +1,58 @@
+"""A provider uploads a CP932 CSV in the web app: row-level errors, nothing stored; fixed, stored; inferred tags."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from courses.catalog_format import ALL_COLUMNS
+from courses.models import Course, CourseSkill, Provider
+from courses.tests.factories import PROVIDER
+
+pytestmark = pytest.mark.django_db
+
+GOOD = f"{PROVIDER},CSV-1,表計算でデータ分析,,Excelで集計と可視化,,,1,3,0,e-learning,ja,,false,false,DU01:1,"
+UNTAGGED = (
+    f"{PROVIDER},CSV-3,Pythonで機械学習モデルを作る,,scikit-learnで回帰と分類のモデルを学習し評価する実践講座,,,3,8,"
+    "0,e-learning,ja,,false,false,,"
+)
+
+
+def _csv(*rows: str) -> SimpleUploadedFile:
+    return SimpleUploadedFile("courses.csv", "\r\n".join([",".join(ALL_COLUMNS), *rows]).encode("cp932"), "text/csv")
+
+
+@pytest.fixture
+def provider_user(standard, settings):
+    settings.RECOMMENDER_DENSE = False
+    user = get_user_model().objects.create_user("provider1", password="pw-for-tests-1234")
+    Provider.objects.create(name_ja=PROVIDER).members.add(user)
+    return user
+
+
+def test_upload_fix_and_see_inferred_tags(client, provider_user, django_capture_on_commit_callbacks):
+    client.force_login(provider_user)
+    page = client.get("/courses/upload/", {"lang": "en"}).content.decode()
+    assert 'enctype="multipart/form-data"' in page and "csrfmiddlewaretoken" in page
+    bad = f"{PROVIDER},CSV-2,機械学習,,説明,,,9,3,0,e-learning,ja,,false,false,DU05:2,"
+    response = client.post("/courses/upload/?lang=en", {"file": _csv(GOOD, bad)})
+    html = response.content.decode()
+    assert response.status_code == 400 and "Nothing was stored" in html
+    assert "<td>3</td><td>CSV-2</td><td><code>level</code></td>" in html
+    assert not Course.objects.exists()
+    fixed = bad.replace(",9,3,", ",2,3,")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/courses/upload/?lang=en", {"file": _csv(GOOD, fixed, UNTAGGED)})
+    assert response.status_code == 200 and "3 rows: 3 created" in response.content.decode()
+    inferred = CourseSkill.objects.filter(course__code="CSV-3", source="inferred")
+    assert inferred.exists()  # after commit, by the task (in-process here; a worker in production)
+    html = client.get("/courses/upload/", {"lang": "en"}).content.decode()
+    first = inferred.first()
+    assert first is not None and f"<code>{first.skill_item.code}</code>" in html
+
+
+def test_only_providers_and_staff_upload(client, standard):
+    user = get_user_model().objects.create_user("learner9", password="pw-for-tests-1234")
+    client.force_login(user)
+    assert client.get("/courses/upload/").status_code == 403
+    client.logout()
+    assert client.get("/courses/upload/").status_code == 302

@@ -1,0 +1,170 @@
+"""The four journeys in a real browser, each in Japanese and in English; one run on a 390x844 screen."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+pytestmark = pytest.mark.e2e
+
+PHONE = (390, 844)
+TEXT = {
+    "ja": {"plan": "学習プラン", "enrolled": "受講登録しました", "saved": "進捗を保存しました", "done": "修了しました"},
+    "en": {"plan": "learning plan", "enrolled": "You are enrolled", "saved": "saved", "done": "is complete"},
+}
+
+
+@pytest.mark.parametrize(("lang", "viewport"), [("ja", (1280, 900)), ("en", PHONE)])
+def test_learner_signs_up_gets_a_plan_and_completes_a_course(session_for, lang, viewport):
+    s = session_for(lang, viewport)
+    page = s.page
+    s.go("/accounts/signup/")
+    s.check_page()
+    name = f"e2e-{lang}-{uuid.uuid4().hex[:6]}"
+    page.fill("input[name=username]", name)
+    page.fill("input[name=password1]", "a-long-Passw0rd!")
+    page.fill("input[name=password2]", "a-long-Passw0rd!")
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url("**/me/onboarding/role/")
+    s.check_page()
+    s.shot("onboarding-role")
+    page.locator("input[name=target_role]").nth(7).check()  # Data Science Professional
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url("**/me/onboarding/skills/")
+    s.check_page()
+    for group in page.locator("fieldset.level-row").all():
+        group.locator("input[type=radio]").nth(1).check()  # level 1 everywhere
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url("**/me/onboarding/constraints/")
+    s.check_page()
+    page.fill("input[name=weekly_hours]", "5")
+    page.fill("input[name=budget_jpy]", "50000")
+    page.locator("input[name=preferred_formats][value=e-learning]").check()
+    page.select_option("select[name=prefecture]", "13")
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url("**/me/")
+    s.check_page()
+    s.shot("my-learning")
+    chart_before = page.locator(".barval").all_inner_texts()
+
+    s.go("/me/plan/")
+    s.check_page()
+    s.shot("plan")
+    assert TEXT[lang]["plan"].lower() in page.locator("h1").inner_text().lower()
+    first = page.locator("ol.plan > li").first
+    title = first.locator("h2").inner_text()
+    assert first.locator("p.muted").inner_text().strip()  # each course says why it is there
+    assert first.locator(".chip").count() >= 1  # and which gaps it closes (from -> to)
+    first.locator("button[value=enrolled]").click()
+    page.wait_for_load_state()
+    assert TEXT[lang]["enrolled"] in page.locator(".messages").inner_text()
+    item = page.locator("ol.plan > li", has_text=title).first
+    item.locator("input[name=percent]").fill("50")
+    item.locator("button[value=progress]").click()
+    page.wait_for_load_state()
+    assert TEXT[lang]["saved"] in page.locator(".messages").inner_text()
+    item = page.locator("ol.plan > li", has_text=title).first
+    assert item.locator("progress").get_attribute("value") == "50"
+    item.locator("button[value=completed]").click()
+    page.wait_for_load_state()
+    assert TEXT[lang]["done"] in page.locator(".messages").inner_text()
+    assert page.locator("ol.plan > li", has_text=title).count() == 0  # a completed course leaves the plan
+    s.check_page()
+    s.go("/me/")
+    assert page.locator(".barval").all_inner_texts() != chart_before  # the skill chart moved
+    s.check_page()
+    s.check_focus_visible()
+
+
+@pytest.mark.parametrize(("lang", "viewport"), [("ja", (1280, 900)), ("en", (1280, 900))])
+def test_employer_builds_a_track_assigns_it_and_exports_progress(session_for, lang, viewport, tmp_path):
+    s = session_for(lang, viewport)
+    page = s.page
+    s.login("org1-admin")
+    s.go("/team/")
+    page.wait_for_url(re.compile(r".*/team/\d+/$"))
+    s.check_page()
+    assert page.locator("table.heat td").count() >= 49  # the heatmap: a row per role, a cell per item
+    assert page.locator("ul.overdue li").count() >= 1  # the demo track has overdue members
+    s.shot("team")
+    page.locator("a[href$='/tracks/new/']").click()
+    s.check_page()
+    page.select_option("#role-pick", index=8)  # Data Science Professional
+    page.locator("form[method=get] button").click()
+    page.wait_for_load_state()
+    s.check_page()
+    s.shot("track-new")
+    name = f"E2E track {uuid.uuid4().hex[:6]}"
+    page.fill("input[name=name]", name)
+    courses = page.locator("input[name=courses]")
+    assert courses.count() >= 2
+    courses.nth(0).check()
+    courses.nth(1).check()
+    page.fill("input[name=due_on]", (timezone.localdate() + timedelta(days=45)).isoformat())
+    members = page.locator("input[name=members]")
+    for i in range(3):
+        members.nth(i).check()
+    page.locator("form[method=post] button[type=submit]").last.click()
+    page.wait_for_url(re.compile(r".*/team/\d+/$"))
+    assert ("3" in page.locator(".messages").inner_text()) and name in page.locator(".messages").inner_text()
+    row = page.locator("table.bars tr", has_text=name)
+    assert row.locator("td").first.inner_text().strip() == "3"  # three assignees
+    s.check_page()
+    with page.expect_download() as info:
+        row.locator("a[download]").click()
+    path = tmp_path / "track.csv"
+    info.value.save_as(path)
+    lines = path.read_text(encoding="utf-8-sig").splitlines()
+    assert len(lines) == 1 + 3 * 2 and lines[0].startswith("learner,")  # a header, a row per assignee and course
+    assert lines[-1].split(",")[5] == (timezone.localdate() + timedelta(days=45)).isoformat()  # last course due
+    s.check_focus_visible()
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_provider_uploads_a_cp932_csv_fixes_a_bad_row_and_sees_inferred_tags(session_for, lang):
+    from courses.catalog_format import ALL_COLUMNS
+    from learners.demo import PROVIDER_NAME
+
+    s = session_for(lang)
+    page = s.page
+    s.login("provider")
+    page.locator("nav a[href='/courses/upload/']").click()
+    page.wait_for_url("**/courses/upload/")
+    s.check_page()
+    tag = uuid.uuid4().hex[:6].upper()
+    good = (
+        f"{PROVIDER_NAME},E2E-{tag}-1,表計算でデータ分析,,Excelで集計と可視化,,,1,3,0,e-learning,ja,,"
+        "false,false,DU01:1,"
+    )
+    untagged = (
+        f"{PROVIDER_NAME},E2E-{tag}-2,Pythonで機械学習モデルを作る{tag},,scikit-learnで回帰と分類のモデルを学習し"
+        "評価する実践講座,,,3,8,0,e-learning,ja,,false,false,,"
+    )
+    bad = untagged.replace(",3,8,", ",9,8,")
+
+    def upload(*rows: str) -> None:
+        body = "\r\n".join([",".join(ALL_COLUMNS), *rows]).encode("cp932")
+        page.set_input_files(
+            "input[type=file]", files=[{"name": "courses.csv", "mimeType": "text/csv", "buffer": body}]
+        )
+        page.locator("main form[method=post] button[type=submit]").click()
+        page.wait_for_load_state()
+
+    upload(good, bad)
+    s.check_page()
+    s.shot("upload-errors")
+    problem = page.locator("table.issues tbody tr")
+    assert problem.count() == 1
+    assert problem.locator("td").nth(1).inner_text() == f"E2E-{tag}-2"
+    assert problem.locator("code").inner_text() == "level"
+    upload(good, untagged)
+    s.check_page()
+    assert page.locator("[role=status]").first.is_visible()
+    page.reload()
+    tags = page.locator("section[aria-labelledby=inferred-heading] tr", has_text=f"機械学習モデルを作る{tag}")
+    assert tags.count() >= 1  # the new course's proposed skills, pending review
+    s.shot("upload-done")
