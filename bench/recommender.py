@@ -193,11 +193,12 @@ def main() -> None:
         cold_s = catalog_bench.median_seconds(cold, 3)
         warm_s = catalog_bench.median_seconds(embed_and_tag, 3)
         courses_10k = catalog_bench.derive_courses(sample, 10_000)
-        # The 10,000-course import here only feeds the memory figure: its tag inference (a worker's
+        # The 10,000-course import here only feeds the memory figure: its tag inference and re-planning (a worker's
         # job after every import) is switched off so it does not dominate the run.
         import courses.services as course_services
 
         course_services._enqueue_tag_inference = lambda ids: None  # type: ignore[assignment]
+        course_services._enqueue_stale_plans = lambda: None
         catalog_import(data=json.dumps(courses_10k, ensure_ascii=False).encode(), filename="bench10k.json")
         index = course_options(version=version)
         taggers(version=version)  # rebuilt for the new catalog state
