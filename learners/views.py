@@ -264,6 +264,13 @@ def my_plan(request: HttpRequest) -> HttpResponse:
     )
 
 
+# The plan's messages come from the recommender core in English; the page shows them translated.
+PLAN_MESSAGES = (
+    gettext_noop("Choose a target role first."),
+    gettext_noop("No gaps: you already meet every target of your role."),
+    gettext_noop("No course fits your limits; allow more time, budget or formats."),
+)
+
 PROGRESS_MESSAGES = {
     "enrolled": gettext_noop("You are enrolled in “%(course)s”."),
     "progress": gettext_noop("Progress on “%(course)s” saved."),

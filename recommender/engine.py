@@ -308,6 +308,7 @@ def _load_course_options(*, version: StandardVersion) -> list[CourseOption]:
             CourseOption(
                 id=c.pk,
                 title=c.title_ja or c.title_en,
+                title_en=c.title_en,
                 level=c.level,
                 hours=float(c.hours),
                 price_jpy=c.price_jpy,

@@ -58,6 +58,7 @@ def plan_json(gaps: GapReport, plan: Plan) -> dict[str, Any]:
                     "provider": i.course.provider,
                     "code": i.course.code,
                     "title": i.course.title,
+                    "title_en": i.course.title_en,
                     "level": i.course.level,
                     "format": i.course.format,
                 },

@@ -43,6 +43,7 @@ class CourseOption:
     code: str = ""
     literacy: tuple[str, ...] = ()
     prerequisites: tuple[int, ...] = ()
+    title_en: str = ""
 
 
 @dataclass(frozen=True)

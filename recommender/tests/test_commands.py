@@ -57,7 +57,7 @@ def test_recommend_plan_contract(small_catalog):
     assert set(data) == {"gaps", "needs_literacy", "items", "totals", "message"}
     item = data["items"][0]
     assert set(item) == {"course", "skills", "hours", "price_jpy", "week", "reason", "score", "why"}
-    assert set(item["course"]) == {"id", "provider", "code", "title", "level", "format"}
+    assert set(item["course"]) == {"id", "provider", "code", "title", "title_en", "level", "format"}
     assert set(item["skills"][0]) == {"code", "from", "to"}
     codes = [i["course"]["code"] for i in data["items"]]
     assert "T-004" not in codes  # over budget

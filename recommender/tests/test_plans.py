@@ -162,7 +162,9 @@ def test_plan_page(client, world, lang):
     client.force_login(world["learner"].user)
     html = client.get("/me/plan/", {"lang": lang}).content.decode()
     assert html.count('class="course"') >= 1
-    assert "scikit-learn機械学習" in html
+    # The course's title in the page's language (the English title when there is one).
+    assert ("scikit-learn機械学習" if lang == "ja" else "Data analysis course 1") in html
+    assert ("伸びるスキル" if lang == "ja" else "It raises") in html  # the explanation, translated
     response = client.post("/me/plan/", {"weeks": "0"})
     assert response.status_code == 400
     with CaptureQueriesContext(__import__("django.db", fromlist=["connection"]).connection):

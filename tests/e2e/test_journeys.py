@@ -168,3 +168,34 @@ def test_provider_uploads_a_cp932_csv_fixes_a_bad_row_and_sees_inferred_tags(ses
     tags = page.locator("section[aria-labelledby=inferred-heading] tr", has_text=f"機械学習モデルを作る{tag}")
     assert tags.count() >= 1  # the new course's proposed skills, pending review
     s.shot("upload-done")
+
+
+@pytest.mark.parametrize(("lang", "viewport"), [("ja", PHONE), ("en", (1280, 900))])
+def test_ministry_analyst_sees_progress_breakdowns_and_suppression(session_for, lang, viewport, tmp_path):
+    s = session_for(lang, viewport)
+    page = s.page
+    s.login("ministry")
+    page.locator("nav a[href='/national/']").click()
+    page.wait_for_url("**/national/")
+    s.check_page()
+    s.shot("national")
+    chart = page.locator("svg").first
+    assert chart.get_attribute("aria-label") or chart.locator("title").count()  # a text alternative
+    head = page.locator("table.national thead").inner_text()
+    assert ("METI" in head) if lang == "en" else ("経済産業省" in head or "METI" in head)  # the reported series
+    body = page.locator("main").inner_text()
+    assert "<10" in body  # small cells are suppressed, and shown as such
+    assert ("FY20" in body) if lang == "en" else ("年度" in body)
+    page.select_option("select[name=rows]", "industry")
+    page.select_option("select[name=columns]", "fiscal_year")
+    page.locator("form.breakdown-form button[type=submit]").click()
+    page.wait_for_load_state()
+    s.check_page()
+    assert "columns=fiscal_year" in page.url and "rows=industry" in page.url
+    with page.expect_download() as info:
+        page.locator("a.csv[download]").first.click()
+    path = tmp_path / "national.csv"
+    info.value.save_as(path)
+    text = path.read_text(encoding="utf-8-sig")
+    assert "fiscal_year" in text.splitlines()[0] and len(text.splitlines()) > 3
+    assert "public_id" not in text and "learner" not in text.splitlines()[0]  # no individual-level columns
