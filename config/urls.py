@@ -26,6 +26,7 @@ urlpatterns = [
         recommender_api.MemberPlanApi.as_view(),
         name="org-member-plan",
     ),
+    path("api/v1/national/", include("national.api_urls")),
     path("api/v1/ping", common_views.PingApi.as_view(), name="api-ping"),
     path("courses/", include("courses.urls")),
     path("", include("learners.urls")),
