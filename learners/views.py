@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from accounts.models import RoleGroup
-from accounts.services import user_role_grant
+from accounts.services import user_has_role, user_role_grant
 from learners.forms import ConstraintsForm, PlanForm, RoleForm, SelfAssessmentForm, SignupForm
 from learners.models import LearnerProfile
 from learners.selectors import (
@@ -189,9 +189,11 @@ def my_organizations(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def start(request: HttpRequest) -> HttpResponse:
-    """Where a signed-in person lands: their team page, the admin, or their learning."""
+    """Where a signed-in person lands: their team page, the national dashboard, the admin, or their learning."""
     if organizations_administered_by(user=request.user).exists():
         return redirect("learners:orgs")
+    if user_has_role(request.user, RoleGroup.MINISTRY):  # type: ignore[arg-type]
+        return redirect("national:dashboard")
     if getattr(request.user, "is_staff", False):
         return redirect("admin:index")
     return redirect("learners:me")
