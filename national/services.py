@@ -50,9 +50,13 @@ def min_course_hours() -> Decimal:
 
 def qualifying_courses() -> QuerySet[Course]:
     """Courses whose completion counts: long enough, and aligned with the standard (skill or literacy tag)."""
-    return Course.objects.filter(hours__gte=min_course_hours()).filter(
-        Exists(CourseSkill.objects.filter(course=OuterRef("pk"), review_status=ReviewStatus.ACCEPTED))
-        | Exists(CourseLiteracy.objects.filter(course=OuterRef("pk")))
+    return (
+        Course.objects.filter(hours__gte=min_course_hours())
+        .filter(
+            Exists(CourseSkill.objects.filter(course=OuterRef("pk"), review_status=ReviewStatus.ACCEPTED))
+            | Exists(CourseLiteracy.objects.filter(course=OuterRef("pk")))
+        )
+        .order_by()
     )
 
 
@@ -95,23 +99,32 @@ def _main_categories(course_ids: Iterable[int]) -> dict[int, str]:
     }
 
 
+def _id_filters(ids: Sequence[int], field: str, chunk: int = 5000) -> list[Q]:
+    """Filters covering sorted `ids`: one range when they are dense (a batch of a rebuild), else IN lists."""
+    if not ids:
+        return []
+    if len(ids) > chunk and len(ids) * 2 >= ids[-1] - ids[0] + 1:
+        return [Q(**{f"{field}__gte": ids[0], f"{field}__lte": ids[-1]})]
+    return [Q(**{f"{field}__in": ids[i : i + chunk]}) for i in range(0, len(ids), chunk)]
+
+
 def _snapshot(firsts: dict[int, First]) -> dict[int, Attributes]:
     """What each learner counts under, read now: their profile, else their current organization's."""
     if not firsts:
         return {}
     ids = sorted(firsts)
     profiles: dict[int, tuple[int, str, str, str | None]] = {}
-    for start in range(0, len(ids), 5000):
-        for pk, user_id, prefecture, industry, persona in LearnerProfile.objects.filter(
-            pk__in=ids[start : start + 5000]
-        ).values_list("pk", "user_id", "prefecture", "industry", "target_role__persona_type__code"):
-            profiles[pk] = (user_id, prefecture, industry, persona)
-    users = sorted(p[0] for p in profiles.values())
+    for where in _id_filters(ids, "pk"):
+        for pk, user_id, prefecture, industry, persona in LearnerProfile.objects.filter(where).values_list(
+            "pk", "user_id", "prefecture", "industry", "target_role__persona_type__code"
+        ):
+            if pk in firsts:
+                profiles[pk] = (user_id, prefecture, industry, persona)
     organizations: dict[int, tuple[str, str, str]] = {}
-    for start in range(0, len(users), 5000):
+    for where in _id_filters(ids, "user__learner__pk"):
         # The newest active membership decides (several employers at once are rare).
         for user_id, prefecture, industry, size in (
-            Membership.objects.filter(user_id__in=users[start : start + 5000], left_on__isnull=True)
+            Membership.objects.filter(where, left_on__isnull=True)
             .order_by("user_id", "-joined_on", "-pk")
             .values_list("user_id", "organization__prefecture", "organization__industry", "organization__size_band")
         ):
@@ -415,25 +428,36 @@ def national_rebuild(*, batch_size: int = 20_000, progress: Callable[[int, int],
         chunk = learner_ids[start : start + batch_size]
         firsts = _first_completions(Q(learner_id__gte=chunk[0], learner_id__lte=chunk[-1]))
         snapshots = _snapshot(firsts)
-        NationalCount.objects.bulk_create(
+        _counts_insert(
             [
-                NationalCount(
-                    learner_id=learner_id,
-                    enrollment_id=first.enrollment_id,
-                    course_id=first.course_id,
-                    completed_at=first.completed_at,
-                    **snapshots[learner_id]._asdict(),
-                    counted_at=now,
-                )
+                (learner_id, first.enrollment_id, first.course_id, first.completed_at, *snapshots[learner_id], now)
                 for learner_id, first in firsts.items()
-            ],
-            batch_size=5000,
+            ]
         )
         counted += len(firsts)
         if progress:
             progress(counted, len(learner_ids))
     national_cells_rebuild()
     return counted
+
+
+_COUNT_COLUMNS = ("learner_id", "enrollment_id", "course_id", "completed_at", *DIMENSIONS, "counted_at")
+
+
+def _counts_insert(rows: list[tuple[Any, ...]]) -> None:
+    """Insert counted records (columns as _COUNT_COLUMNS): COPY on PostgreSQL, the ORM elsewhere."""
+    if connection.vendor != "postgresql":
+        NationalCount.objects.bulk_create(
+            [NationalCount(**dict(zip(_COUNT_COLUMNS, row, strict=True))) for row in rows], batch_size=2000
+        )
+        return
+    table = connection.ops.quote_name(NationalCount._meta.db_table)
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {table} ({', '.join(_COUNT_COLUMNS)}) FROM STDIN") as copy,
+    ):
+        for row in rows:
+            copy.write_row(row)
 
 
 @dataclass
