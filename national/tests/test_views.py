@@ -68,3 +68,15 @@ def test_a_ministry_analyst_lands_on_the_dashboard(client, data):
     client.force_login(ministry_analyst())
     response = client.get("/accounts/start/")
     assert response.status_code == 302 and response["Location"] == URL
+
+
+def test_staff_see_the_derived_tables_read_only_in_the_admin(client, data):
+    from national.tests.factories import staff
+
+    admin = staff()
+    admin.is_superuser = True
+    admin.save()
+    client.force_login(admin)
+    for model in ("nationalcell", "nationalcount", "nationalcourse"):
+        assert client.get(f"/admin/national/{model}/").status_code == 200
+    assert client.get("/admin/national/nationalcell/add/").status_code == 403
