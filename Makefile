@@ -52,9 +52,10 @@ lint: $(VENV)/.dev
 
 typecheck: $(VENV)/.dev
 	$(VENV)/bin/mypy .
-	# bench/ is checked file by file: bench/recommender.py would shadow the recommender package
+	# bench/ is checked file by file: bench/recommender.py and bench/national.py would shadow their packages
 	$(VENV)/bin/mypy bench/catalog.py bench/ingest.py
 	$(VENV)/bin/mypy bench/recommender.py
+	$(VENV)/bin/mypy bench/national.py
 
 format: $(VENV)/.dev
 	$(VENV)/bin/ruff check --fix .

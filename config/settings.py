@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "courses",
     "learners",
     "recommender",
+    "national",
 ]
 
 MIDDLEWARE = [
@@ -257,3 +258,10 @@ RECOMMENDER_DENSE = env.bool("RECOMMENDER_DENSE", default=True)
 # --- Product --------------------------------------------------------------------
 # Where `load_dss` looks when no path is given.
 DSS_FIXTURE_PATH = Path(env.str("DSS_FIXTURE_PATH", default=str(BASE_DIR / "fixtures" / "dss_skill_standard.json")))
+
+# --- National progress (docs/national-progress.md) ---------------------------------
+# A completion counts toward the 2.3 million when its course has at least one accepted skill tag or a
+# DX literacy tag and at least this many hours.
+NATIONAL_MIN_COURSE_HOURS = env.float("NATIONAL_MIN_COURSE_HOURS", default=6.0)
+# Cells with fewer people than this are suppressed ("<10") in every ministry answer.
+NATIONAL_MIN_CELL_PEOPLE = env.int("NATIONAL_MIN_CELL_PEOPLE", default=10)

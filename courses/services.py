@@ -41,6 +41,7 @@ from courses.models import (
     ReviewStatus,
     TagSource,
 )
+from courses.signals import catalog_version_changed
 from skills.models import LiteracyItem, LiteracySection, SkillItem, StandardVersion
 from skills.selectors import standard_version_get
 
@@ -51,7 +52,9 @@ def catalog_version_bump() -> int:
     """Increase the catalog version by one (inside the caller's transaction) and return it."""
     CatalogState.objects.get_or_create(pk=1)
     CatalogState.objects.filter(pk=1).update(version=F("version") + 1, changed_at=timezone.now())
-    return int(CatalogState.objects.values_list("version", flat=True).get(pk=1))
+    version = int(CatalogState.objects.values_list("version", flat=True).get(pk=1))
+    catalog_version_changed.send(sender=CatalogState, version=version)
+    return version
 
 
 # --- providers ---------------------------------------------------------------------------

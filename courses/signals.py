@@ -1,14 +1,18 @@
 """Edits made one row at a time (admin, shell) bump the catalog version.
 
 Bulk writes in services send no signals; those services bump it once themselves.
+Every bump sends `catalog_version_changed` (other apps react to catalog changes through it).
 """
 
 from typing import Any
 
 from django.db.models.signals import m2m_changed, post_delete, post_save
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
 from courses.models import Course, CourseLiteracy, CourseSkill, Provider
+
+# Sent inside the transaction that changed the catalog, with `version` (the new catalog version).
+catalog_version_changed = Signal()
 
 
 @receiver([post_save, post_delete], sender=Course)

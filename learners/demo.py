@@ -1,7 +1,11 @@
 """The demo world for `make run`: organizations, admins, ~60 learners with assessments and
 progress, a provider account and a ministry analyst.  Deterministic and idempotent: every
 row is looked up by a natural key before it is created, and progress goes through the real
-ingest service with fixed idempotency keys (a second run stores nothing new)."""
+ingest service with fixed idempotency keys (a second run stores nothing new).
+
+For the ministry dashboard there are also 600 synthetic people across Japan who completed courses
+from FY2022 on (`_seed_national`): written in bulk (events and enrollments as the ingest stores
+them, without plans or levels), then counted by the same national service the ingest calls."""
 
 from __future__ import annotations
 
@@ -18,8 +22,27 @@ from django.utils import timezone
 from accounts.models import RoleGroup
 from accounts.services import user_role_grant
 from courses.models import Course, Provider
-from learners.models import LearnerProfile, Membership, Organization, SkillAssessment, Track, TrackAssignment
-from learners.services import EventIn, progress_events_ingest, skill_assessments_record, track_assign, track_create
+from learners.models import (
+    Enrollment,
+    EnrollmentStatus,
+    EventKind,
+    LearnerProfile,
+    Membership,
+    Organization,
+    ProgressEvent,
+    SkillAssessment,
+    Track,
+    TrackAssignment,
+)
+from learners.services import (
+    EventIn,
+    _payload_hash,
+    progress_events_ingest,
+    skill_assessments_record,
+    track_assign,
+    track_create,
+)
+from national.services import national_learners_recount, qualifying_courses
 from skills.models import Role
 from skills.selectors import standard_version_get
 
@@ -122,6 +145,7 @@ def demo_world_seed(*, password: str) -> DemoAccounts:
                 )
         _seed_progress(lms, org_index, members, courses)
         _seed_track(org, admin, members, courses, roles[role_codes[0]], random.Random(f"demo-track-{org_index}"))  # noqa: S311
+    _seed_national(lms, provider_user, provider, list(roles.values()))
     return DemoAccounts(password=password)
 
 
@@ -189,3 +213,131 @@ def _seed_track(
     track_assign(track=track, learners=members[:8], due_on=None, assigned_by=admin)
     # Assigned six weeks ago, so the first course (due after 30 days) shows who is overdue.
     TrackAssignment.objects.filter(track=track).update(assigned_on=timezone.localdate() - timedelta(days=42))
+
+
+# --- synthetic people across Japan for the ministry dashboard -------------------------------
+
+NATIONAL_PEOPLE = 600
+REGIONAL_ORGANIZATIONS = [  # (name, industry, prefecture, size band)
+    ("東京デジタル商事株式会社", "I", "13", "1001+"),
+    ("なにわ精密工業株式会社", "E", "27", "301-1000"),
+    ("中部モビリティ部品株式会社", "E", "23", "1001+"),
+    ("横浜ポートシステムズ株式会社", "G", "14", "101-300"),
+    ("博多フードサービス株式会社", "M", "40", "21-100"),
+    ("札幌ケア・ネット株式会社", "P", "01", "101-300"),
+    ("みやぎ建設株式会社", "D", "04", "21-100"),
+    ("瀬戸内物流株式会社", "H", "34", "301-1000"),
+    ("京都観光ホールディングス株式会社", "M", "26", "1-20"),
+    ("信州アグリテック株式会社", "A", "20", "1-20"),
+]
+# Where people live: the large prefectures weigh more; every prefecture has some.
+PREFECTURE_WEIGHTS = {"13": 24, "27": 11, "23": 9, "14": 9, "40": 6, "01": 5, "11": 6, "12": 5, "28": 5, "04": 3}
+INDUSTRY_WEIGHTS = {"G": 8, "E": 7, "I": 5, "J": 4, "L": 3, "P": 3, "H": 2, "D": 2, "M": 2, "O": 1, "R": 2, "S": 1}
+# More people each year; FY2026 (from April) up to the end of October only.
+FISCAL_YEAR_WEIGHTS = {2022: 10, 2023: 17, 2024: 24, 2025: 29, 2026: 20}
+NATIONAL_LAST_DAY = datetime(2026, 10, 31, 18, 0, tzinfo=ZoneInfo("Asia/Tokyo"))
+
+
+def _weighted(rng: random.Random, weights: dict[str, int], others: list[str], other_weight: int = 1) -> str:
+    choices = list(weights) + [o for o in others if o not in weights]
+    return rng.choices(choices, [weights.get(c, other_weight) for c in choices])[0]
+
+
+def _seed_national(lms: User, provider_user: User, provider: Provider | None, roles: list[Role]) -> None:
+    from common.reference import INDUSTRIES, PREFECTURES
+
+    hashed = make_password(None)
+    organizations = []
+    for name, industry, prefecture, size in REGIONAL_ORGANIZATIONS:
+        regional, _ = Organization.objects.get_or_create(
+            name=name, defaults={"industry": industry, "prefecture": prefecture, "size_band": size}
+        )
+        Membership.objects.get_or_create(user=lms, organization=regional, left_on=None, defaults={"kind": "admin"})
+        organizations.append(regional)
+    usernames = [f"national{n:04d}" for n in range(1, NATIONAL_PEOPLE + 1)]
+    existing = set(User.objects.filter(username__in=usernames).values_list("username", flat=True))
+    User.objects.bulk_create(
+        [User(username=u, email=f"{u}@example.org", password=hashed) for u in usernames if u not in existing]
+    )
+    users = dict(User.objects.filter(username__in=usernames).values_list("username", "pk"))
+    with_profile = set(LearnerProfile.objects.filter(user_id__in=users.values()).values_list("user_id", flat=True))
+    qualifying = list(qualifying_courses().order_by("pk").values_list("pk", "provider_id"))
+    if not qualifying:
+        return
+    own_courses = [pk for pk, provider_id in qualifying if provider and provider_id == provider.pk]
+    profiles: list[LearnerProfile] = []
+    memberships: list[Membership] = []
+    plans: dict[str, tuple[Organization | None, list[tuple[int, datetime]]]] = {}
+    for username in usernames:
+        rng = random.Random(f"demo-national-{username}")  # noqa: S311 - demo data, reproducible
+        org = rng.choice(organizations) if rng.random() < 0.7 or not own_courses else None
+        prefecture = _weighted(rng, PREFECTURE_WEIGHTS, list(PREFECTURES))
+        industry = _weighted(rng, INDUSTRY_WEIGHTS, list(INDUSTRIES), 0)
+        if org and rng.random() < 0.4:
+            prefecture, industry = "", ""  # not given: counted under the employer's
+        year = int(_weighted(rng, {str(y): w for y, w in FISCAL_YEAR_WEIGHTS.items()}, []))
+        start = datetime(year, 4, 1, 10, 0, tzinfo=ZoneInfo("Asia/Tokyo"))
+        end = min(datetime(year + 1, 3, 31, 18, 0, tzinfo=ZoneInfo("Asia/Tokyo")), NATIONAL_LAST_DAY)
+        first = start + timedelta(seconds=rng.randint(0, int((end - start).total_seconds())))
+        pool = [pk for pk, _ in qualifying] if org else own_courses
+        picked = rng.sample(pool, rng.choice([1, 1, 2, 3]))
+        plans[username] = (org, [(c, first + timedelta(days=90 * n)) for n, c in enumerate(picked)])
+        if users[username] not in with_profile:
+            profiles.append(
+                LearnerProfile(
+                    user_id=users[username],
+                    prefecture=prefecture,
+                    industry=industry,
+                    target_role=rng.choice(roles) if rng.random() < 0.8 else None,
+                    onboarded_at=start,
+                )
+            )
+            if org:
+                memberships.append(Membership(user_id=users[username], organization=org))
+    LearnerProfile.objects.bulk_create(profiles)
+    Membership.objects.bulk_create(memberships)
+    learners = dict(LearnerProfile.objects.filter(user_id__in=users.values()).values_list("user_id", "pk"))
+    public = dict(LearnerProfile.objects.filter(pk__in=learners.values()).values_list("pk", "public_id"))
+    events: list[ProgressEvent] = []
+    enrollments: list[Enrollment] = []
+    now = timezone.now()
+    for username, (employer, completions) in plans.items():
+        learner_id = learners[users[username]]
+        submitter = lms if employer else provider_user
+        for course_id, done in completions:
+            if done > now:
+                continue
+            began = done - timedelta(days=21)
+            key = f"demo-national-{username}-{course_id}"
+            for suffix, kind, when in (("e", EventKind.ENROLLED, began), ("c", EventKind.COMPLETED, done)):
+                event = EventIn(0, f"{key}-{suffix}", str(public[learner_id]), course_id, kind, when, source="demo")
+                events.append(
+                    ProgressEvent(
+                        idempotency_key=event.idempotency_key,
+                        submitted_by=submitter,
+                        learner_id=learner_id,
+                        course_id=course_id,
+                        kind=kind,
+                        occurred_at=when,
+                        source="demo",
+                        payload_hash=_payload_hash(event, learner_id, course_id),
+                    )
+                )
+            enrollments.append(
+                Enrollment(
+                    learner_id=learner_id,
+                    course_id=course_id,
+                    status=EnrollmentStatus.COMPLETED,
+                    percent=100,
+                    enrolled_at=began,
+                    completed_at=done,
+                    last_event_at=done,
+                )
+            )
+    ProgressEvent.objects.bulk_create(events, batch_size=1000, ignore_conflicts=True)
+    Enrollment.objects.bulk_create(enrollments, batch_size=1000, ignore_conflicts=True)
+    # Everyone with a completion, not only these people: a demo database seeded before the national
+    # rollup existed gets its earlier completions counted too (idempotent).
+    ids = sorted(set(Enrollment.objects.filter(status=EnrollmentStatus.COMPLETED).values_list("learner_id", flat=True)))
+    for begin in range(0, len(ids), 1000):
+        national_learners_recount(learner_ids=ids[begin : begin + 1000])

@@ -214,7 +214,9 @@ class ProgressEvent(models.Model):
     """A progress report from a provider or a company LMS, stored once per (submitter, key)."""
 
     idempotency_key = models.CharField(_("idempotency key"), max_length=200)
-    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # RESTRICT: an account that reported events about others stays; a learner who reported only about
+    # themselves can be erased (their events go with their profile).
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.RESTRICT, related_name="+")
     learner = models.ForeignKey(LearnerProfile, on_delete=models.CASCADE, related_name="progress_events")
     course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="progress_events")
     kind = models.CharField(_("kind"), max_length=10, choices=EventKind.choices)

@@ -30,6 +30,7 @@ from learners.models import (
     TrackAssignment,
     TrackCourse,
 )
+from national.services import national_learner_forget, national_learners_recount
 from skills.models import Role, SkillItem
 
 MAX_BATCH = 1000
@@ -351,6 +352,7 @@ def _apply(items: list[_Resolved]) -> None:
         .order_by("learner_id", "course_id")
         if (e.learner_id, e.course_id) in first_seen
     }
+    completed_before = {key: e.completed_at for key, e in locked.items()}
     completed_now: list[tuple[Enrollment, datetime]] = []
     for item in items:
         enrollment = locked[(item.learner_id, item.course_id)]
@@ -361,6 +363,11 @@ def _apply(items: list[_Resolved]) -> None:
         _record_completion_levels(completed_now)
         replan_ids = sorted({e.learner_id for e, _ in completed_now})
         transaction.on_commit(lambda: _enqueue_replan(replan_ids))
+    # A new completion, or an earlier time for one, can change whom the national count holds and in
+    # which fiscal year: recounted in this transaction (last, to hold the rollup's rows briefly).
+    recount = sorted({e.learner_id for key, e in locked.items() if e.completed_at != completed_before[key]})
+    if recount:
+        national_learners_recount(learner_ids=recount)
 
 
 _ENROLLMENT_FIELDS = ("status", "percent", "enrolled_at", "completed_at", "dropped_at", "last_event_at", "updated_at")
@@ -491,6 +498,14 @@ def skill_assessments_record(
 def learner_profile_get_or_create(*, user: User) -> LearnerProfile:
     profile, _ = LearnerProfile.objects.get_or_create(user=user)
     return profile
+
+
+@transaction.atomic
+def learner_erase(*, learner: LearnerProfile) -> None:
+    """Right to erasure: delete the person's account and all that belongs to it (profile, enrollments,
+    events about them, assessments, memberships); the national count forgets them in the same transaction."""
+    national_learner_forget(learner_id=learner.pk)
+    User.objects.filter(pk=learner.user_id).delete()
 
 
 def learner_profile_update(*, profile: LearnerProfile, changes: dict[str, Any]) -> LearnerProfile:

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
 from accounts.models import RoleGroup
-from accounts.services import user_role_grant
+from accounts.services import user_has_role, user_role_grant
 from courses.models import Course, CourseStatus
 from learners.forms import (
     ConstraintsForm,
@@ -215,9 +215,11 @@ def my_organizations(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def start(request: HttpRequest) -> HttpResponse:
-    """Where a signed-in person lands: their team page, the admin, or their learning."""
+    """Where a signed-in person lands: their team page, the national dashboard, the admin, or their learning."""
     if organizations_administered_by(user=request.user).exists():
         return redirect("learners:orgs")
+    if user_has_role(request.user, RoleGroup.MINISTRY):  # type: ignore[arg-type]
+        return redirect("national:dashboard")
     if getattr(request.user, "is_staff", False):
         return redirect("admin:index")
     return redirect("learners:me")

@@ -417,6 +417,77 @@ JA = {
     "“%(course)s” is complete: your levels and plan are updated.": "「%(course)s」を修了しました。スキルレベルと学習プランを更新しました。",
     "Track “%(name)s” created and assigned to %(n)d members.": "トラック「%(name)s」を作成し、%(n)d人に割り当てました。",
     "embedding vectors": "埋め込みベクトル",
+    "National progress": "全国の進捗",
+    "counted person": "計上された人",
+    "counted people": "計上された人",
+    "rollup cell": "集計セル",
+    "rollup cells": "集計セル",
+    "qualifying course": "計上対象の講座",
+    "qualifying courses": "計上対象の講座",
+    "Fiscal year": "年度",
+    "Industry": "業種",
+    "Organization size": "組織規模",
+    "FY%(year)s": "%(year)s年度",
+    "not given": "未登録",
+    "%(band)s employees": "従業員%(band)s人",
+    "no organization": "所属組織なし",
+    "DX literacy (no target role)": "DXリテラシー（目指すロール未設定）",
+    "%(category)s (no target role: course category)": "%(category)s（目指すロール未設定：講座の主カテゴリー）",
+    "No forecast: a fiscal year's count is suppressed (fewer than %(n)s people).": (
+        "予測なし：秘匿された年度（%(n)s人未満）があるため、予測は公表しません。"
+    ),
+    "No forecast yet: no fiscal year has enough data.": "予測はまだありません：十分なデータのある年度がありません。",
+    "Fewer than %(n)s people: suppressed": "%(n)s人未満のため秘匿",
+    "Hidden so that totals cannot reveal a suppressed cell": "合計から秘匿セルが分からないように秘匿",
+    "CSV": "CSV",
+    "Total": "合計",
+    "People": "人数",
+    "National progress toward 2.3 million": "230万人に向けた全国の進捗",
+    "People trained in digital skills, counted by DX Pathways, against the national target of %(target)s people from FY%(first)s to FY%(last)s.": (
+        "DX Pathwaysが計上したデジタル人材育成の人数を、%(first)s年度から%(last)s年度までの国の目標 %(target)s 人と比べます。"
+    ),
+    "people counted so far (measured)": "これまでに計上した人数（実測）",
+    "forecast for the end of FY%(last)s": "%(last)s年度末の予測",
+    "as of (FY%(fy)s in progress)": "時点（%(fy)s年度の途中）",
+    "Privacy: a cell with fewer than %(n)s people shows “&lt;%(n)s”; a cell shown as “x” is hidden so that totals cannot reveal such a cell. No page or download shows an individual.": (
+        "プライバシー保護：%(n)s人未満のセルは「&lt;%(n)s」と表示し、「x」のセルは合計からそのようなセルが分からないように秘匿しています。"
+        "個人が分かる情報は、どの画面にもダウンロードにも含まれません。"
+    ),
+    "Cumulative progress": "累計の推移",
+    "By fiscal year: measured, reported and forecast": "年度別：実測・国の公表値・予測",
+    "Measured: new people": "実測：新たに計上した人数",
+    "Measured: cumulative": "実測：累計",
+    "Reported (METI): people": "国の公表値（経済産業省）：人数",
+    "Reported (METI): cumulative": "国の公表値（経済産業省）：累計",
+    "Forecast: cumulative": "予測：累計",
+    "Reported figures are published nationally and are not measured by DX Pathways (source: %(source)s).": (
+        "国の公表値はDX Pathwaysの計測によるものではありません（出典：%(source)s）。"
+    ),
+    "How the forecast is made": "予測の方法",
+    "Prefectures": "都道府県",
+    "Breakdowns": "内訳",
+    "Any two dimensions": "任意の2軸",
+    "Show": "表示",
+    "How people are counted, how cells are protected and how the forecast is made: docs/national-progress.md.": (
+        "人数の数え方、セルの秘匿方法、予測の方法は docs/national-progress.md に記載しています。"
+    ),
+    "Rows": "行",
+    "Columns": "列",
+    "(none)": "（なし）",
+    "Fiscal year (optional)": "年度（任意）",
+    "Measured by DX Pathways (cumulative)": "DX Pathwaysの実測（累計）",
+    "Forecast from the measured trend": "実測の傾向からの予測",
+    "Cumulative people trained against the 2.3 million target": "230万人目標に対する育成人数の累計",
+    "Target line at %(target)s people; nationally reported figures (METI) and the figures measured by DX Pathways, cumulative by fiscal year, with the forecast.": (
+        "目標線は %(target)s 人。国の公表値（経済産業省）とDX Pathwaysの実測値を年度別の累計で示し、予測を添えています。"
+    ),
+    "Target: 2.3 million by FY2026": "目標：2026年度までに230万人",
+    "Reported nationally (METI), not measured here": "国の公表値（経済産業省）：本システムの実測ではない",
+    "People counted by DX Pathways (own scale)": "DX Pathwaysが計上した人数（独自の目盛り）",
+    "The measured cumulative count and its forecast, on a scale that makes them visible.": (
+        "実測の累計と予測を、見やすい目盛りで示します。"
+    ),
+    "People counted by prefecture and fiscal year": "都道府県・年度別の計上人数",
 }
 PLURALS = {
     "%(n)s role grade is this project's estimate, not the official value.": (

@@ -62,3 +62,16 @@ def test_a_learner_reports_only_on_themselves(setup, client):
     client.logout()
     assert client.post(f"/me/courses/{course.pk}/progress/", {"key": "x", "action": "enrolled"}).status_code == 302
     assert not Enrollment.objects.exists()  # anonymous: sent to the login page
+
+
+def test_a_learner_who_reported_their_own_progress_can_be_erased(setup):
+    from django.contrib.auth.models import User
+
+    from learners.services import learner_erase
+
+    learner, course, client = setup
+    _post(client, course, action="completed")
+    assert ProgressEvent.objects.filter(submitted_by=learner.user).count() == 1
+    learner_erase(learner=learner)
+    assert not User.objects.filter(pk=learner.user_id).exists()
+    assert not ProgressEvent.objects.exists() and not Enrollment.objects.exists()

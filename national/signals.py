@@ -1,0 +1,43 @@
+"""Changes that do not pass through the ingest still reach the rollup in the same transaction.
+
+- deleting a learner (right to erasure, or deleting the user account) takes them out of the cells;
+- an enrollment saved or deleted one row at a time (admin, shell) recounts its learner;
+- a catalog change (a new catalog version) recounts, after commit, the learners of courses that
+  started or stopped qualifying.
+The progress ingest writes enrollments in bulk (no signals) and calls the recount itself.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save, pre_delete
+from django.dispatch import receiver
+
+from courses.signals import catalog_version_changed
+from learners.models import Enrollment, LearnerProfile
+from national.services import national_learner_forget, national_learners_recount
+
+
+@receiver(pre_delete, sender=LearnerProfile)
+def learner_deleted(sender: Any, instance: LearnerProfile, **kwargs: Any) -> None:
+    national_learner_forget(learner_id=instance.pk)
+
+
+@receiver([post_save, post_delete], sender=Enrollment)
+def enrollment_changed(sender: Any, instance: Enrollment, **kwargs: Any) -> None:
+    if kwargs.get("raw"):
+        return  # loaddata
+    national_learners_recount(learner_ids=[instance.learner_id])
+
+
+@receiver(catalog_version_changed)
+def catalog_changed(sender: Any, **kwargs: Any) -> None:
+    transaction.on_commit(_enqueue_catalog_sync)  # idempotent and cheap: it compares the qualifying sets
+
+
+def _enqueue_catalog_sync() -> None:
+    from national.tasks import national_catalog_sync_task
+
+    national_catalog_sync_task.delay()

@@ -1,0 +1,82 @@
+"""The ministry dashboard page, in both languages."""
+
+import re
+
+import pytest
+
+from accounts.models import RoleGroup
+from accounts.services import user_role_grant
+from national.tests.factories import counted, learner, ministry_analyst
+
+pytestmark = pytest.mark.django_db
+URL = "/national/"
+
+
+@pytest.fixture
+def data(standard):
+    counted(
+        (2022, "13", "G", "DS", "1001+", 30),
+        (2023, "13", "G", "BA", "21-100", 45),
+        (2024, "27", "E", "category:DU", "", 25),
+        (2024, "31", "E", "SE", "1-20", 3),
+    )
+
+
+@pytest.mark.parametrize(
+    ("lang", "texts"),
+    [
+        ("en", ["National progress toward 2.3 million", "Reported nationally (METI)", "Prefectures", "Tokyo"]),
+        ("ja", ["230万人に向けた全国の進捗", "国の公表値（経済産業省）", "都道府県", "東京都"]),
+    ],
+)
+def test_the_dashboard_shows_charts_tables_and_csv_links(client, data, lang, texts):
+    client.force_login(ministry_analyst())
+    response = client.get(URL, {"lang": lang})
+    assert response.status_code == 200
+    page = response.content.decode()
+    for text in texts:
+        assert text in page, text
+    assert page.count("<svg viewBox=") == 2  # against the target, and on its own scale
+    assert "<polyline" in page and "stroke-dasharray" in page
+    assert "/api/v1/national/progress.csv" in page
+    assert "/api/v1/national/breakdown.csv?by=prefecture%2Cfiscal_year" in page
+    assert "&lt;10" in page  # Tottori's 3 people
+    assert not re.search(r"<script", page)  # nothing fetched or run in the browser
+
+
+def test_a_chosen_breakdown_is_shown_and_a_bad_one_explained(client, data):
+    client.force_login(ministry_analyst())
+    page = client.get(URL, {"rows": "persona_type", "columns": "org_size", "lang": "en"}).content.decode()
+    assert "Persona type × Organization size" in page
+    response = client.get(URL, {"rows": "industry", "columns": "industry", "lang": "en"})
+    assert response.status_code == 400
+    assert "a dimension appears twice" in response.content.decode()
+
+
+def test_only_ministry_analysts_and_staff_see_the_dashboard(client, data):
+    assert client.get(URL).status_code == 302  # to the login page
+    person = learner()
+    user_role_grant(user=person.user, role=RoleGroup.LEARNER)
+    client.force_login(person.user)
+    assert client.get(URL).status_code == 403
+    assert "/national/" not in client.get("/courses/").content.decode()
+    client.force_login(ministry_analyst())
+    assert 'href="/national/"' in client.get("/courses/").content.decode()
+
+
+def test_a_ministry_analyst_lands_on_the_dashboard(client, data):
+    client.force_login(ministry_analyst())
+    response = client.get("/accounts/start/")
+    assert response.status_code == 302 and response["Location"] == URL
+
+
+def test_staff_see_the_derived_tables_read_only_in_the_admin(client, data):
+    from national.tests.factories import staff
+
+    admin = staff()
+    admin.is_superuser = True
+    admin.save()
+    client.force_login(admin)
+    for model in ("nationalcell", "nationalcount", "nationalcourse"):
+        assert client.get(f"/admin/national/{model}/").status_code == 200
+    assert client.get("/admin/national/nationalcell/add/").status_code == 403
