@@ -133,6 +133,7 @@ class Session:
     def shot(self, name: str) -> None:
         SHOTS.mkdir(parents=True, exist_ok=True)
         self.page.screenshot(path=str(SHOTS / f"{name}-{self.lang}.png"), full_page=True)
+        self.page.screenshot(path=str(SHOTS / f"{name}-{self.lang}-top.png"))  # what the screen shows first
 
     def check_page(self) -> None:
         """Accessibility basics on the current page."""

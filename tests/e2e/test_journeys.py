@@ -181,7 +181,7 @@ def test_ministry_analyst_sees_progress_breakdowns_and_suppression(session_for, 
     s.shot("national")
     chart = page.locator("svg").first
     assert chart.get_attribute("aria-label") or chart.locator("title").count()  # a text alternative
-    head = page.locator("table.national thead").inner_text()
+    head = page.locator("table.national thead").first.inner_text()
     assert ("METI" in head) if lang == "en" else ("経済産業省" in head or "METI" in head)  # the reported series
     body = page.locator("main").inner_text()
     assert "<10" in body  # small cells are suppressed, and shown as such
