@@ -18,6 +18,8 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from audit.models import AuditAction
+from audit.services import FROM_REQUEST, audit_record
 from common.reference import PREFECTURES
 from courses.bulk import CatalogWriter, catalog_writer
 from courses.catalog_format import (
@@ -212,7 +214,26 @@ def _record_rejected(
         problems=[i.as_dict() for i in issues],
         catalog_version=catalog_version_current(),
     )
+    _audit_import(run, actor)
     return ImportReport(run=run, issues=issues)
+
+
+def _audit_import(run: ImportRun, actor: User | AnonymousUser | None) -> None:
+    audit_record(
+        action=AuditAction.IMPORT,
+        event="catalog.import",
+        actor=actor if actor is not None else FROM_REQUEST,
+        object_type="courses.importrun",
+        object_id=run.pk,
+        detail={
+            "outcome": run.outcome,
+            "format": run.file_format,
+            "rows": run.rows,
+            "created": run.created,
+            "updated": run.updated,
+            "rejected": run.rejected,
+        },
+    )
 
 
 def _store(
@@ -321,6 +342,7 @@ def _store(
         problems=[i.as_dict() for i in parsed.issues],
         catalog_version=catalog_version,
     )
+    _audit_import(run, actor)
     needing = sorted({course_id_for_row[r.row] for r in parsed.rows if not r.skills} & (new_ids | updated_ids))
     if needing:
         transaction.on_commit(lambda: _enqueue_tag_inference(needing))

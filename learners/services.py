@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -14,6 +15,8 @@ from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.utils import timezone
 
+from audit.models import AuditAction
+from audit.services import audit_record
 from courses.models import Course, ReviewStatus
 from courses.models import CourseSkill as CourseTag
 from learners.models import (
@@ -179,6 +182,14 @@ def progress_events_ingest(*, submitter: User, events: Sequence[EventIn]) -> lis
 
     with transaction.atomic():
         _store_and_apply(submitter, resolved, outcomes)
+        counts = Counter(o.status for o in outcomes.values())
+        audit_record(
+            action=AuditAction.IMPORT,
+            event="progress.ingest",
+            actor=submitter,
+            object_type="learners.progressevent",
+            detail={"events": len(events), **{k: counts.get(k, 0) for k in ("created", "duplicate", "rejected")}},
+        )
     return [outcomes[e.index] for e in events]
 
 

@@ -14,6 +14,8 @@ from django.utils import timezone
 
 from accounts.models import RoleGroup
 from accounts.services import user_role_grant
+from audit.models import AuditAction
+from audit.services import audit_record
 from learners.forms import ConstraintsForm, PlanForm, RoleForm, SelfAssessmentForm, SignupForm
 from learners.models import LearnerProfile
 from learners.selectors import (
@@ -167,6 +169,14 @@ def team(request: HttpRequest, org_id: int) -> HttpResponse:
     if organization is None:
         raise Http404("No such organization among those you administer.")
     data = team_dashboard(organization=organization)
+    audit_record(
+        action=AuditAction.READ,
+        event="team.page",
+        object_type="learners.organization",
+        object_id=organization.pk,
+        organization_id=organization.pk,
+        detail={"people": data["members"]},
+    )
     version = standard_version_get()
     roles = {r.code: r for r in version.roles.all()}
     items = list(version.skill_items.order_by("position"))

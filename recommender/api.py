@@ -15,6 +15,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from audit.models import AuditAction
+from audit.services import audit_record
 from courses.catalog_format import FORMATS
 from learners.selectors import members_of, organization_for_admin
 from learners.services import learner_profile_get_or_create
@@ -86,7 +88,16 @@ class MemberPlanApi(APIView):
             raise Http404("No such member.")
         if not (member.share_target_role and member.share_levels):
             raise PermissionDenied("This member does not share their target role and levels.")
-        return Response(plan_compute(learner=member))
+        plan = plan_compute(learner=member)
+        audit_record(
+            action=AuditAction.READ,
+            event="orgs.member.plan",
+            actor=_user(request),
+            object_type="learners.learnerprofile",
+            subject=member.user,
+            organization_id=organization.pk,
+        )
+        return Response(plan)
 
 
 class InferInput(serializers.Serializer):

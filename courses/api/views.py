@@ -22,6 +22,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from audit.models import AuditAction
+from audit.services import audit_record
 from common.i18n import request_lang
 from courses.api.serializers import (
     CourseDetailOutput,
@@ -229,6 +231,12 @@ class CatalogExportApi(APIView):
         if provider is not None and not provider.isdigit():
             raise serializers.ValidationError({"provider": ["must be a provider id (a whole number)"]})
         rows = catalog_export_rows(provider_ids={int(provider)} if provider else None)
+        audit_record(
+            action=AuditAction.EXPORT,
+            event="catalog.export",
+            object_type="courses.course",
+            detail={"format": fmt, "rows": len(rows), "provider": int(provider) if provider else None},
+        )
         if fmt == "csv":
             response = HttpResponse(dump_csv(rows).encode("utf-8"), content_type="text/csv; charset=utf-8")
         else:
