@@ -134,9 +134,21 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "Asia/Tokyo"
 
 # --- Auth ---------------------------------------------------------------------
+AUTHENTICATION_BACKENDS = ["accounts.backends.LockoutModelBackend"]
+# Lock-out after failed authentications: (failures, window in seconds) per user name, per client
+# address (passwords) and per client address (API keys).  See accounts/lockout.py.
+_lockout_window = env.int("AUTH_LOCKOUT_SECONDS", default=15 * 60)
+AUTH_LOCKOUT = {
+    "user": (env.int("AUTH_LOCKOUT_USER_FAILURES", default=5), _lockout_window),
+    "ip": (env.int("AUTH_LOCKOUT_ADDRESS_FAILURES", default=50), _lockout_window),
+    "token": (env.int("AUTH_LOCKOUT_API_KEY_FAILURES", default=20), _lockout_window),
+}
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": env.int("PASSWORD_MIN_LENGTH", default=10)},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]

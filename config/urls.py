@@ -2,11 +2,13 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from accounts.forms import LockoutAdminAuthenticationForm
 from common import views as common_views
 from learners.urls import auth_urlpatterns
 from recommender import api as recommender_api
 
 admin.site.site_header = "DX Pathways"
+admin.site.login_form = LockoutAdminAuthenticationForm
 admin.site.site_title = "DX Pathways"
 
 urlpatterns = [

@@ -5,28 +5,37 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from django.contrib.auth import login
+from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import RoleGroup
 from accounts.services import user_role_grant
 from audit.models import AuditAction
 from audit.services import audit_record
-from learners.forms import ConstraintsForm, PlanForm, RoleForm, SelfAssessmentForm, SignupForm
+from learners.forms import AccountDeleteForm, ConstraintsForm, PlanForm, RoleForm, SelfAssessmentForm, SignupForm
 from learners.models import LearnerProfile
 from learners.selectors import (
     enrollments_of,
     learner_current_levels,
+    learner_data_export,
     organization_for_admin,
     organizations_administered_by,
     team_dashboard,
     tracks_of_learner,
 )
-from learners.services import learner_profile_get_or_create, learner_profile_update, skill_assessments_record
+from learners.services import (
+    account_deletion_refusal,
+    learner_account_delete,
+    learner_profile_get_or_create,
+    learner_profile_update,
+    skill_assessments_record,
+)
 from skills.selectors import grade_targets, persona_type_list, skill_category_tree, standard_version_get
 
 
@@ -41,7 +50,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         user = form.save()
         user_role_grant(user=user, role=RoleGroup.LEARNER)
         learner_profile_get_or_create(user=user)
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, user, backend="accounts.backends.LockoutModelBackend")
         return redirect("learners:onboarding-role")
     return render(request, "registration/signup.html", {"form": form}, status=400 if form.errors else 200)
 
@@ -237,3 +246,45 @@ def my_plan(request: HttpRequest) -> HttpResponse:
         {"profile": profile, "plan": plan, "payload": payload, "items": items, "finish": finish, "form": form},
         status=400 if form.errors else 200,
     )
+
+
+@login_required
+def my_data_export(request: HttpRequest) -> HttpResponse:
+    """Download everything stored about me as JSON (the same document as GET /api/v1/me/export)."""
+    profile = _profile(request)
+    with transaction.atomic():
+        data = learner_data_export(learner=profile)
+        audit_record(action=AuditAction.EXPORT, event="me.export", actor=profile.user, subject=profile.user)
+    response = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 2})
+    response["Content-Disposition"] = 'attachment; filename="dxpathways-my-data.json"'
+    return response
+
+
+@login_required
+def account_delete(request: HttpRequest) -> HttpResponse:
+    """Confirm with the password, then erase the account and everything about the learner."""
+    assert isinstance(request.user, User)
+    user = request.user
+    form = AccountDeleteForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        problem = account_deletion_refusal(user=user, password=form.cleaned_data["password"], request=request)
+        if problem is None:
+            learner_account_delete(learner=learner_profile_get_or_create(user=user))
+            logout(request)
+            return render(request, "learners/account_deleted.html")
+        form.add_error("password" if problem.field == "password" else None, _refusal_text(problem.field, problem.wait))
+        status = 429 if problem.wait else 403 if problem.field == "account" else 400
+    elif form.errors:
+        status = 400
+    return render(request, "learners/account_delete.html", {"form": form}, status=status)
+
+
+def _refusal_text(field: str, wait: int) -> str:
+    if field == "account":
+        return str(_("Staff accounts are removed by another administrator."))
+    if wait:
+        return str(
+            _("Too many failed attempts. Try again in %(minutes)s minutes.") % {"minutes": max(1, (wait + 59) // 60)}
+        )
+    return str(_("The password is not correct."))
