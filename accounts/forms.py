@@ -23,7 +23,7 @@ class LockoutMixin:
         wait = lockout_wait(request=self.request, username=username) if username else 0
         if wait:
             raise forms.ValidationError(LOCKED_MESSAGE, code="locked", params={"minutes": max(1, (wait + 59) // 60)})
-        return super().clean()  # type: ignore[misc, no-any-return]
+        return super().clean()  # type: ignore[misc]
 
 
 class LockoutAuthenticationForm(LockoutMixin, AuthenticationForm):

@@ -36,7 +36,7 @@ def client_address(request: HttpRequest | Any | None) -> str:
     """The client's address as DRF's throttles see it (honours REST_FRAMEWORK NUM_PROXIES)."""
     if request is None or not hasattr(request, "META"):
         return ""
-    return str(BaseThrottle().get_ident(request) or "")
+    return str(BaseThrottle().get_ident(request) or "")  # type: ignore[arg-type]  # reads only .META
 
 
 def auth_lockout_wait(*, scope: str, value: str) -> int:

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.contrib.auth import views as auth_views
-from django.forms import Form
+from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpResponse
 
 from accounts.forms import LockoutAuthenticationForm
@@ -12,7 +12,7 @@ class LoginView(auth_views.LoginView):
 
     form_class = LockoutAuthenticationForm
 
-    def form_invalid(self, form: Form) -> HttpResponse:
+    def form_invalid(self, form: AuthenticationForm) -> HttpResponse:
         response = super().form_invalid(form)
         if any(e.code == "locked" for e in form.non_field_errors().as_data()):
             response.status_code = 429

@@ -1,10 +1,14 @@
+import logging
 from collections.abc import Callable
 
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import translation
 
 from common.i18n import normalize_lang
+
+logger = logging.getLogger(__name__)
 
 
 class QueryLanguageMiddleware:
@@ -81,3 +85,41 @@ def _refusal(request: HttpRequest, status: int, message: str) -> HttpResponse:
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": message}, status=status)
     return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+
+
+DATABASE_ERRORS = (OperationalError, InterfaceError)
+RETRY_AFTER_SECONDS = 5
+
+
+def database_unavailable(request: HttpRequest) -> HttpResponse:
+    """503 with Retry-After; renders nothing that needs the database (no templates, no user)."""
+    message = "The database is not available at the moment; nothing was changed. Try again shortly."
+    if request.path.startswith("/api/") or "application/json" in request.headers.get("Accept", ""):
+        response: HttpResponse = JsonResponse({"detail": message}, status=503)
+    else:
+        response = HttpResponse(
+            "<!DOCTYPE html><html><head><meta charset='utf-8'><title>503</title></head>"
+            f"<body><h1>Service unavailable</h1><p>{message}</p></body></html>",
+            status=503,
+        )
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+class DatabaseUnavailableMiddleware:
+    """A lost database connection (or a server that went away) is a 503, not a 500.
+
+    The transaction the request was in is gone with the connection, so no partial write
+    survives; the client may retry (writes here are idempotent or all-or-nothing)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, DATABASE_ERRORS):
+            logger.warning("database unavailable during %s %s: %s", request.method, request.path, exception)
+            return database_unavailable(request)
+        return None

@@ -9,6 +9,7 @@ code depends on which path is used.
 """
 
 from pathlib import Path
+from typing import Any
 
 import django_stubs_ext
 import environ
@@ -74,6 +75,7 @@ MIDDLEWARE = [
     "audit.context.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "common.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -107,13 +109,21 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 _cache_url = env.str("CACHE_URL", default=env.str("REDIS_URL", default=""))
-CACHES = {
+CACHES: dict[str, dict[str, Any]] = {
     "default": (
         env.cache_url_config(_cache_url)
         if _cache_url
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "dxpathways"}
     )
 }
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # While Redis is down the site keeps serving, uncached (common/cache.py), without waiting long.
+    CACHES["default"]["BACKEND"] = "common.cache.FailSafeRedisCache"
+    CACHES["default"]["OPTIONS"] = {
+        "socket_connect_timeout": env.float("CACHE_CONNECT_TIMEOUT", default=0.5),
+        "socket_timeout": env.float("CACHE_TIMEOUT", default=1.0),
+        **dict(CACHES["default"].get("OPTIONS") or {}),
+    }
 
 # --- Background work ----------------------------------------------------------
 _broker_from_env = env.str("CELERY_BROKER_URL", default="")
@@ -135,6 +145,18 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A web request never waits long for a broker that is down: the task goes to the outbox
+# (common.queue.enqueue) and is sent when the broker is back (worker start, flush_task_outbox).
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
+CELERY_REDIS_SOCKET_TIMEOUT = 5
+# Redis redelivers a task a worker took but never acknowledged (it died) after this many seconds;
+# it must exceed the longest task's run time.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+    "socket_connect_timeout": 2,
+}
 CELERY_TIMEZONE = "Asia/Tokyo"
 
 # --- Auth ---------------------------------------------------------------------

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from audit.models import AuditAction
 from audit.services import FROM_REQUEST, audit_record
+from common.queue import enqueue
 from common.reference import PREFECTURES
 from courses.bulk import CatalogWriter, catalog_writer
 from courses.catalog_format import (
@@ -354,13 +355,13 @@ def _store(
 def _enqueue_tag_inference(course_ids: list[int]) -> None:
     from recommender.tasks import courses_infer_tags_task
 
-    courses_infer_tags_task.delay(course_ids=course_ids)
+    enqueue(courses_infer_tags_task, course_ids=course_ids)
 
 
 def _enqueue_stale_plans() -> None:
     from recommender.tasks import stale_plans_refresh_task
 
-    stale_plans_refresh_task.delay()
+    enqueue(stale_plans_refresh_task)
 
 
 _COMPARE_FIELDS: tuple[str, ...] = (

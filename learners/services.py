@@ -19,6 +19,7 @@ from accounts.backends import lockout_wait
 from accounts.lockout import auth_failure_record, client_address
 from audit.models import AuditAction
 from audit.services import audit_identity_forget, audit_record
+from common.queue import enqueue
 from courses.models import Course, ReviewStatus
 from courses.models import CourseSkill as CourseTag
 from learners.models import (
@@ -387,7 +388,7 @@ def _enqueue_replan(learner_ids: list[int]) -> None:
     from recommender.tasks import learners_replan_task
 
     for start in range(0, len(learner_ids), 100):
-        learners_replan_task.delay(learner_ids=learner_ids[start : start + 100])
+        enqueue(learners_replan_task, learner_ids=learner_ids[start : start + 100])
 
 
 def _fold(enrollment: Enrollment, event: EventIn) -> bool:
