@@ -29,7 +29,14 @@ def enqueue(task: Task, /, **kwargs: Any) -> bool:
         task.apply_async(kwargs=kwargs)
         return True
     try:
-        task.apply_async(kwargs=kwargs, retry=True, retry_policy=current_app.conf.task_publish_retry_policy)
+        # Fire and forget: nobody waits for the result, so the result backend is not involved
+        # (with it down, a Redis result backend would retry for a long time before failing).
+        task.apply_async(
+            kwargs=kwargs,
+            ignore_result=True,
+            retry=True,
+            retry_policy=current_app.conf.task_publish_retry_policy,
+        )
     except Exception as exc:  # the broker (or result backend) is unreachable: keep the task
         PendingTask.objects.create(task_name=task.name, kwargs=kwargs, error=f"{type(exc).__name__}: {exc}"[:2000])
         logger.warning("broker unavailable, %s kept in the task outbox to be sent later: %s", task.name, exc)
@@ -52,6 +59,7 @@ def pending_tasks_flush(*, limit: int = 1000) -> int:
                 current_app.send_task(
                     row.task_name,
                     kwargs=row.kwargs,
+                    ignore_result=True,
                     retry=True,
                     retry_policy=current_app.conf.task_publish_retry_policy,
                 )

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -520,15 +520,20 @@ def course_skill_propose(*, course: Course, skill_item: SkillItem, level: int, c
     """
     existing = CourseSkill.objects.select_for_update().filter(course=course, skill_item=skill_item).first()
     if existing is None:
-        return CourseSkill.objects.create(
-            course=course,
-            skill_item=skill_item,
-            level=level,
-            confidence=confidence,
-            source=TagSource.INFERRED,
-            review_status=ReviewStatus.PENDING,
-            position=100,
-        )
+        try:
+            with transaction.atomic():
+                return CourseSkill.objects.create(
+                    course=course,
+                    skill_item=skill_item,
+                    level=level,
+                    confidence=confidence,
+                    source=TagSource.INFERRED,
+                    review_status=ReviewStatus.PENDING,
+                    position=100,
+                )
+        except IntegrityError:
+            # Proposed at the same moment by another run of the task (e.g. a redelivered one): use that tag.
+            existing = CourseSkill.objects.select_for_update().get(course=course, skill_item=skill_item)
     tag = existing
     if tag.source == TagSource.INFERRED and tag.review_status == ReviewStatus.PENDING:
         if (tag.level, tag.confidence) != (level, confidence):
