@@ -56,16 +56,26 @@ def body_limit_for(path: str) -> int:
 
 
 class RequestBodyLimitMiddleware:
-    """Refuse a request whose declared body is larger than its path allows: 413 before anything is read.
+    """Refuse what cannot be handled before anything is read.
 
-    Limits (settings.REQUEST_BODY_LIMITS, else DATA_UPLOAD_MAX_MEMORY_SIZE) cover file uploads too,
-    which Django itself does not cap.  A body without a usable Content-Length is read by Django
-    only up to the declared length, so nothing larger ever reaches a view."""
+    413: a declared body larger than its path allows (settings.REQUEST_BODY_LIMITS, else
+    DATA_UPLOAD_MAX_MEMORY_SIZE; file uploads included, which Django itself does not cap).
+    Django reads a body only up to the declared length, so nothing larger reaches a view.
+    411: a chunked body without Content-Length (Django would silently see an empty body).
+    400: a NUL character in the path or query (PostgreSQL text cannot hold one)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if "\x00" in request.path or "%00" in request.META.get("QUERY_STRING", "").lower():
+            # PostgreSQL text cannot hold NUL: a query with one could only fail further in.
+            return _refusal(request, 400, "The address or a query parameter contains a NUL character.")
+        if "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower() and not request.META.get(
+            "CONTENT_LENGTH"
+        ):
+            # Under WSGI Django reads a body only up to CONTENT_LENGTH: say so instead of seeing nothing.
+            return _refusal(request, 411, "Send the body with a Content-Length (chunked bodies are not accepted).")
         declared = request.META.get("CONTENT_LENGTH") or "0"
         try:
             length = int(declared)

@@ -37,4 +37,6 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
 ]
 
+handler400 = "common.views.bad_request"
+handler404 = "common.views.not_found"
 handler500 = "common.views.server_error"

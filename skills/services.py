@@ -269,13 +269,14 @@ def standard_load(*, fixture: DssFixture, make_current: bool | None = None) -> L
     if make_current or (make_current is None and not StandardVersion.objects.filter(is_current=True).exists()):
         report.made_current = not version.is_current
         standard_set_current(version=version)
-    audit_record(
-        action=AuditAction.IMPORT,
-        event="standard.load",
-        object_type="skills.standardversion",
-        object_id=version.code,
-        detail={"changed": report.changed},
-    )
+    if report.changed:  # an up-to-date load writes nothing at all
+        audit_record(
+            action=AuditAction.IMPORT,
+            event="standard.load",
+            object_type="skills.standardversion",
+            object_id=version.code,
+            detail={"changed": report.changed},
+        )
     return report
 
 

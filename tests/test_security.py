@@ -198,3 +198,11 @@ def test_no_secrets_are_committed():
         text = path.read_text(encoding="utf-8", errors="ignore")
         found += [f"{name}: {p.pattern}" for p in patterns if p.search(text)]
     assert found == []
+
+
+def test_a_chunked_body_without_length_is_refused_with_411(client):
+    response = client.generic(
+        "POST", "/api/v1/progress-events/", b"", content_type="application/json", HTTP_TRANSFER_ENCODING="chunked"
+    )
+    assert response.status_code == 411
+    assert "Content-Length" in response.json()["detail"]

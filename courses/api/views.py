@@ -171,7 +171,12 @@ class CatalogImportApi(APIView):
         },
         parameters=[OpenApiParameter("partial", OpenApiTypes.BOOL, description="store valid rows, report the rest")],
         operation_id="catalog_imports_create",
-        responses={201: ImportRunOutput, 400: ImportRunOutput},
+        responses={
+            201: ImportRunOutput,
+            400: OpenApiResponse(
+                OpenApiTypes.OBJECT, description="the import run with every problem (nothing stored), or field errors"
+            ),
+        },
         tags=["catalog"],
     )
     def post(self, request: Request) -> Response:
@@ -220,7 +225,12 @@ class CatalogExportApi(APIView):
             OpenApiParameter("provider", OpenApiTypes.INT, description="only this provider's courses"),
         ],
         operation_id="catalog_export",
-        responses={(200, "application/json"): OpenApiTypes.BINARY, (200, "text/csv"): OpenApiTypes.BINARY},
+        responses={
+            (200, "application/json"): OpenApiResponse(
+                {"type": "array", "items": {"type": "object"}}, description="course records (docs/catalog-format.md)"
+            ),
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="the same records as CSV"),
+        },
         tags=["catalog"],
     )
     def get(self, request: Request) -> HttpResponse:

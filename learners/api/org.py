@@ -97,7 +97,9 @@ class OrgListApi(APIView):
 
     @extend_schema(
         operation_id="orgs_list",
-        responses=inline_serializer("OrgBrief", {"id": serializers.IntegerField(), "name": serializers.CharField()}),
+        responses=inline_serializer(
+            "OrgBrief", {"id": serializers.IntegerField(), "name": serializers.CharField()}, many=True
+        ),
         tags=["employers"],
     )
     def get(self, request: Request) -> Response:
