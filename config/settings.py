@@ -221,6 +221,8 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Proxies in front of the app: the client address (lock-outs, throttles) is taken from X-Forwarded-For.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=None),
     # `format` is a catalog filter and an export option here, not a renderer switch.
     "URL_FORMAT_OVERRIDE": None,
     "DEFAULT_THROTTLE_CLASSES": [

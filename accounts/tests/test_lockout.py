@@ -104,3 +104,14 @@ def test_signup_refuses_weak_passwords(client, password, reason):
     assert response.status_code == 400
     assert reason in response.content.decode()
     assert not User.objects.filter(username="hanako-yamada").exists()
+
+
+def test_an_operator_can_lift_a_lock(client):
+    from django.core.management import call_command
+
+    User.objects.create_user("hanako", password=PASSWORD)
+    for _ in range(5):
+        _login(client, "wrong-password")
+    assert _login(client, PASSWORD).status_code == 429
+    call_command("auth_unlock", "--user", "hanako", "--address", "127.0.0.1")
+    assert _login(client, PASSWORD).status_code == 302

@@ -259,3 +259,18 @@ def test_the_confirm_page_deletes_and_signs_out(client, standard):
     assert done.status_code == 200
     assert not User.objects.filter(pk=learner.user_id).exists()
     assert client.get("/me/")["Location"].startswith("/accounts/login/")
+
+
+def test_support_staff_can_erase_a_learner_on_request(standard):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    learner, *_ = _rich_learner(standard)
+    out = StringIO()
+    call_command("erase_learner", "hanako", stdout=out)
+    assert "Would erase" in out.getvalue() and User.objects.filter(pk=learner.user_id).exists()
+    call_command("erase_learner", "hanako", "--yes", stdout=out)
+    assert set(_personal_rows(learner).values()) == {0}
+    erased = AuditEntry.objects.get(event="learner.erased")
+    assert erased.actor_kind == "system"
