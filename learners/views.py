@@ -257,6 +257,7 @@ def my_data_export(request: HttpRequest) -> HttpResponse:
         audit_record(action=AuditAction.EXPORT, event="me.export", actor=profile.user, subject=profile.user)
     response = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 2})
     response["Content-Disposition"] = 'attachment; filename="dxpathways-my-data.json"'
+    response["Cache-Control"] = "private, no-store"  # personal data: never kept by a cache
     return response
 
 

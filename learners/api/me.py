@@ -132,6 +132,7 @@ class MyDataExportApi(APIView):
             audit_record(action=AuditAction.EXPORT, event="me.export", actor=learner.user, subject=learner.user)
         response = Response(data)
         response["Content-Disposition"] = 'attachment; filename="dxpathways-my-data.json"'
+        response["Cache-Control"] = "private, no-store"  # personal data: never kept by a cache
         return response
 
 

@@ -92,6 +92,7 @@ def test_a_learner_downloads_everything_stored_about_them(standard):
     response = client.get("/api/v1/me/export")
     assert response.status_code == 200
     assert "attachment" in response["Content-Disposition"]
+    assert response["Cache-Control"] == "private, no-store"
     data = response.json()
     assert data["format"] == "dxpathways-learner-export/1"
     assert data["account"]["username"] == "hanako" and data["account"]["email"] == "hanako@example.org"
