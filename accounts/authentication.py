@@ -10,6 +10,7 @@ from django.utils import timezone
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
+from accounts.lockout import auth_failure_record, auth_lockout_wait, client_address
 from accounts.models import ApiToken
 from accounts.services import hash_key
 
@@ -22,11 +23,17 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         if len(header) != 2 or header[0].lower() not in self.keywords:
             return None
         key = header[1]
+        address = client_address(request)
+        wait = auth_lockout_wait(scope="token", value=address)
+        if wait:
+            raise exceptions.Throttled(wait, detail="Too many invalid API keys from this address.")
         parts = key.split("_", 2)  # the secret itself may contain "_"
         if len(parts) != 3 or parts[0] != "dxp":
+            auth_failure_record(scope="token", value=address)
             raise exceptions.AuthenticationFailed("Malformed API token.")
         token = ApiToken.objects.select_related("user").filter(prefix=parts[1], revoked_at__isnull=True).first()
         if token is None or not hmac.compare_digest(token.key_hash, hash_key(key)) or not token.user.is_active:
+            auth_failure_record(scope="token", value=address)
             raise exceptions.AuthenticationFailed("Invalid or revoked API token.")
         now = timezone.now()
         if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -34,3 +35,23 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} (dxp_{self.prefix}_…)"
+
+
+class AuthFailure(models.Model):
+    """One failed authentication; counted per key within a window to lock out guessing.
+
+    `scope` is what was guessed: "user" (a password for a user name, at log-in or when
+    confirming an account deletion), "ip" (passwords from one address), "token" (API keys
+    from one address).  `key` is an HMAC of the user name or address, never the value."""
+
+    scope = models.CharField(max_length=10)
+    key = models.CharField(max_length=64)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("failed authentication")
+        verbose_name_plural = _("failed authentications")
+        indexes = [models.Index(fields=["scope", "key", "at"], name="accounts_authfailure_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.key[:8]} {self.at:%Y-%m-%d %H:%M:%S}"

@@ -9,6 +9,7 @@ code depends on which path is used.
 """
 
 from pathlib import Path
+from typing import Any
 
 import django_stubs_ext
 import environ
@@ -33,6 +34,8 @@ if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DJANGO_DEBUG=false")
     SECRET_KEY = _DEV_SECRET_KEY
+elif SECRET_KEY == _DEV_SECRET_KEY and not DEBUG:
+    raise ImproperlyConfigured("SECRET_KEY is the development key; set a secret one when DJANGO_DEBUG=false")
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -56,10 +59,13 @@ INSTALLED_APPS = [
     "learners",
     "recommender",
     "national",
+    "audit",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "common.middleware.SecurityHeadersMiddleware",
+    "common.middleware.RequestBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -67,8 +73,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "audit.context.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "common.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -102,13 +110,21 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 _cache_url = env.str("CACHE_URL", default=env.str("REDIS_URL", default=""))
-CACHES = {
+CACHES: dict[str, dict[str, Any]] = {
     "default": (
         env.cache_url_config(_cache_url)
         if _cache_url
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "dxpathways"}
     )
 }
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # While Redis is down the site keeps serving, uncached (common/cache.py), without waiting long.
+    CACHES["default"]["BACKEND"] = "common.cache.FailSafeRedisCache"
+    CACHES["default"]["OPTIONS"] = {
+        "socket_connect_timeout": env.float("CACHE_CONNECT_TIMEOUT", default=0.5),
+        "socket_timeout": env.float("CACHE_TIMEOUT", default=1.0),
+        **dict(CACHES["default"].get("OPTIONS") or {}),
+    }
 
 # --- Background work ----------------------------------------------------------
 _broker_from_env = env.str("CELERY_BROKER_URL", default="")
@@ -130,12 +146,37 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A web request never waits long for a broker that is down: the task goes to the outbox
+# (common.queue.enqueue) and is sent when the broker is back (worker start, flush_task_outbox).
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
+CELERY_REDIS_SOCKET_TIMEOUT = 5
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": {"max_retries": 3, "interval_start": 0, "interval_step": 1}}
+# Redis redelivers a task a worker took but never acknowledged (it died) after this many seconds;
+# it must exceed the longest task's run time.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+    "socket_connect_timeout": 2,
+}
 CELERY_TIMEZONE = "Asia/Tokyo"
 
 # --- Auth ---------------------------------------------------------------------
+AUTHENTICATION_BACKENDS = ["accounts.backends.LockoutModelBackend"]
+# Lock-out after failed authentications: (failures, window in seconds) per user name, per client
+# address (passwords) and per client address (API keys).  See accounts/lockout.py.
+_lockout_window = env.int("AUTH_LOCKOUT_SECONDS", default=15 * 60)
+AUTH_LOCKOUT = {
+    "user": (env.int("AUTH_LOCKOUT_USER_FAILURES", default=5), _lockout_window),
+    "ip": (env.int("AUTH_LOCKOUT_ADDRESS_FAILURES", default=50), _lockout_window),
+    "token": (env.int("AUTH_LOCKOUT_API_KEY_FAILURES", default=20), _lockout_window),
+}
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": env.int("PASSWORD_MIN_LENGTH", default=10)},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -181,6 +222,8 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Proxies in front of the app: the client address (lock-outs, throttles) is taken from X-Forwarded-For.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=None),
     # `format` is a catalog filter and an export option here, not a renderer switch.
     "URL_FORMAT_OVERRIDE": None,
     "DEFAULT_THROTTLE_CLASSES": [
@@ -207,6 +250,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "common.openapi.add_error_responses",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "GradeEnum": "skills.models.Grade",
         "CourseFormatEnum": ["e-learning", "live-online", "classroom", "blended"],
@@ -229,7 +276,29 @@ SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 if env.bool("USE_X_FORWARDED_PROTO", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+CONTENT_SECURITY_POLICY = env.str(
+    "CONTENT_SECURITY_POLICY",
+    default=(
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+        "font-src 'self' data:; worker-src 'self' blob:; connect-src 'self'; object-src 'none'; "
+        "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    ),
+)
+PERMISSIONS_POLICY = env.str(
+    "PERMISSIONS_POLICY", default="camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
+)
+# Request bodies: 413 above these sizes, before anything is read (common.middleware.RequestBodyLimitMiddleware).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)
+FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("FILE_UPLOAD_MAX_MEMORY_SIZE", default=2 * 1024 * 1024)
+CATALOG_IMPORT_MAX_BYTES = env.int("CATALOG_IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
+PROGRESS_EVENTS_MAX_BYTES = env.int("PROGRESS_EVENTS_MAX_BYTES", default=2 * 1024 * 1024)
+REQUEST_BODY_LIMITS = {
+    "/api/v1/catalog/imports/": CATALOG_IMPORT_MAX_BYTES,
+    "/api/v1/progress-events/": PROGRESS_EVENTS_MAX_BYTES,
+    "/api/v1/xapi/statements": PROGRESS_EVENTS_MAX_BYTES,
+}
 
 # --- Logging --------------------------------------------------------------------
 LOGGING = {

@@ -2,13 +2,15 @@ from django.contrib import admin
 from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
+from accounts.forms import LockoutAdminAuthenticationForm
 from common import views as common_views
 from learners.urls import auth_urlpatterns
 from recommender import api as recommender_api
 
 admin.site.site_header = "DX Pathways"
+admin.site.login_form = LockoutAdminAuthenticationForm
 admin.site.site_title = "DX Pathways"
 
 urlpatterns = [
@@ -36,6 +38,10 @@ urlpatterns = [
     path("", include("learners.urls")),
     *auth_urlpatterns,
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
 ]
+
+handler400 = "common.views.bad_request"
+handler404 = "common.views.not_found"
+handler500 = "common.views.server_error"

@@ -329,10 +329,13 @@ def _literacy(value: Any, *, csv_mode: bool, vocab: Vocabulary) -> list[str]:
 
 def validate_record(row: int, record: Mapping[str, Any], vocab: Vocabulary) -> tuple[CourseRow | None, list[RowIssue]]:
     """Check one raw record; returns the clean row or the list of its problems."""
-    if "__cells__" in record:
-        return None, [RowIssue(row, "", f"has {record['__cells__']} cells; the header has {record['__expected__']}")]
     if not isinstance(record, dict):
         return None, [RowIssue(row, "", "must be an object with the catalog keys")]
+    if "__cells__" in record:
+        return None, [RowIssue(row, "", f"has {record['__cells__']} cells; the header has {record['__expected__']}")]
+    nul = sorted(k for k, v in record.items() if isinstance(v, str) and "\x00" in v)
+    if nul:
+        return None, [RowIssue(row, key, "contains a NUL character") for key in nul]
     csv_mode = bool(record.get("__csv__"))
     data = {k: v for k, v in record.items() if k != "__csv__"}
     code_hint = str(data.get("code", ""))[:60] if isinstance(data.get("code"), str) else ""

@@ -14,10 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from audit.models import AuditAction
+from audit.services import FROM_REQUEST, audit_record
+from common.queue import enqueue
 from common.reference import PREFECTURES
 from courses.bulk import CatalogWriter, catalog_writer
 from courses.catalog_format import (
@@ -215,7 +218,26 @@ def _record_rejected(
         problems=[i.as_dict() for i in issues],
         catalog_version=catalog_version_current(),
     )
+    _audit_import(run, actor)
     return ImportReport(run=run, issues=issues)
+
+
+def _audit_import(run: ImportRun, actor: User | AnonymousUser | None) -> None:
+    audit_record(
+        action=AuditAction.IMPORT,
+        event="catalog.import",
+        actor=actor if actor is not None else FROM_REQUEST,
+        object_type="courses.importrun",
+        object_id=run.pk,
+        detail={
+            "outcome": run.outcome,
+            "format": run.file_format,
+            "rows": run.rows,
+            "created": run.created,
+            "updated": run.updated,
+            "rejected": run.rejected,
+        },
+    )
 
 
 def _store(
@@ -324,6 +346,7 @@ def _store(
         problems=[i.as_dict() for i in parsed.issues],
         catalog_version=catalog_version,
     )
+    _audit_import(run, actor)
     needing = sorted({course_id_for_row[r.row] for r in parsed.rows if not r.skills} & (new_ids | updated_ids))
     if needing:
         transaction.on_commit(lambda: _enqueue_tag_inference(needing))
@@ -335,13 +358,13 @@ def _store(
 def _enqueue_tag_inference(course_ids: list[int]) -> None:
     from recommender.tasks import courses_infer_tags_task
 
-    courses_infer_tags_task.delay(course_ids=course_ids)
+    enqueue(courses_infer_tags_task, course_ids=course_ids)
 
 
 def _enqueue_stale_plans() -> None:
     from recommender.tasks import stale_plans_refresh_task
 
-    stale_plans_refresh_task.delay()
+    enqueue(stale_plans_refresh_task)
 
 
 _COMPARE_FIELDS: tuple[str, ...] = (
@@ -500,15 +523,20 @@ def course_skill_propose(*, course: Course, skill_item: SkillItem, level: int, c
     """
     existing = CourseSkill.objects.select_for_update().filter(course=course, skill_item=skill_item).first()
     if existing is None:
-        return CourseSkill.objects.create(
-            course=course,
-            skill_item=skill_item,
-            level=level,
-            confidence=confidence,
-            source=TagSource.INFERRED,
-            review_status=ReviewStatus.PENDING,
-            position=100,
-        )
+        try:
+            with transaction.atomic():
+                return CourseSkill.objects.create(
+                    course=course,
+                    skill_item=skill_item,
+                    level=level,
+                    confidence=confidence,
+                    source=TagSource.INFERRED,
+                    review_status=ReviewStatus.PENDING,
+                    position=100,
+                )
+        except IntegrityError:
+            # Proposed at the same moment by another run of the task (e.g. a redelivered one): use that tag.
+            existing = CourseSkill.objects.select_for_update().get(course=course, skill_item=skill_item)
     tag = existing
     if tag.source == TagSource.INFERRED and tag.review_status == ReviewStatus.PENDING:
         if (tag.level, tag.confidence) != (level, confidence):

@@ -23,7 +23,7 @@ def event_parse(index: int, item: Any) -> EventIn | EventOutcome:
     key = item.get("idempotency_key")
     key_text = str(key)[:200] if key is not None else ""
     problems: list[str] = []
-    if not isinstance(key, str) or not key.strip() or len(key) > 200:
+    if not isinstance(key, str) or not key.strip() or len(key) > 200 or "\x00" in key:
         problems.append("idempotency_key: a text of 1-200 characters is required")
     unknown = sorted(set(item) - FIELDS)
     if unknown:
@@ -40,7 +40,9 @@ def event_parse(index: int, item: Any) -> EventIn | EventOutcome:
         course = int(course.strip())
     elif isinstance(course, str):
         course = course.strip()
-    if isinstance(course, bool) or not (isinstance(course, int) or (isinstance(course, str) and course)):
+    if isinstance(course, bool) or not (
+        isinstance(course, int) or (isinstance(course, str) and course and "\x00" not in course)
+    ):
         problems.append("course: a course id or a course code is required")
     kind = item.get("kind")
     if kind not in KINDS:
@@ -58,7 +60,7 @@ def event_parse(index: int, item: Any) -> EventIn | EventOutcome:
     if occurred is None or occurred.tzinfo is None:
         problems.append("occurred_at: an ISO 8601 time with a time zone is required")
     source = item.get("source", "") or ""
-    if not isinstance(source, str) or len(source) > 100:
+    if not isinstance(source, str) or len(source) > 100 or "\x00" in source:
         problems.append("source: text of at most 100 characters")
     if problems or occurred is None or not isinstance(key, str) or not isinstance(kind, str):
         return EventOutcome(index, key_text, "rejected", "; ".join(problems))

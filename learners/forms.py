@@ -132,3 +132,9 @@ class TrackForm(forms.Form):
         if due < timezone.localdate():
             raise forms.ValidationError(_("The due date is in the past."))
         return due
+
+
+class AccountDeleteForm(forms.Form):
+    password = forms.CharField(
+        label=_("Your password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )

@@ -11,6 +11,8 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from audit.selectors import audit_entries_about
+from audit.services import audit_ref_peek
 from learners.models import (
     SOURCE_RANK,
     Enrollment,
@@ -231,4 +233,141 @@ def team_dashboard(*, organization: Organization) -> dict[str, Any]:
         "members_per_role": {code: len(people) for code, people in sorted(by_role.items())},
         "heatmap": heatmap,
         "tracks": tracks,
+    }
+
+
+# --- the learner's own data (APPI disclosure) -----------------------------------------------
+
+EXPORT_FORMAT = "dxpathways-learner-export/1"
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime | date) else value
+
+
+def learner_data_export(*, learner: LearnerProfile) -> dict[str, Any]:
+    """Everything stored about the learner, as JSON-ready data (learners.privacy lists the sources).
+
+    Scoped to the learner: other people appear only as organizations, courses and tracks."""
+    user = learner.user
+    memberships = list(Membership.objects.filter(user=user).select_related("organization").order_by("joined_on"))
+    org_names = {m.organization_id: m.organization.name for m in memberships}
+    plan = LearnerProfile.objects.filter(pk=learner.pk).values_list(
+        "plan__payload", "plan__computed_at", "plan__catalog_version"
+    )[0]
+    ref = audit_ref_peek(user_id=user.pk)
+    return {
+        "format": EXPORT_FORMAT,
+        "generated_at": _iso(timezone.now()),
+        "account": {
+            "username": user.get_username(),
+            "email": user.email,
+            "first_name": user.first_name,
+            "last_name": user.last_name,
+            "date_joined": _iso(user.date_joined),
+            "last_login": _iso(user.last_login),
+            "groups": sorted(user.groups.values_list("name", flat=True)),
+        },
+        "profile": {
+            "public_id": str(learner.public_id),
+            "prefecture": learner.prefecture,
+            "industry": learner.industry,
+            "target_role": learner.target_role.code if learner.target_role else None,
+            "weekly_hours": float(learner.weekly_hours),
+            "budget_jpy": learner.budget_jpy,
+            "free_only": learner.free_only,
+            "preferred_formats": list(learner.preferred_formats or []),
+            "preferred_language": learner.preferred_language,
+            "share_target_role": learner.share_target_role,
+            "share_levels": learner.share_levels,
+            "share_track_progress": learner.share_track_progress,
+            "onboarded_at": _iso(learner.onboarded_at),
+            "created_at": _iso(learner.created_at),
+        },
+        "memberships": [
+            {
+                "organization": m.organization.name,
+                "kind": m.kind,
+                "joined_on": _iso(m.joined_on),
+                "left_on": _iso(m.left_on),
+            }
+            for m in memberships
+        ],
+        "assessments": [
+            {
+                "skill": a.skill_item.code,
+                "level": a.level,
+                "source": a.source,
+                "note": a.note,
+                "course": a.course_id,
+                "recorded_by_me": a.recorded_by_id == user.pk,
+                "assessed_at": _iso(a.assessed_at),
+            }
+            for a in SkillAssessment.objects.filter(learner=learner)
+            .select_related("skill_item")
+            .order_by("assessed_at", "pk")
+        ],
+        "enrollments": [
+            {
+                "course": e.course_id,
+                "course_code": e.course.code,
+                "course_title": e.course.title_ja or e.course.title_en,
+                "status": e.status,
+                "percent": e.percent,
+                "enrolled_at": _iso(e.enrolled_at),
+                "completed_at": _iso(e.completed_at),
+                "dropped_at": _iso(e.dropped_at),
+                "last_event_at": _iso(e.last_event_at),
+            }
+            for e in Enrollment.objects.filter(learner=learner).select_related("course").order_by("enrolled_at", "pk")
+        ],
+        "progress_events": [
+            {
+                "course": e.course_id,
+                "kind": e.kind,
+                "percent": e.percent,
+                "occurred_at": _iso(e.occurred_at),
+                "received_at": _iso(e.received_at),
+                "source": e.source,
+                "idempotency_key": e.idempotency_key,
+            }
+            for e in learner.progress_events.order_by("occurred_at", "pk")
+        ],
+        "track_assignments": [
+            {
+                "track": a.track.name,
+                "organization": a.track.organization.name,
+                "assigned_on": _iso(a.assigned_on),
+                "due_on": _iso(a.due_on),
+            }
+            for a in learner.track_assignments.select_related("track__organization").order_by("assigned_on", "pk")
+        ],
+        "plan": (
+            None if plan[1] is None else {"computed_at": _iso(plan[1]), "catalog_version": plan[2], "payload": plan[0]}
+        ),
+        "api_tokens": [
+            {
+                "name": t["name"],
+                "prefix": t["prefix"],
+                "created_at": _iso(t["created_at"]),
+                "last_used_at": _iso(t["last_used_at"]),
+                "revoked_at": _iso(t["revoked_at"]),
+            }
+            for t in user.api_tokens.order_by("created_at").values(
+                "name", "prefix", "created_at", "last_used_at", "revoked_at"
+            )
+        ],
+        "provider_accounts": sorted(user.providers.values_list("name_ja", flat=True)),
+        "audit_log": [
+            {
+                "at": _iso(e.at),
+                "action": e.action,
+                "event": e.event,
+                "by_me": e.actor_ref == ref,
+                "about_me": e.subject_ref == ref,
+                "organization": org_names.get(e.organization_id) if e.organization_id else None,
+                "object_type": e.object_type,
+            }
+            for e in audit_entries_about(ref=ref)
+        ],
     }

@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from accounts.views import LoginView
 from learners import views
 
 app_name = "learners"
@@ -11,6 +12,8 @@ urlpatterns = [
     path("me/", views.me, name="me"),
     path("me/plan/", views.my_plan, name="plan"),
     path("me/courses/<int:course_id>/progress/", views.course_progress, name="course-progress"),
+    path("me/export/", views.my_data_export, name="export"),
+    path("me/delete/", views.account_delete, name="account-delete"),
     path("me/onboarding/role/", views.onboarding_role, name="onboarding-role"),
     path("me/onboarding/skills/", views.onboarding_skills, name="onboarding-skills"),
     path("me/onboarding/constraints/", views.onboarding_constraints, name="onboarding-constraints"),
@@ -20,6 +23,6 @@ urlpatterns = [
 ]
 
 auth_urlpatterns = [
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
 ]

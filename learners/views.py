@@ -7,10 +7,11 @@ from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -20,8 +21,11 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import RoleGroup
 from accounts.services import user_has_role, user_role_grant
+from audit.models import AuditAction
+from audit.services import audit_record
 from courses.models import Course, CourseStatus
 from learners.forms import (
+    AccountDeleteForm,
     ConstraintsForm,
     PlanForm,
     ProgressForm,
@@ -34,6 +38,7 @@ from learners.models import LearnerProfile
 from learners.selectors import (
     enrollments_of,
     learner_current_levels,
+    learner_data_export,
     members_of,
     organization_for_admin,
     organizations_administered_by,
@@ -41,6 +46,8 @@ from learners.selectors import (
     tracks_of_learner,
 )
 from learners.services import (
+    account_deletion_refusal,
+    learner_account_delete,
     learner_profile_get_or_create,
     learner_profile_update,
     learner_progress_record,
@@ -61,7 +68,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         user = form.save()
         user_role_grant(user=user, role=RoleGroup.LEARNER)
         learner_profile_get_or_create(user=user)
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, user, backend="accounts.backends.LockoutModelBackend")
         return redirect("learners:onboarding-role")
     return render(request, "registration/signup.html", {"form": form}, status=400 if form.errors else 200)
 
@@ -189,6 +196,14 @@ def team(request: HttpRequest, org_id: int) -> HttpResponse:
     if organization is None:
         raise Http404("No such organization among those you administer.")
     data = team_dashboard(organization=organization)
+    audit_record(
+        action=AuditAction.READ,
+        event="team.page",
+        object_type="learners.organization",
+        object_id=organization.pk,
+        organization_id=organization.pk,
+        detail={"people": data["members"]},
+    )
     version = standard_version_get()
     roles = {r.code: r for r in version.roles.all()}
     items = list(version.skill_items.order_by("position"))
@@ -364,3 +379,46 @@ def track_new(request: HttpRequest, org_id: int) -> HttpResponse:
         {"organization": organization, "form": form, "role": role, "roles": roles},
         status=400 if form.errors else 200,
     )
+
+
+@login_required
+def my_data_export(request: HttpRequest) -> HttpResponse:
+    """Download everything stored about me as JSON (the same document as GET /api/v1/me/export)."""
+    profile = _profile(request)
+    with transaction.atomic():
+        data = learner_data_export(learner=profile)
+        audit_record(action=AuditAction.EXPORT, event="me.export", actor=profile.user, subject=profile.user)
+    response = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 2})
+    response["Content-Disposition"] = 'attachment; filename="dxpathways-my-data.json"'
+    response["Cache-Control"] = "private, no-store"  # personal data: never kept by a cache
+    return response
+
+
+@login_required
+def account_delete(request: HttpRequest) -> HttpResponse:
+    """Confirm with the password, then erase the account and everything about the learner."""
+    assert isinstance(request.user, User)
+    user = request.user
+    form = AccountDeleteForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        problem = account_deletion_refusal(user=user, password=form.cleaned_data["password"], request=request)
+        if problem is None:
+            learner_account_delete(learner=learner_profile_get_or_create(user=user))
+            logout(request)
+            return render(request, "learners/account_deleted.html")
+        form.add_error("password" if problem.field == "password" else None, _refusal_text(problem.field, problem.wait))
+        status = 429 if problem.wait else 403 if problem.field == "account" else 400
+    elif form.errors:
+        status = 400
+    return render(request, "learners/account_delete.html", {"form": form}, status=status)
+
+
+def _refusal_text(field: str, wait: int) -> str:
+    if field == "account":
+        return str(_("Staff accounts are removed by another administrator."))
+    if wait:
+        return str(
+            _("Too many failed attempts. Try again in %(minutes)s minutes.") % {"minutes": max(1, (wait + 59) // 60)}
+        )
+    return str(_("The password is not correct."))

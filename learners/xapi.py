@@ -29,7 +29,9 @@ def statements_to_events(statements: list[Any]) -> list[dict[str, Any] | str]:
         s.get("object", {}).get("id") for s in statements if isinstance(s, dict) and isinstance(s.get("object"), dict)
     }
     course_by_url = dict(
-        Course.objects.filter(url__in=[u for u in urls if isinstance(u, str) and u]).values_list("url", "pk")
+        Course.objects.filter(url__in=[u for u in urls if isinstance(u, str) and u and "\x00" not in u]).values_list(
+            "url", "pk"
+        )
     )
     emails = {
         s["actor"]["mbox"].removeprefix("mailto:")
@@ -38,7 +40,9 @@ def statements_to_events(statements: list[Any]) -> list[dict[str, Any] | str]:
     }
     learner_by_email = {
         email: str(pid)
-        for email, pid in LearnerProfile.objects.filter(user__email__in=emails).values_list("user__email", "public_id")
+        for email, pid in LearnerProfile.objects.filter(
+            user__email__in=[e for e in emails if "\x00" not in e]
+        ).values_list("user__email", "public_id")
     }
     out: list[dict[str, Any] | str] = []
     for s in statements:

@@ -17,7 +17,14 @@ from django.dispatch import receiver
 
 from courses.signals import catalog_version_changed
 from learners.models import Enrollment, LearnerProfile
+from learners.signals import learner_erasing
 from national.services import national_learner_forget, national_learners_recount
+
+
+@receiver(learner_erasing)
+def learner_erasing_forget(sender: Any, learner: LearnerProfile, **kwargs: Any) -> None:
+    """`learners.services.learner_account_delete` announces an erasure first, in its transaction."""
+    national_learner_forget(learner_id=learner.pk)
 
 
 @receiver(pre_delete, sender=LearnerProfile)

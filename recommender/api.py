@@ -15,7 +15,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from audit.models import AuditAction
+from audit.services import audit_record
 from courses.catalog_format import FORMATS
+from learners.api.serializers import MAX_BUDGET_JPY
 from learners.selectors import members_of, organization_for_admin
 from learners.services import learner_profile_get_or_create
 from recommender.core.tagging import CourseText
@@ -33,7 +36,7 @@ def _user(request: Request) -> User:
 class PlanOverrides(serializers.Serializer):
     weekly_hours = serializers.FloatField(required=False, min_value=0.5, max_value=80)
     weeks = serializers.IntegerField(required=False, min_value=1, max_value=104)
-    budget_jpy = serializers.IntegerField(required=False, min_value=0)
+    budget_jpy = serializers.IntegerField(required=False, min_value=0, max_value=MAX_BUDGET_JPY)
     free_only = serializers.BooleanField(required=False)
     formats = serializers.ListField(child=serializers.ChoiceField(choices=FORMATS), required=False)
     language = serializers.ChoiceField(choices=["ja", "en"], required=False, allow_blank=True)
@@ -86,7 +89,16 @@ class MemberPlanApi(APIView):
             raise Http404("No such member.")
         if not (member.share_target_role and member.share_levels):
             raise PermissionDenied("This member does not share their target role and levels.")
-        return Response(plan_compute(learner=member))
+        plan = plan_compute(learner=member)
+        audit_record(
+            action=AuditAction.READ,
+            event="orgs.member.plan",
+            actor=_user(request),
+            object_type="learners.learnerprofile",
+            subject=member.user,
+            organization_id=organization.pk,
+        )
+        return Response(plan)
 
 
 class InferInput(serializers.Serializer):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from common.queue import enqueue
 from recommender.core.encoders import EncoderUnavailable
 from recommender.services import course_tags_infer, plan_refresh, stale_plan_learner_ids
 
@@ -29,5 +30,5 @@ def stale_plans_refresh_task() -> int:
     """After a catalog change: re-plan every learner whose stored plan is older, in batches of 100."""
     ids = stale_plan_learner_ids()
     for start in range(0, len(ids), 100):
-        learners_replan_task.delay(learner_ids=ids[start : start + 100])
+        enqueue(learners_replan_task, learner_ids=ids[start : start + 100])
     return len(ids)

@@ -7,6 +7,7 @@ courses or assessments keep pointing at the items they were made against.
 
 from __future__ import annotations
 
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -39,7 +40,13 @@ class BilingualNameMixin(models.Model):
 
 
 class StandardVersion(models.Model):
-    code = models.SlugField(_("code"), max_length=40, unique=True)
+    # Edition codes carry dots ("dss-1.2"), which a SlugField refuses.
+    code = models.CharField(
+        _("code"),
+        max_length=40,
+        unique=True,
+        validators=[RegexValidator(r"^[-a-zA-Z0-9_.]+$", _("Letters, digits, '-', '_' and '.' only."))],
+    )
     name_ja = models.CharField(_("name (Japanese)"), max_length=200)
     name_en = models.CharField(_("name (English)"), max_length=200)
     published_on = models.DateField(_("published on"), null=True, blank=True)

@@ -11,6 +11,8 @@ from typing import Any
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
+from audit.models import AuditAction
+from audit.services import audit_record
 from skills.dss_fixture import DssFixture, FixtureError, FixtureIssue, Record
 from skills.dss_matrix import MatrixError, MatrixIssue, MatrixRow
 from skills.models import (
@@ -267,6 +269,14 @@ def standard_load(*, fixture: DssFixture, make_current: bool | None = None) -> L
     if make_current or (make_current is None and not StandardVersion.objects.filter(is_current=True).exists()):
         report.made_current = not version.is_current
         standard_set_current(version=version)
+    if report.changed:  # an up-to-date load writes nothing at all
+        audit_record(
+            action=AuditAction.IMPORT,
+            event="standard.load",
+            object_type="skills.standardversion",
+            object_id=version.code,
+            detail={"changed": report.changed},
+        )
     return report
 
 
@@ -375,4 +385,11 @@ def requirement_matrix_load(*, version: StandardVersion, rows: list[MatrixRow], 
     RoleSkillRequirement.objects.bulk_update(to_update, ["grade", "is_estimated", "source", "updated_at"])
     report.changed = len(to_create) + len(to_update)
     report.still_estimated = RoleSkillRequirement.objects.filter(role__version=version, is_estimated=True).count()
+    audit_record(
+        action=AuditAction.IMPORT,
+        event="standard.matrix_load",
+        object_type="skills.standardversion",
+        object_id=version.code,
+        detail={"cells": report.cells, "changed": report.changed, "source": source[:200]},
+    )
     return report

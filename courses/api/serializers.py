@@ -231,7 +231,7 @@ class CourseSearchOutput(serializers.Serializer):
 
 
 class ImportRunOutput(serializers.ModelSerializer[ImportRun]):
-    actor = serializers.CharField(source="actor.get_username", default=None, read_only=True)
+    actor = serializers.CharField(source="actor.get_username", default=None, read_only=True, allow_null=True)
 
     class Meta:
         model = ImportRun
@@ -261,7 +261,7 @@ class ReviewTagOutput(serializers.ModelSerializer[CourseSkill]):
     course = CourseBriefOutput(read_only=True)
     skill = serializers.CharField(source="skill_item.code", read_only=True)
     skill_name = serializers.SerializerMethodField()
-    reviewer = serializers.CharField(source="reviewer.get_username", default=None, read_only=True)
+    reviewer = serializers.CharField(source="reviewer.get_username", default=None, read_only=True, allow_null=True)
 
     class Meta:
         model = CourseSkill

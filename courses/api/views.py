@@ -22,6 +22,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from audit.models import AuditAction
+from audit.services import audit_record
 from common.i18n import request_lang
 from courses.api.serializers import (
     CourseDetailOutput,
@@ -169,7 +171,12 @@ class CatalogImportApi(APIView):
         },
         parameters=[OpenApiParameter("partial", OpenApiTypes.BOOL, description="store valid rows, report the rest")],
         operation_id="catalog_imports_create",
-        responses={201: ImportRunOutput, 400: ImportRunOutput},
+        responses={
+            201: ImportRunOutput,
+            400: OpenApiResponse(
+                OpenApiTypes.OBJECT, description="the import run with every problem (nothing stored), or field errors"
+            ),
+        },
         tags=["catalog"],
     )
     def post(self, request: Request) -> Response:
@@ -218,7 +225,12 @@ class CatalogExportApi(APIView):
             OpenApiParameter("provider", OpenApiTypes.INT, description="only this provider's courses"),
         ],
         operation_id="catalog_export",
-        responses={(200, "application/json"): OpenApiTypes.BINARY, (200, "text/csv"): OpenApiTypes.BINARY},
+        responses={
+            (200, "application/json"): OpenApiResponse(
+                {"type": "array", "items": {"type": "object"}}, description="course records (docs/catalog-format.md)"
+            ),
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="the same records as CSV"),
+        },
         tags=["catalog"],
     )
     def get(self, request: Request) -> HttpResponse:
@@ -229,6 +241,12 @@ class CatalogExportApi(APIView):
         if provider is not None and not provider.isdigit():
             raise serializers.ValidationError({"provider": ["must be a provider id (a whole number)"]})
         rows = catalog_export_rows(provider_ids={int(provider)} if provider else None)
+        audit_record(
+            action=AuditAction.EXPORT,
+            event="catalog.export",
+            object_type="courses.course",
+            detail={"format": fmt, "rows": len(rows), "provider": int(provider) if provider else None},
+        )
         if fmt == "csv":
             response = HttpResponse(dump_csv(rows).encode("utf-8"), content_type="text/csv; charset=utf-8")
         else:

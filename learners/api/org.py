@@ -17,6 +17,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from audit.models import AuditAction
+from audit.services import audit_record
 from courses.models import Course, CourseStatus
 from learners.models import Organization, Track
 from learners.selectors import (
@@ -64,6 +66,27 @@ def _org(request: Request, org_id: int) -> Organization:
     return organization
 
 
+def _audit(
+    request: Request,
+    organization: Organization,
+    event: str,
+    *,
+    action: AuditAction = AuditAction.READ,
+    track: Track | None = None,
+    people: int | None = None,
+) -> None:
+    """An employer saw (or downloaded) data about members: who, when, which organization and track."""
+    audit_record(
+        action=action,
+        event=event,
+        actor=_user(request),
+        object_type="learners.track" if track is not None else "learners.organization",
+        object_id=track.pk if track is not None else organization.pk,
+        organization_id=organization.pk,
+        detail={"people": people} if people is not None else {},
+    )
+
+
 def _user(request: Request) -> User:
     assert isinstance(request.user, User)  # IsAuthenticated ran first
     return request.user
@@ -74,7 +97,9 @@ class OrgListApi(APIView):
 
     @extend_schema(
         operation_id="orgs_list",
-        responses=inline_serializer("OrgBrief", {"id": serializers.IntegerField(), "name": serializers.CharField()}),
+        responses=inline_serializer(
+            "OrgBrief", {"id": serializers.IntegerField(), "name": serializers.CharField()}, many=True
+        ),
         tags=["employers"],
     )
     def get(self, request: Request) -> Response:
@@ -108,6 +133,7 @@ class OrgMembersApi(APIView):
                 else "not shared"
             )
             rows.append(row)
+        _audit(request, organization, "orgs.members", people=len(rows))
         return Response(rows)
 
 
@@ -221,6 +247,7 @@ class OrgTrackDetailApi(APIView):
             }
             for p in track_progress(track=track)
         ]
+        _audit(request, track.organization, "orgs.track.progress", track=track, people=len(progress))
         return Response({**_track_out(track), "progress": progress})
 
 
@@ -268,13 +295,23 @@ class OrgTrackCsvApi(APIView):
 
     @extend_schema(operation_id="orgs_track_csv", responses={(200, "text/csv"): str}, tags=["employers"])
     def get(self, request: Request, org_id: int, track_id: int) -> HttpResponse:
-        track = get_object_or_404(_org(request, org_id).tracks, pk=track_id)
+        organization = _org(request, org_id)
+        track = get_object_or_404(organization.tracks, pk=track_id)
+        progress = track_progress(track=track)
+        _audit(
+            request,
+            organization,
+            "orgs.track.progress_csv",
+            action=AuditAction.EXPORT,
+            track=track,
+            people=len(progress),
+        )
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\r\n")
         writer.writerow(
             ["learner", "username", "course", "title", "required", "due_on", "status", "percent", "overdue"]
         )
-        for p in track_progress(track=track):
+        for p in progress:
             if not p.shared:
                 writer.writerow(
                     [p.learner.public_id, p.learner.user.get_username(), "", "", "", p.due_on, "not shared", "", ""]
@@ -303,7 +340,10 @@ class OrgDashboardApi(APIView):
 
     @extend_schema(operation_id="orgs_dashboard", responses=OpenApiTypes.OBJECT, tags=["employers"])
     def get(self, request: Request, org_id: int) -> Response:
-        return Response(team_dashboard(organization=_org(request, org_id)))
+        organization = _org(request, org_id)
+        data = team_dashboard(organization=organization)
+        _audit(request, organization, "orgs.dashboard", people=data["members"])
+        return Response(data)
 
 
 class MyTracksApi(APIView):

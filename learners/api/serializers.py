@@ -59,7 +59,7 @@ class ProfileOutput(serializers.Serializer):
     public_id = serializers.UUIDField()
     prefecture = serializers.CharField()
     industry = serializers.CharField()
-    target_role = serializers.CharField(source="target_role.code", default=None)
+    target_role = serializers.CharField(source="target_role.code", default=None, allow_null=True)
     weekly_hours = serializers.DecimalField(max_digits=4, decimal_places=1)
     budget_jpy = serializers.IntegerField()
     free_only = serializers.BooleanField()
@@ -70,12 +70,15 @@ class ProfileOutput(serializers.Serializer):
     share_track_progress = serializers.BooleanField()
 
 
+MAX_BUDGET_JPY = 100_000_000  # the column holds up to 2**31 - 1; no plausible training budget is larger
+
+
 class ProfileInput(serializers.Serializer):
     prefecture = serializers.ChoiceField(choices=[], required=False, allow_blank=True)
     industry = serializers.ChoiceField(choices=[], required=False, allow_blank=True)
     target_role = serializers.CharField(required=False, allow_null=True, max_length=30)
     weekly_hours = serializers.DecimalField(max_digits=4, decimal_places=1, min_value=0, max_value=80, required=False)
-    budget_jpy = serializers.IntegerField(min_value=0, required=False)
+    budget_jpy = serializers.IntegerField(min_value=0, max_value=MAX_BUDGET_JPY, required=False)
     free_only = serializers.BooleanField(required=False)
     preferred_formats = serializers.ListField(
         child=serializers.ChoiceField(choices=["e-learning", "live-online", "classroom", "blended"]), required=False

@@ -41,7 +41,7 @@ class ProgressEventIngestApi(APIView):
             return Response({"events": ['Send a list of events (or {"events": [...]}).']}, status=400)
         if len(raw) > MAX_BATCH:
             return Response(
-                {"events": [f"A batch holds at most {MAX_BATCH} events; this one has {len(raw)}."]},
+                {"detail": f"A batch holds at most {MAX_BATCH} events; this one has {len(raw)}."},
                 status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
             )
         valid: list[EventIn] = []
@@ -76,7 +76,7 @@ class XapiStatementsApi(APIView):
         statements = request.data if isinstance(request.data, list) else [request.data]
         if len(statements) > MAX_BATCH:
             return Response(
-                {"statements": [f"At most {MAX_BATCH} statements per request."]},
+                {"detail": f"At most {MAX_BATCH} statements per request; this one has {len(statements)}."},
                 status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
             )
         valid: list[EventIn] = []

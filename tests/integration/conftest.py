@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -40,23 +42,28 @@ class WorkerProcess:
         return self.log.read_text(encoding="utf-8", errors="replace")
 
 
-@pytest.fixture
-def celery_worker_process(tmp_path: Path) -> Iterator[WorkerProcess]:
-    """Start `celery worker` in a subprocess on a queue of its own; stop it afterwards."""
-    from config.celery import app
-
-    queue = f"test-{uuid.uuid4().hex[:10]}"
-    hostname = f"{queue}@localhost"
-    log = tmp_path / "worker.log"
+def start_worker(
+    *,
+    queue: str,
+    log: Path,
+    broker_url: str | None = None,
+    result_backend: str | None = None,
+    extra_env: dict[str, str] | None = None,
+) -> WorkerProcess:
+    """Start `celery worker` (solo pool) in a subprocess on `queue`, against the test database."""
+    hostname = f"{queue}-{uuid.uuid4().hex[:6]}@localhost"
+    broker = broker_url or settings.CELERY_BROKER_URL
     env = {
         **os.environ,
         "DATABASE_URL": test_database_url(),
-        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-        "CELERY_RESULT_BACKEND": settings.CELERY_RESULT_BACKEND or settings.CELERY_BROKER_URL,
+        "CELERY_BROKER_URL": broker,
+        "CELERY_RESULT_BACKEND": result_backend or settings.CELERY_RESULT_BACKEND or broker,
         "CELERY_TASK_ALWAYS_EAGER": "false",
+        "CELERY_TASK_DEFAULT_QUEUE": queue,
         "DJANGO_SETTINGS_MODULE": "config.settings",
+        **(extra_env or {}),
     }
-    with log.open("w", encoding="utf-8") as out:
+    with log.open("a", encoding="utf-8") as out:
         process = subprocess.Popen(
             [
                 sys.executable,
@@ -73,6 +80,7 @@ def celery_worker_process(tmp_path: Path) -> Iterator[WorkerProcess]:
                 hostname,
                 "--without-gossip",
                 "--without-mingle",
+                "--without-heartbeat",
             ],
             cwd=ROOT,
             env=env,
@@ -80,24 +88,119 @@ def celery_worker_process(tmp_path: Path) -> Iterator[WorkerProcess]:
             stderr=subprocess.STDOUT,
             text=True,
         )
-    worker = WorkerProcess(process, queue, hostname, log)
+    return WorkerProcess(process, queue, hostname, log)
+
+
+def wait_until_ready(worker: WorkerProcess, seconds: float = 90, since: int = 0) -> None:
+    """Until the worker logs that it is ready (works whatever broker it uses)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if worker.process.poll() is not None:
+            pytest.fail(f"celery worker exited with {worker.process.returncode}:\n{worker.output()}")
+        if " ready." in worker.output()[since:]:
+            return
+        time.sleep(0.2)
+    pytest.fail(f"celery worker was not ready within {seconds} s:\n{worker.output()}")
+
+
+def stop_worker(worker: WorkerProcess) -> None:
+    if worker.process.poll() is None:
+        worker.process.terminate()
+        try:
+            worker.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.process.kill()
+            worker.process.wait()
+
+
+@pytest.fixture
+def celery_worker_process(tmp_path: Path) -> Iterator[WorkerProcess]:
+    """Start `celery worker` in a subprocess on a queue of its own; stop it afterwards."""
+    from config.celery import app
+
+    queue = f"test-{uuid.uuid4().hex[:10]}"
+    worker = start_worker(queue=queue, log=tmp_path / "worker.log")
     previous_eager = app.conf.task_always_eager
     app.conf.task_always_eager = False
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            if process.poll() is not None:
-                pytest.fail(f"celery worker exited with {process.returncode}:\n{worker.output()}")
-            if app.control.ping(destination=[hostname], timeout=1.0):
+            if worker.process.poll() is not None:
+                pytest.fail(f"celery worker exited with {worker.process.returncode}:\n{worker.output()}")
+            if app.control.ping(destination=[worker.hostname], timeout=1.0):
                 break
         else:
             pytest.fail(f"celery worker did not answer a ping within 60 s:\n{worker.output()}")
         yield worker
     finally:
         app.conf.task_always_eager = previous_eager
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_worker(worker)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class PrivateRedis:
+    """A redis-server of this test's own (never the shared one): started, stopped and restarted at will."""
+
+    def __init__(self, directory: Path) -> None:
+        self.port = free_port()
+        self.directory = directory
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def url(self, db: int = 0) -> str:
+        return f"redis://127.0.0.1:{self.port}/{db}"
+
+    def start(self) -> None:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            message = "needs redis-server on PATH for a private Redis"
+            if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+                pytest.fail(message, pytrace=False)
+            pytest.skip(message)
+        self.process = subprocess.Popen(
+            [
+                binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.directory),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as conn:
+                    conn.sendall(b"PING\r\n")
+                    if conn.recv(16).startswith(b"+PONG"):
+                        return
+            except OSError:
+                time.sleep(0.1)
+        pytest.fail(f"private redis-server on port {self.port} did not start")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=20)
+        self.process = None
+
+
+@pytest.fixture
+def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
+    redis = PrivateRedis(tmp_path)
+    redis.start()
+    try:
+        yield redis
+    finally:
+        redis.stop()

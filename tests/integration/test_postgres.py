@@ -142,3 +142,20 @@ def test_the_same_progress_batch_posted_by_8_clients_is_stored_once(standard):
     completions = sum(e.kind == "completed" for e in batch)
     assert Enrollment.objects.filter(status="completed").count() == completions
     assert SkillAssessment.objects.filter(source="course").count() == completions  # one DU04 tag per course
+
+
+def test_the_server_refuses_to_change_or_delete_audit_entries():
+    """The trigger holds even for SQL that bypasses the ORM (and for the table owner)."""
+    from audit.models import AuditAction
+    from audit.services import audit_record
+
+    entry = audit_record(action=AuditAction.READ, event="test.read", actor=None)
+    for sql in (
+        "UPDATE audit_auditentry SET event = 'forged' WHERE id = %s",
+        "DELETE FROM audit_auditentry WHERE id = %s",
+    ):
+        with pytest.raises(Exception, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, [entry.pk])
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT event FROM audit_auditentry WHERE id = %s", [entry.pk])
+        assert cursor.fetchone() == ("test.read",)

@@ -3,6 +3,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from audit.models import AuditAction
+from audit.services import audit_record
 from courses.catalog_format import dump_csv, dump_json
 from courses.models import Provider
 from courses.selectors import catalog_export_rows
@@ -25,6 +27,13 @@ class Command(BaseCommand):
                 raise CommandError(f"no provider named {name!r}")
             provider_ids = {provider.pk}
         rows = catalog_export_rows(provider_ids=provider_ids)
+        audit_record(
+            action=AuditAction.EXPORT,
+            event="catalog.export",
+            actor=None,
+            object_type="courses.course",
+            detail={"format": options["format"], "rows": len(rows), "command": "export_catalog"},
+        )
         text = dump_csv(rows) if options["format"] == "csv" else dump_json(rows)
         if options["output"]:
             Path(options["output"]).write_text(text, encoding="utf-8", newline="")

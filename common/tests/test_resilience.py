@@ -1,0 +1,109 @@
+"""Without the cache, the broker or the database connection the site degrades cleanly (units; the real
+services are stopped in tests/integration/test_faults.py)."""
+
+from __future__ import annotations
+
+import logging
+from unittest import mock
+
+import pytest
+from django.db import OperationalError
+from django.test import RequestFactory
+from kombu.exceptions import OperationalError as BrokerError
+from rest_framework.test import APIClient
+
+from common.cache import FailSafeRedisCache
+from common.models import PendingTask
+from common.queue import enqueue, pending_tasks_flush
+from common.views import server_error
+from learners.tests.factories import UserFactory
+from recommender.tasks import learners_replan_task
+
+pytestmark = pytest.mark.django_db
+
+
+def test_an_unreachable_redis_cache_is_a_miss_not_an_error(caplog):
+    cache = FailSafeRedisCache(
+        "redis://127.0.0.1:1/0", {"OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2}}
+    )
+    with caplog.at_level(logging.WARNING, logger="common.cache"):
+        assert cache.get("k", "fallback") == "fallback"
+        cache.set("k", "v", 10)
+        assert cache.add("k", "v") is False
+        assert cache.get_many(["a", "b"]) == {}
+        cache.delete("k")
+        cache.clear()
+    assert "cache unavailable" in caplog.text
+
+
+@pytest.fixture
+def broker_not_eager():
+    from config.celery import app
+
+    app.conf.task_always_eager = False  # the autouse fixture in conftest.py restores it
+    return app
+
+
+def test_a_task_the_broker_cannot_take_waits_in_the_outbox(broker_not_eager, caplog):
+    with (
+        mock.patch.object(learners_replan_task, "apply_async", side_effect=BrokerError("connection refused")),
+        caplog.at_level(logging.WARNING, logger="common.queue"),
+    ):
+        assert enqueue(learners_replan_task, learner_ids=[1, 2]) is False
+    (pending,) = PendingTask.objects.all()
+    assert (pending.task_name, pending.kwargs, pending.sent_at) == (
+        "recommender.tasks.learners_replan_task",
+        {"learner_ids": [1, 2]},
+        None,
+    )
+    assert "kept in the task outbox" in caplog.text
+    with mock.patch.object(broker_not_eager, "send_task", side_effect=BrokerError("still down")):
+        assert pending_tasks_flush() == 0
+    pending.refresh_from_db()
+    assert pending.attempts == 1 and pending.sent_at is None
+    with mock.patch.object(broker_not_eager, "send_task") as send:
+        assert pending_tasks_flush() == 1
+    send.assert_called_once()
+    assert send.call_args.args == ("recommender.tasks.learners_replan_task",)
+    assert send.call_args.kwargs["kwargs"] == {"learner_ids": [1, 2]}
+    pending.refresh_from_db()
+    assert pending.sent_at is not None
+    with mock.patch.object(broker_not_eager, "send_task") as send:
+        assert pending_tasks_flush() == 0  # sent once, never again
+    send.assert_not_called()
+
+
+def test_a_lost_database_is_a_503_for_the_api_and_the_pages(client):
+    user = UserFactory.create()
+    api = APIClient()
+    api.force_authenticate(user)
+    lost = OperationalError("server closed the connection unexpectedly")
+    with mock.patch("learners.api.me.learner_profile_get_or_create", side_effect=lost):
+        response = api.get("/api/v1/me/profile")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    assert "database is not available" in response.json()["detail"]
+    client.force_login(user)
+    with mock.patch("learners.views.learner_profile_get_or_create", side_effect=lost):
+        page = client.get("/me/")
+    assert page.status_code == 503 and b"Service unavailable" in page.content
+
+
+def test_the_500_handler_answers_503_for_database_errors():
+    request = RequestFactory().get("/")
+    try:
+        raise OperationalError("terminating connection due to administrator command")
+    except OperationalError:
+        assert server_error(request).status_code == 503
+    try:
+        raise ValueError("a bug")
+    except ValueError:
+        assert server_error(request).status_code == 500
+
+
+def test_healthz_can_check_only_the_database(client, settings):
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"
+    assert client.get("/healthz").status_code == 503
+    response = client.get("/healthz?only=database")
+    assert response.status_code == 200
+    assert response.json()["checks"] == {"database": "ok"}

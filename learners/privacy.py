@@ -1,0 +1,32 @@
+"""Where each kind of personal data lives, and what export and erasure do with it (APPI).
+
+`tests` check that every model field pointing at a user or a learner profile is listed here,
+so a new table holding personal data cannot be forgotten by the export or the erasure.
+"""
+
+# (app_label.model, field) -> what happens to it
+PERSONAL_DATA: dict[tuple[str, str], str] = {
+    ("learners.learnerprofile", "user"): "exported as `profile`; deleted",
+    ("learners.membership", "user"): "exported as `memberships`; deleted",
+    ("learners.skillassessment", "learner"): "exported as `assessments`; deleted",
+    ("learners.enrollment", "learner"): "exported as `enrollments`; deleted",
+    ("learners.progressevent", "learner"): "exported as `progress_events`; deleted",
+    ("learners.trackassignment", "learner"): "exported as `track_assignments`; deleted",
+    ("recommender.learnerplan", "learner"): "exported as `plan`; deleted",
+    ("accounts.apitoken", "user"): "exported as `api_tokens` (never the key); deleted",
+    ("courses.provider", "members"): "exported as `provider_accounts`; the link is removed",
+    ("audit.auditidentity", "user"): "entries about the person exported as `audit_log`; the link is deleted, "
+    "so the entries stay with a pseudonym that no longer leads to anyone",
+}
+
+# References to a person acting for someone else; erasure keeps the record and drops the link.
+ACTING_FOR_OTHERS: dict[tuple[str, str], str] = {
+    ("learners.skillassessment", "recorded_by"): "set to null (someone else's assessment stays)",
+    ("learners.track", "created_by"): "set to null (the employer's track stays)",
+    ("learners.trackassignment", "assigned_by"): "set to null (someone else's assignment stays)",
+    ("learners.progressevent", "submitted_by"): "kept (events about other people): the account is then "
+    "anonymised instead of deleted",
+    ("courses.courseskill", "reviewer"): "set to null (the catalog's tag stays)",
+    ("courses.importrun", "actor"): "set to null (the catalog's import record stays)",
+    ("admin.logentry", "user"): "staff actions in the admin (staff accounts are not erased by themselves)",
+}
