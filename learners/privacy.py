@@ -13,6 +13,8 @@ PERSONAL_DATA: dict[tuple[str, str], str] = {
     ("learners.progressevent", "learner"): "exported as `progress_events`; deleted",
     ("learners.trackassignment", "learner"): "exported as `track_assignments`; deleted",
     ("recommender.learnerplan", "learner"): "exported as `plan`; deleted",
+    ("national.nationalcount", "learner"): "exported as `national_count` (the fiscal year and attributes "
+    "they were counted with); deleted, and the national cells decremented, in the erasure's transaction",
     ("accounts.apitoken", "user"): "exported as `api_tokens` (never the key); deleted",
     ("courses.provider", "members"): "exported as `provider_accounts`; the link is removed",
     ("audit.auditidentity", "user"): "entries about the person exported as `audit_log`; the link is deleted, "

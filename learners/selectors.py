@@ -245,6 +245,24 @@ def _iso(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime | date) else value
 
 
+def _national_count(learner: LearnerProfile) -> dict[str, Any] | None:
+    """How the learner is counted toward the national target (national/), if at all."""
+    from national.models import NationalCount
+
+    row = NationalCount.objects.filter(learner=learner).first()
+    if row is None:
+        return None
+    return {
+        "fiscal_year": row.fiscal_year,
+        "completed_at": _iso(row.completed_at),
+        "course_id": row.course_id,
+        "prefecture": row.prefecture,
+        "industry": row.industry,
+        "persona_type": row.persona_type,
+        "org_size": row.org_size,
+    }
+
+
 def learner_data_export(*, learner: LearnerProfile) -> dict[str, Any]:
     """Everything stored about the learner, as JSON-ready data (learners.privacy lists the sources).
 
@@ -284,6 +302,7 @@ def learner_data_export(*, learner: LearnerProfile) -> dict[str, Any]:
             "onboarded_at": _iso(learner.onboarded_at),
             "created_at": _iso(learner.created_at),
         },
+        "national_count": _national_count(learner),
         "memberships": [
             {
                 "organization": m.organization.name,

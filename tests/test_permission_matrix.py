@@ -49,6 +49,7 @@ SIGNED_IN = row(401, 200, 200, 200, 200, 200, 200, 200, 200)
 ORG_ADMIN_OF_A = row(401, 404, 404, 200, 404, 404, 404, 404, 404)
 PROVIDERS_AND_STAFF = row(401, 403, 403, 403, 403, 200, 200, 403, 200)
 STAFF_ONLY = row(401, 403, 403, 403, 403, 403, 403, 403, 200)
+MINISTRY_AND_STAFF = row(401, 403, 403, 403, 403, 403, 403, 200, 200)  # aggregates only, never a person
 REPORTERS = row(401, 403, 403, 200, 200, 200, 200, 403, 200)  # statuses per event tell what was accepted
 
 MATRIX: dict[tuple[str, str], dict[str, int]] = {
@@ -75,6 +76,11 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("api/v1/catalog/imports/", "post"): row(401, 403, 403, 403, 403, 201, 400, 403, 201),
     ("api/v1/catalog/imports/<int:pk>/", "get"): row(401, 403, 403, 403, 403, 200, 404, 403, 200),
     ("api/v1/catalog/review/", "get"): STAFF_ONLY,
+    # national progress: ministry analysts and staff
+    ("api/v1/national/progress", "get"): MINISTRY_AND_STAFF,
+    ("api/v1/national/progress.csv", "get"): MINISTRY_AND_STAFF,
+    ("api/v1/national/breakdown", "get"): MINISTRY_AND_STAFF,
+    ("api/v1/national/breakdown.csv", "get"): MINISTRY_AND_STAFF,
     ("api/v1/catalog/review/<int:pk>/", "post"): STAFF_ONLY,
     # progress reports: the batch is answered 200 with a status per event (checked below)
     ("api/v1/progress-events/", "post"): REPORTERS,
@@ -258,7 +264,10 @@ def _url(route: str, w: dict[str, Any]) -> str:
         values["pk"] = w["run"].pk
     elif route.startswith("api/v1/catalog/review/"):
         values["pk"] = w["tag"].pk
-    return "/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), route)
+    url = "/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), route)
+    if route.startswith("api/v1/national/breakdown"):
+        url += "?by=prefecture,fiscal_year"  # a valid question, so that an allowed actor gets its answer
+    return url
 
 
 def _body(route: str, method: str, w: dict[str, Any]) -> tuple[Any, str]:
