@@ -85,7 +85,12 @@ def test_a_worker_killed_mid_task_finishes_it_exactly_once_after_a_restart(stand
     ids = sorted(c.pk for c in courses)
     blocker_id = ids[11]
     queue = f"faults-{uuid.uuid4().hex[:8]}"
-    env = {"RECOMMENDER_DENSE": "false", "CELERY_VISIBILITY_TIMEOUT": "5"}
+    env = {
+        "RECOMMENDER_DENSE": "false",
+        "CELERY_VISIBILITY_TIMEOUT": "5",  # a dead worker's task goes to another one after 5 s
+        "CELERY_UNACKED_RESTORE_INTERVAL": "1",  # looked for every second (default every 100 s)
+        "CELERY_UNACKED_RESTORE_THROTTLE": "1",
+    }
     log1, log2 = tmp_path / "worker1.log", tmp_path / "worker2.log"
     admin = psycopg.connect(_conninfo(), autocommit=True)
     holder = psycopg.connect(_conninfo())  # holds course 12's row: the task stops there
