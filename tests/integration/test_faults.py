@@ -60,8 +60,19 @@ def _lock_waiters(admin: psycopg.Connection[Any]) -> int:
 # --- 1. a worker killed mid-task ------------------------------------------------------------
 
 
+@pytest.fixture
+def sparse_recommender(settings: Any) -> Iterator[None]:
+    """This process infers as the test's workers do: without the dense model (it is cached per process)."""
+    from recommender.engine import dense_encoder
+
+    settings.RECOMMENDER_DENSE = False
+    dense_encoder.cache_clear()
+    yield
+    dense_encoder.cache_clear()  # the next test loads whatever its settings say
+
+
 @pytest.mark.broker
-def test_a_worker_killed_mid_task_finishes_it_exactly_once_after_a_restart(standard, tmp_path, settings):
+def test_a_worker_killed_mid_task_finishes_it_exactly_once_after_a_restart(standard, tmp_path, sparse_recommender):
     """courses_infer_tags_task (acks_late, idempotent) over 24 courses; the worker is SIGKILLed while
     it waits on course 12; a new worker gets the message again from Redis and completes it.  The tags
     are exactly those of one clean run: none missing, none twice."""
@@ -72,7 +83,6 @@ def test_a_worker_killed_mid_task_finishes_it_exactly_once_after_a_restart(stand
 
     redis = PrivateRedis(tmp_path)
     redis.start()
-    settings.RECOMMENDER_DENSE = False  # the expected tags below come from the same (sparse) tagger
     topics = ["機械学習モデルの評価", "SQLによるデータ抽出", "クラウド基盤の設計", "情報セキュリティ対策", "UXデザイン"]
     courses = [
         CourseFactory.create(
