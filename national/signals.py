@@ -45,6 +45,7 @@ def catalog_changed(sender: Any, **kwargs: Any) -> None:
 
 
 def _enqueue_catalog_sync() -> None:
+    from common.queue import enqueue
     from national.tasks import national_catalog_sync_task
 
-    national_catalog_sync_task.delay()
+    enqueue(national_catalog_sync_task)  # with the broker down it waits in the outbox (common/queue.py)
