@@ -45,7 +45,7 @@ def event_parse(index: int, item: Any) -> EventIn | EventOutcome:
     ):
         problems.append("course: a course id or a course code is required")
     kind = item.get("kind")
-    if kind not in KINDS:
+    if not isinstance(kind, str) or kind not in KINDS:
         problems.append(f"kind: {kind!r} is not one of {', '.join(sorted(KINDS))}")
     percent = item.get("percent")
     if percent is not None and (isinstance(percent, bool) or not isinstance(percent, int) or not 0 <= percent <= 100):

@@ -61,6 +61,20 @@ def test_progress_events_with_nul_are_rejected_one_by_one(provider_client, stand
     assert provider_client.post("/api/v1/xapi/statements", statement, format="json").status_code == 200
 
 
+def test_an_event_kind_that_is_not_text_is_rejected(provider_client, standard):
+    event = {
+        "idempotency_key": "k1",
+        "learner": "6c97ac83-feff-499b-b812-26c5a0f2b083",
+        "course": 0,
+        "kind": {"not": "a kind"},
+        "occurred_at": "2025-01-01T00:00:00+09:00",
+    }
+    response = provider_client.post("/api/v1/progress-events/", {"events": [event]}, format="json")
+    assert response.status_code == 200
+    (outcome,) = response.json()["results"]
+    assert outcome["status"] == "rejected" and "kind:" in outcome["reason"]
+
+
 def test_a_budget_beyond_the_column_is_a_400():
     user = User.objects.create_user("hanako", password="a-long-Passw0rd!")
     client = APIClient()
