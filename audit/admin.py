@@ -1,5 +1,3 @@
-from typing import Any
-
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -7,22 +5,17 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.models import AuditEntry, AuditIdentity
 from audit.selectors import audit_entries_with_names
-
-
-def _staff(request: HttpRequest) -> bool:
-    user = request.user
-    return bool(user.is_active and user.is_staff)
+from common.admin import StaffReadOnlyAdmin
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin[AuditEntry]):
+class AuditEntryAdmin(StaffReadOnlyAdmin):
     """Read-only for every staff member; nobody can add, change or delete entries here."""
 
     list_display = ("at", "action", "event", "actor", "object_type", "object_id", "subject", "organization_id")
     list_filter = ("action", "actor_kind", "event")
     search_fields = ("event", "actor_ref", "subject_ref", "object_id")
     date_hierarchy = "at"
-    actions = None
     fields = (
         "at",
         "action",
@@ -58,40 +51,9 @@ class AuditEntryAdmin(admin.ModelAdmin[AuditEntry]):
     def subject(self, entry: AuditEntry) -> str:
         return self._name(entry.subject_ref, getattr(entry, "subject_name", None))
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _staff(request)
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return _staff(request)
-
 
 @admin.register(AuditIdentity)
-class AuditIdentityAdmin(admin.ModelAdmin[AuditIdentity]):
+class AuditIdentityAdmin(StaffReadOnlyAdmin):
     list_display = ("ref", "user", "created_at")
     search_fields = ("ref", "user__username")
     list_select_related = ("user",)
-    actions = None
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _staff(request)
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return _staff(request)
