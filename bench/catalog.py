@@ -77,6 +77,45 @@ def start_scratch_database(name: str, label: str) -> str:
     return admin_url
 
 
+def learners_with_goals(count: int, *, prefix: str) -> tuple[list[Any], list[Any]]:
+    """`count` learners with target roles, constraints and four self-assessments each (bulk inserts)."""
+    from django.contrib.auth.models import User
+    from django.utils import timezone
+
+    from learners.models import LearnerProfile, SkillAssessment
+    from skills.selectors import standard_version_get
+
+    version = standard_version_get()
+    roles = list(version.roles.all())
+    items = list(version.skill_items.all())
+    users = User.objects.bulk_create([User(username=f"{prefix}{n}") for n in range(count)], batch_size=5000)
+    profiles = LearnerProfile.objects.bulk_create(
+        [
+            LearnerProfile(
+                user=u,
+                target_role=roles[n % len(roles)],
+                weekly_hours=3 + n % 6,
+                budget_jpy=(n % 5) * 20000,
+                preferred_formats=["e-learning", "live-online"] if n % 3 else [],
+            )
+            for n, u in enumerate(users)
+        ],
+        batch_size=5000,
+    )
+    now = timezone.now()
+    SkillAssessment.objects.bulk_create(
+        [
+            SkillAssessment(
+                learner=p, skill_item=items[(n * 7 + k) % len(items)], level=(n + k) % 4, source="self", assessed_at=now
+            )
+            for n, p in enumerate(profiles)
+            for k in range(4)
+        ],
+        batch_size=10000,
+    )
+    return users, profiles
+
+
 def derive_courses(sample: list[dict[str, Any]], count: int) -> list[dict[str, Any]]:
     """`count` distinct courses: the sample repeated with a variant suffix on code and title."""
     out: list[dict[str, Any]] = []

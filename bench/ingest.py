@@ -40,6 +40,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=20_000)
     parser.add_argument("--learners", type=int, default=2_000)
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--json", type=Path, help="also write the figures here (bench/run_all.py)")
     args = parser.parse_args()
 
     import catalog as catalog_bench  # shares the scratch-database helpers
@@ -169,6 +170,17 @@ def main() -> None:
         ]
         print()
         print("\n".join(lines))
+        if args.json:
+            figures = {
+                "events": n,
+                "copy_per_s": copy_rate,
+                "ingest_per_s": n / ingest_s,
+                "ingest_of_copy": n / ingest_s / copy_rate,
+                "replay_per_s": n / replay_s,
+                "replay_of_copy": n / replay_s / copy_rate,
+                "median_batch_ms": statistics.median(batch_times) * 1000,
+            }
+            args.json.write_text(json.dumps(figures, indent=2))
     finally:
         connection.close()
         if not args.keep:

@@ -109,6 +109,7 @@ def main() -> None:
     parser.add_argument("--learners", type=int, default=2_300_000)
     parser.add_argument("--completions", type=int, default=5_000_000)
     parser.add_argument("--keep", action="store_true", help="keep the benchmark database")
+    parser.add_argument("--json", type=Path, help="also write the figures here (bench/run_all.py)")
     args = parser.parse_args()
 
     import catalog as catalog_bench  # bench/catalog.py: the scratch-database helpers
@@ -335,6 +336,21 @@ def main() -> None:
         ]
         print()
         print("\n".join(lines))
+        if args.json:
+            figures = {
+                "learners": n_learners,
+                "completions": n_completions,
+                "counted": counted,
+                "raw_group_by_ms": raw_s * 1000,
+                "cells_ms": cells_s * 1000,
+                "selector_ms": selector_s * 1000,
+                "api_ms": api_s * 1000,
+                "api_speedup": raw_s / api_s,
+                "selector_speedup": raw_s / selector_s,
+                "reconcile_s": reconcile_s,
+                "rebuild_s": rebuild_s,
+            }
+            args.json.write_text(json.dumps(figures, indent=2))
     finally:
         connection.close()
         if not args.keep:

@@ -48,6 +48,7 @@ def main() -> None:
     parser.add_argument("--learners", type=int, default=10_000)
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--json", type=Path, help="also write the figures here (bench/run_all.py)")
     args = parser.parse_args()
 
     import catalog as catalog_bench
@@ -57,14 +58,12 @@ def main() -> None:
     import django
 
     django.setup()
-    from django.contrib.auth.models import User
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client
 
     from courses.models import Course
     from courses.services import catalog_import, providers_load
-    from learners.models import LearnerProfile, SkillAssessment
     from recommender import tasks
     from recommender.core import plan as plan_module
     from recommender.engine import (
@@ -86,41 +85,9 @@ def main() -> None:
         courses_1k = catalog_bench.derive_courses(sample, 1000)
         catalog_import(data=json.dumps(courses_1k, ensure_ascii=False).encode(), filename="bench.json")
         version = standard_version_get()
-        roles = list(version.roles.all())
-        items = list(version.skill_items.all())
 
         say(f"[3/6] {args.learners:,} learners with target roles and self-assessments")
-        users = User.objects.bulk_create([User(username=f"b{n}") for n in range(args.learners)], batch_size=2000)
-        profiles = LearnerProfile.objects.bulk_create(
-            [
-                LearnerProfile(
-                    user=u,
-                    target_role=roles[n % len(roles)],
-                    weekly_hours=3 + n % 6,
-                    budget_jpy=(n % 5) * 20000,
-                    preferred_formats=["e-learning", "live-online"] if n % 3 else [],
-                )
-                for n, u in enumerate(users)
-            ],
-            batch_size=2000,
-        )
-        from django.utils import timezone
-
-        now = timezone.now()
-        SkillAssessment.objects.bulk_create(
-            [
-                SkillAssessment(
-                    learner=p,
-                    skill_item=items[(n * 7 + k) % len(items)],
-                    level=(n + k) % 4,
-                    source="self",
-                    assessed_at=now,
-                )
-                for n, p in enumerate(profiles)
-                for k in range(4)
-            ],
-            batch_size=5000,
-        )
+        users, profiles = catalog_bench.learners_with_goals(args.learners, prefix="b")
 
         say(f"[4/6] plan endpoint vs a trivial authenticated endpoint, {args.requests} requests each")
         client = Client()
@@ -228,6 +195,26 @@ def main() -> None:
             f"   (process start {rss_start:.0f} MB)",
         ]
         print("\n".join(rows))
+        if args.json:
+            p95 = statistics.quantiles(plan_t, n=20)[-1]
+            figures = {
+                "trivial_ms": base_med * 1000,
+                "plan_ms": statistics.median(plan_t) * 1000,
+                "plan_ratio": statistics.median(plan_t) / base_med,
+                "plan_p95_ms": p95 * 1000,
+                "plan_p95_ratio": p95 / base_med,
+                "recompute_ms": statistics.median(regen_t) * 1000,
+                "recompute_ratio": statistics.median(regen_t) / base_med,
+                "replan_per_s": len(ids) / replan_s,
+                "replan_outside_builder": 1 - builder_seconds / replan_s,
+                "embed_cold_ratio": cold_s / bare_s,
+                "embed_warm_ratio": warm_s / bare_s,
+                "rss_mb": rss,
+                "rss_start_mb": rss_start,
+                "index_courses": len(index),
+                "model": encoder.name,
+            }
+            args.json.write_text(json.dumps(figures, indent=2))
     finally:
         connection.close()
         if not args.keep:

@@ -134,7 +134,8 @@ SOURCE_RANK: dict[str, int] = {
 class SkillAssessment(models.Model):
     """One statement of a learner's level on an item; rows are never updated (history)."""
 
-    learner = models.ForeignKey(LearnerProfile, on_delete=models.CASCADE, related_name="assessments")
+    # db_index=False: the index learners_assess_latest (learner, ...) serves lookups by learner (bench/pg_changes.py).
+    learner = models.ForeignKey(LearnerProfile, on_delete=models.CASCADE, related_name="assessments", db_index=False)
     skill_item = models.ForeignKey(SkillItem, on_delete=models.PROTECT, related_name="+")
     level = models.PositiveSmallIntegerField(_("level"))
     source = models.CharField(_("source"), max_length=10, choices=AssessmentSource.choices)
@@ -171,7 +172,8 @@ class EnrollmentStatus(models.TextChoices):
 
 
 class Enrollment(models.Model):
-    learner = models.ForeignKey(LearnerProfile, on_delete=models.CASCADE, related_name="enrollments")
+    # db_index=False: the unique (learner, course) index serves lookups by learner.
+    learner = models.ForeignKey(LearnerProfile, on_delete=models.CASCADE, related_name="enrollments", db_index=False)
     course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="enrollments")
     status = models.CharField(
         _("status"), max_length=12, choices=EnrollmentStatus.choices, default=EnrollmentStatus.ENROLLED
@@ -216,8 +218,14 @@ class ProgressEvent(models.Model):
     idempotency_key = models.CharField(_("idempotency key"), max_length=200)
     # RESTRICT: an account that reported events about others stays; a learner who reported only about
     # themselves can be erased (their events go with their profile).
-    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.RESTRICT, related_name="+")
-    learner = models.ForeignKey(LearnerProfile, on_delete=models.CASCADE, related_name="progress_events")
+    # db_index=False on both: the unique (submitted_by, idempotency_key) and the (learner, course, occurred_at)
+    # indexes serve lookups by either; two fewer indexes to maintain on the largest table (bench/pg_changes.py).
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.RESTRICT, related_name="+", db_index=False
+    )
+    learner = models.ForeignKey(
+        LearnerProfile, on_delete=models.CASCADE, related_name="progress_events", db_index=False
+    )
     course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="progress_events")
     kind = models.CharField(_("kind"), max_length=10, choices=EventKind.choices)
     percent = models.PositiveSmallIntegerField(_("percent"), null=True, blank=True)
