@@ -56,7 +56,7 @@ typecheck: $(VENV)/.dev
 	$(VENV)/bin/mypy bench/catalog.py bench/ingest.py
 	$(VENV)/bin/mypy bench/recommender.py
 	$(VENV)/bin/mypy bench/national.py
-	$(VENV)/bin/mypy bench/curves.py bench/population.py bench/pg_changes.py bench/run_all.py
+	$(VENV)/bin/mypy bench/curves.py bench/population.py bench/pg_changes.py bench/run_all.py bench/report.py
 
 format: $(VENV)/.dev
 	$(VENV)/bin/ruff check --fix .
