@@ -47,10 +47,17 @@ def learner_current_levels(*, learner: LearnerProfile) -> dict[int, CurrentLevel
     return current_levels_of(learner_ids=[learner.pk]).get(learner.pk, {})
 
 
-def current_levels_of(*, learner_ids: list[int]) -> dict[int, dict[int, CurrentLevel]]:
-    """The same rule for many learners in one query: learner id -> item id -> level."""
+def current_levels_of(
+    *, learner_ids: list[int], exclude_ids: set[int] | None = None
+) -> dict[int, dict[int, CurrentLevel]]:
+    """The same rule for many learners in one query: learner id -> item id -> level.
+
+    `exclude_ids` leaves those assessments out (the levels as they were before them)."""
     latest: dict[tuple[int, int, str], SkillAssessment] = {}
-    for a in SkillAssessment.objects.filter(learner_id__in=learner_ids).order_by("-assessed_at", "-pk"):
+    rows = SkillAssessment.objects.filter(learner_id__in=learner_ids)
+    if exclude_ids:
+        rows = rows.exclude(pk__in=exclude_ids)
+    for a in rows.order_by("-assessed_at", "-pk"):
         latest.setdefault((a.learner_id, a.skill_item_id, a.source), a)
     current: dict[int, dict[int, CurrentLevel]] = defaultdict(dict)
     for (learner_id, item_id, source), a in latest.items():
