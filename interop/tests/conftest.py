@@ -39,7 +39,8 @@ def world(standard) -> World:
     other = LearnerFactory.create(target_role=role)
     for person in (learner, other):
         Membership.objects.create(user=person.user, organization=org)
-    course, optional = CourseFactory.create(url="https://academy.example.jp/c/1"), CourseFactory.create()
+    course = CourseFactory.create(url="https://academy.example.jp/c/1")
+    optional = CourseFactory.create(url="https://academy.example.jp/c/2")
     CourseSkill.objects.create(
         course=course,
         skill_item=standard.skill_items.get(code="DU04"),
