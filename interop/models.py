@@ -58,7 +58,7 @@ class XapiStatementOut(models.Model):
         FAILED = "failed", _("failed")
 
     statement_id = models.UUIDField(unique=True)
-    learner = models.ForeignKey(LearnerProfile, on_delete=models.CASCADE, related_name="+")
+    learner = models.ForeignKey(LearnerProfile, on_delete=models.CASCADE, related_name="xapi_statements_out")
     statement = models.JSONField()
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)

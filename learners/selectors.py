@@ -368,6 +368,19 @@ def learner_data_export(*, learner: LearnerProfile) -> dict[str, Any]:
             }
             for a in learner.track_assignments.select_related("track__organization").order_by("assigned_on", "pk")
         ],
+        "credentials": [
+            {
+                "issued_at": _iso(c.issued_at),
+                "shared": c.shared,
+                "revoked_at": _iso(c.revoked_at),
+                "document": c.document,
+            }
+            for c in learner.credentials.order_by("issued_at", "pk")
+        ],
+        "xapi_statements_out": [
+            {"status": s.status, "created_at": _iso(s.created_at), "sent_at": _iso(s.sent_at), "statement": s.statement}
+            for s in learner.xapi_statements_out.order_by("created_at", "pk")
+        ],
         "plan": (
             None if plan[1] is None else {"computed_at": _iso(plan[1]), "catalog_version": plan[2], "payload": plan[0]}
         ),

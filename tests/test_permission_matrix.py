@@ -203,8 +203,8 @@ def world(db, standard):
     from courses.models import Course, CourseSkill, ImportRun, Provider, ReviewStatus, TagSource
     from courses.services import catalog_import
     from courses.tests.factories import PROVIDER, catalog_json, course_record
-    from learners.models import Membership
     from interop.services import credentials_award
+    from learners.models import Membership
     from learners.services import EventIn, progress_events_ingest, skill_assessments_record, track_assign, track_create
     from learners.tests.factories import LearnerFactory, OrganizationFactory
 

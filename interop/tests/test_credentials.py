@@ -209,3 +209,14 @@ def test_my_credentials_page(world, standard, client):
     client.force_login(world.other.user)
     assert client.get(f"/me/credentials/{credential.public_id}/download").status_code == 404
     assert client.post(f"/me/credentials/{credential.public_id}/share", {"shared": "0"}).status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_learners_data_export_holds_their_credentials(world, standard):
+    from learners.selectors import learner_data_export
+
+    record_levels(world.learner, {standard.skill_items.get(code="BT01"): 2})
+    data = learner_data_export(learner=world.learner)
+    (exported,) = data["credentials"]
+    assert exported["document"]["proof"]["cryptosuite"] == "eddsa-jcs-2022"
+    assert data["xapi_statements_out"] == []
