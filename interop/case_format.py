@@ -434,7 +434,8 @@ def package_to_fixture(package: Any, *, version: str, source: str = "<CASE packa
             record[parent_field] = parent_entry[1]["code"]
         sections[section].append((parent[1], order, record))
 
-    header_ext = doc.get("extensions") if isinstance(doc.get("extensions"), dict) else {}
+    raw_ext = doc.get("extensions")
+    header_ext: dict[str, Any] = raw_ext if isinstance(raw_ext, dict) else {}
     levels = header_ext.get(f"{EXT}proficiencyLevels")
     grades = header_ext.get(f"{EXT}importanceGrades")
     if not isinstance(levels, list):
@@ -502,5 +503,5 @@ def package_to_fixture(package: Any, *, version: str, source: str = "<CASE packa
         "literacy_items": ("literacy_sections", "section"),
     }.items():
         rank = {rec["code"]: i for i, rec in enumerate(fixture[parent_section])}
-        fixture[section].sort(key=lambda rec, pf=parent_field, rk=rank: rk.get(rec[pf], 0))  # type: ignore[misc]
+        fixture[section].sort(key=lambda rec, pf=parent_field, rk=rank: rk.get(rec[pf], 0))
     return fixture
