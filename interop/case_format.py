@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
+
+from skills.dss_fixture import FixtureError, FixtureIssue
 
 CASE_VERSION = "1.1"
 # Fixed forever: changing it changes every published identifier.
@@ -73,24 +74,13 @@ def case_uuid(version: str, kind: str, code: str) -> str:
     return str(uuid.uuid5(CASE_NAMESPACE, f"{version}/{kind}/{code}"))
 
 
-@dataclass(frozen=True)
-class CaseIssue:
-    path: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.path}: {self.message}"
+# A package's problems are reported like a fixture's: the location is the field path
+# (`CFItems[3].CFItemType`), so the command and the API treat both the same way.
+CaseError = FixtureError
 
 
-class CaseError(Exception):
-    """The package cannot be imported; `issues` names each field path."""
-
-    def __init__(self, source: str, issues: list[CaseIssue]) -> None:
-        self.source = source
-        self.issues = issues
-        lines = "\n".join(f"  {source}: {issue}" for issue in issues[:50])
-        more = f"\n  ... and {len(issues) - 50} more" if len(issues) > 50 else ""
-        super().__init__(f"{len(issues)} problem(s) in {source}:\n{lines}{more}")
+def CaseIssue(path: str, message: str) -> FixtureIssue:
+    return FixtureIssue(path, "", message)
 
 
 # --- export -----------------------------------------------------------------------------
@@ -319,7 +309,7 @@ def item_associations(package: dict[str, Any], item_id: str) -> list[dict[str, A
 class _Reader:
     def __init__(self, source: str) -> None:
         self.source = source
-        self.issues: list[CaseIssue] = []
+        self.issues: list[FixtureIssue] = []
 
     def fail(self, path: str, message: str) -> None:
         self.issues.append(CaseIssue(path, message))

@@ -118,8 +118,9 @@ def _last_change(version: StandardVersion) -> datetime:
 
 def case_package(*, version: StandardVersion) -> dict[str, Any]:
     """The CFPackage of a version; identical bytes while the version is unchanged."""
-    changed = _last_change(version).astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-    key = (version.pk, changed, public_base_url())
+    last = _last_change(version)
+    changed = last.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    key = (version.pk, last.isoformat(), public_base_url())  # full precision: a change within a second counts
     if key not in _PACKAGES:
         if len(_PACKAGES) > 8:
             _PACKAGES.clear()

@@ -322,35 +322,54 @@ def _enqueue_send(statement_ids: list[str]) -> None:
         enqueue(xapi_statement_send_task, statement_id=statement_id)
 
 
+def _statement_row(
+    *, learner: LearnerProfile, key: str, verb: tuple[str, str, str], activity: dict[str, Any], **rest: Any
+) -> XapiStatementOut:
+    """An outbox row; the statement id is a UUID5 of what it reports, so a fact always has the same id.
+
+    `verb` is (id, English display, Japanese display); `activity` holds id, type and bilingual name."""
+    statement_id = uuid.uuid5(STATEMENT_NAMESPACE, f"{key}/{learner.public_id}")
+    statement = {
+        "id": str(statement_id),
+        "actor": _actor(learner),
+        "verb": {"id": verb[0], "display": {"en-US": verb[1], "ja-JP": verb[2]}},
+        "object": {
+            "objectType": "Activity",
+            "id": activity["id"],
+            "definition": {"type": activity["type"], "name": {"ja-JP": activity["ja"], "en-US": activity["en"]}},
+        },
+        **rest,
+        "version": XAPI_VERSION,
+    }
+    return XapiStatementOut(
+        statement_id=statement_id, learner=learner, statement=statement, next_attempt_at=timezone.now()
+    )
+
+
 def xapi_completions_record(*, completions: list[tuple[int, int, datetime]]) -> int:
     """Outbox statements `completed` for new course completions (no-op when no LRS is configured)."""
     if not xapi_enabled() or not completions:
         return 0
     learners = LearnerProfile.objects.in_bulk({lid for lid, _c, _w in completions})
     courses = Course.objects.in_bulk({cid for _l, cid, _w in completions})
-    now = timezone.now()
     rows = []
     for learner_id, course_id, when in completions:
-        learner, course = learners[learner_id], courses[course_id]
-        statement_id = uuid.uuid5(STATEMENT_NAMESPACE, f"completed/{learner.public_id}/{course_id}")
-        statement = {
-            "id": str(statement_id),
-            "actor": _actor(learner),
-            "verb": {"id": VERB_COMPLETED, "display": {"en-US": "completed", "ja-JP": "修了した"}},
-            "object": {
-                "objectType": "Activity",
-                "id": course.url or f"{public_base_url()}/courses/{course.pk}/",
-                "definition": {
-                    "type": "http://adlnet.gov/expapi/activities/course",
-                    "name": {"ja-JP": course.title_ja or course.title_en, "en-US": course.title_en or course.title_ja},
-                },
-            },
-            "result": {"completion": True},
-            "timestamp": _iso(when),
-            "version": XAPI_VERSION,
+        course = courses[course_id]
+        activity = {
+            "id": course.url or f"{public_base_url()}/courses/{course.pk}/",
+            "type": "http://adlnet.gov/expapi/activities/course",
+            "ja": course.title_ja or course.title_en,
+            "en": course.title_en or course.title_ja,
         }
         rows.append(
-            XapiStatementOut(statement_id=statement_id, learner=learner, statement=statement, next_attempt_at=now)
+            _statement_row(
+                learner=learners[learner_id],
+                key=f"completed/{course_id}",
+                verb=(VERB_COMPLETED, "completed", "修了した"),
+                activity=activity,
+                result={"completion": True},
+                timestamp=_iso(when),
+            )
         )
     _outbox_add(rows)
     return len(rows)
@@ -360,43 +379,35 @@ def xapi_level_changes_record(*, assessments: list[SkillAssessment]) -> int:
     """Outbox statements `scored` where new assessments changed a learner's current level on an item."""
     if not xapi_enabled() or not assessments:
         return 0
-    new_ids = {a.pk for a in assessments}
     learner_ids = sorted({a.learner_id for a in assessments})
     after = current_levels_of(learner_ids=learner_ids)
-    before = current_levels_of(learner_ids=learner_ids, exclude_ids=new_ids)
+    before = current_levels_of(learner_ids=learner_ids, exclude_ids={a.pk for a in assessments})
     learners = LearnerProfile.objects.in_bulk(learner_ids)
     touched = {(a.learner_id, a.skill_item_id): a for a in assessments}
     items = SkillItem.objects.select_related("version").in_bulk({item for _l, item in touched})
-    now = timezone.now()
     rows = []
     for (learner_id, item_id), assessment in sorted(touched.items()):
         new = after.get(learner_id, {}).get(item_id)
         old = before.get(learner_id, {}).get(item_id)
         if new is None or (old is not None and old.level == new.level):
             continue
-        learner, item = learners[learner_id], items[item_id]
-        statement_id = uuid.uuid5(STATEMENT_NAMESPACE, f"level/{learner.public_id}/{assessment.pk}/{item.pk}")
-        statement = {
-            "id": str(statement_id),
-            "actor": _actor(learner),
-            "verb": {"id": VERB_SCORED, "display": {"en-US": "scored", "ja-JP": "評価された"}},
-            "object": {
-                "objectType": "Activity",
-                "id": case_item_uri(version=item.version, kind="SkillItem", code=item.code),
-                "definition": {
-                    "type": "http://adlnet.gov/expapi/activities/objective",
-                    "name": {"ja-JP": item.name_ja, "en-US": item.name_en},
-                },
-            },
-            "result": {"score": {"raw": new.level, "min": 0, "max": 4, "scaled": new.level / 4}},
-            "context": {
-                "extensions": {f"{public_base_url()}/xapi/extensions/previous-level": old.level if old else None}
-            },
-            "timestamp": _iso(new.assessed_at),
-            "version": XAPI_VERSION,
+        item = items[item_id]
+        activity = {
+            "id": case_item_uri(version=item.version, kind="SkillItem", code=item.code),
+            "type": "http://adlnet.gov/expapi/activities/objective",
+            "ja": item.name_ja,
+            "en": item.name_en,
         }
         rows.append(
-            XapiStatementOut(statement_id=statement_id, learner=learner, statement=statement, next_attempt_at=now)
+            _statement_row(
+                learner=learners[learner_id],
+                key=f"level/{assessment.pk}/{item.pk}",
+                verb=(VERB_SCORED, "scored", "評価された"),
+                activity=activity,
+                result={"score": {"raw": new.level, "min": 0, "max": 4, "scaled": new.level / 4}},
+                context={"extensions": {f"{public_base_url()}/xapi/extensions/previous-level": old and old.level}},
+                timestamp=_iso(new.assessed_at),
+            )
         )
     _outbox_add(rows)
     return len(rows)

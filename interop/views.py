@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from interop import credentials as crypto
 from interop import keys
+from interop.models import Credential
 from interop.selectors import credential_get_own, credential_get_public, credentials_of
 from interop.services import credential_share_set, credential_verify, issuer_profile
 
@@ -68,12 +69,17 @@ def my_credentials(request: HttpRequest) -> HttpResponse:
     return render(request, "interop/my_credentials.html", {"credentials": credentials_of(user=request.user)})
 
 
-@login_required
-@require_GET
-def my_credential_download(request: HttpRequest, credential_id: uuid.UUID) -> HttpResponse:
+def _own(request: HttpRequest, credential_id: uuid.UUID) -> Credential:
     credential = credential_get_own(user=request.user, public_id=credential_id)
     if credential is None:
         raise Http404("No such credential of yours.")
+    return credential
+
+
+@login_required
+@require_GET
+def my_credential_download(request: HttpRequest, credential_id: uuid.UUID) -> HttpResponse:
+    credential = _own(request, credential_id)
     response = HttpResponse(json.dumps(credential.document, ensure_ascii=False, indent=2), content_type=JSON_LD)
     response["Content-Disposition"] = f'attachment; filename="credential-{credential.public_id}.json"'
     response["Cache-Control"] = "private, no-store"
@@ -83,8 +89,5 @@ def my_credential_download(request: HttpRequest, credential_id: uuid.UUID) -> Ht
 @login_required
 @require_POST
 def my_credential_share(request: HttpRequest, credential_id: uuid.UUID) -> HttpResponse:
-    credential = credential_get_own(user=request.user, public_id=credential_id)
-    if credential is None:
-        raise Http404("No such credential of yours.")
-    credential_share_set(credential=credential, shared=request.POST.get("shared") == "1")
+    credential_share_set(credential=_own(request, credential_id), shared=request.POST.get("shared") == "1")
     return redirect("interop:my-credentials")

@@ -6,7 +6,7 @@ import uuid
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -41,97 +41,93 @@ def _uuid(value: str) -> uuid.UUID | None:
         return None
 
 
+@extend_schema(responses=OpenApiTypes.OBJECT, tags=["CASE 1.1"])
 class CaseApiView(APIView):
+    """Answers one kind of CASE object by its sourcedId (`kind`), shaped by `answer`."""
+
     permission_classes = [AllowAny]
     authentication_classes: list[Any] = []  # public: no credentials needed, none looked at
-    kind = ""  # which kind of object the endpoint answers
+    kind = ""
 
-    def find(self, sourced_id: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    def answer(self, obj: dict[str, Any], package: dict[str, Any]) -> dict[str, Any]:
+        return obj
+
+    def get(self, request: Request, sourced_id: str) -> Response:
         identifier = _uuid(sourced_id)
         found = case_object_find(identifier=identifier) if identifier else None
         if found is None or found[0] != self.kind:
-            return None
-        return found[1], found[2]
+            return _not_found(sourced_id)
+        return Response(self.answer(found[1], found[2]))
 
 
-class CFDocumentListApi(CaseApiView):
-    @extend_schema(operation_id="case_documents", responses=OpenApiTypes.OBJECT, tags=["CASE 1.1"])
+class CaseDocumentApiView(CaseApiView):
+    """Answers about the document whose sourcedId is given (a standard version)."""
+
+    def part(self, package: dict[str, Any]) -> dict[str, Any]:
+        return package
+
+    def get(self, request: Request, sourced_id: str) -> Response:
+        identifier = _uuid(sourced_id)
+        version = case_version_for_document(identifier=identifier) if identifier else None
+        return Response(self.part(case_package(version=version))) if version else _not_found(sourced_id)
+
+
+@extend_schema_view(get=extend_schema(operation_id="case_documents", responses=OpenApiTypes.OBJECT, tags=["CASE 1.1"]))
+class CFDocumentListApi(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list[Any] = []
+
     def get(self, request: Request) -> Response:
         return Response(
             {"CFDocuments": [case_package(version=v)["CFDocument"] for v in standard_version_list().order_by("code")]}
         )
 
 
-class CFDocumentApi(CaseApiView):
-    kind = "CFDocument"
-
-    @extend_schema(operation_id="case_document", responses=OpenApiTypes.OBJECT, tags=["CASE 1.1"])
-    def get(self, request: Request, sourced_id: str) -> Response:
-        found = self.find(sourced_id)
-        return Response(found[0]) if found else _not_found(sourced_id)
+@extend_schema_view(get=extend_schema(operation_id="case_document"))
+class CFDocumentApi(CaseDocumentApiView):
+    def part(self, package: dict[str, Any]) -> dict[str, Any]:
+        return dict(package["CFDocument"])
 
 
-class CFPackageApi(CaseApiView):
-    @extend_schema(operation_id="case_package", responses=OpenApiTypes.OBJECT, tags=["CASE 1.1"])
-    def get(self, request: Request, sourced_id: str) -> Response:
-        identifier = _uuid(sourced_id)
-        version = case_version_for_document(identifier=identifier) if identifier else None
-        return Response(case_package(version=version)) if version else _not_found(sourced_id)
+@extend_schema_view(get=extend_schema(operation_id="case_package"))
+class CFPackageApi(CaseDocumentApiView):
+    pass
 
 
+@extend_schema_view(get=extend_schema(operation_id="case_definitions"))
+class CFDefinitionsApi(CaseDocumentApiView):
+    """The definitions a document uses (CFItemTypes; this standard has no concepts, subjects or licenses)."""
+
+    def part(self, package: dict[str, Any]) -> dict[str, Any]:
+        return dict(package["CFDefinitions"])
+
+
+@extend_schema_view(get=extend_schema(operation_id="case_item"))
 class CFItemApi(CaseApiView):
     kind = "CFItem"
 
-    @extend_schema(operation_id="case_item", responses=OpenApiTypes.OBJECT, tags=["CASE 1.1"])
-    def get(self, request: Request, sourced_id: str) -> Response:
-        found = self.find(sourced_id)
-        return Response(found[0]) if found else _not_found(sourced_id)
 
-
+@extend_schema_view(get=extend_schema(operation_id="case_item_associations"))
 class CFItemAssociationsApi(CaseApiView):
     kind = "CFItem"
 
-    @extend_schema(operation_id="case_item_associations", responses=OpenApiTypes.OBJECT, tags=["CASE 1.1"])
-    def get(self, request: Request, sourced_id: str) -> Response:
-        found = self.find(sourced_id)
-        if not found:
-            return _not_found(sourced_id)
-        item, package = found
-        return Response({"CFItem": item, "CFAssociations": case_format.item_associations(package, item["identifier"])})
+    def answer(self, obj: dict[str, Any], package: dict[str, Any]) -> dict[str, Any]:
+        return {"CFItem": obj, "CFAssociations": case_format.item_associations(package, obj["identifier"])}
 
 
+@extend_schema_view(get=extend_schema(operation_id="case_association"))
 class CFAssociationApi(CaseApiView):
     kind = "CFAssociation"
 
-    @extend_schema(operation_id="case_association", responses=OpenApiTypes.OBJECT, tags=["CASE 1.1"])
-    def get(self, request: Request, sourced_id: str) -> Response:
-        found = self.find(sourced_id)
-        return Response(found[0]) if found else _not_found(sourced_id)
 
-
+@extend_schema_view(get=extend_schema(operation_id="case_rubric"))
 class CFRubricApi(CaseApiView):
     kind = "CFRubric"
 
-    @extend_schema(operation_id="case_rubric", responses=OpenApiTypes.OBJECT, tags=["CASE 1.1"])
-    def get(self, request: Request, sourced_id: str) -> Response:
-        found = self.find(sourced_id)
-        return Response(found[0]) if found else _not_found(sourced_id)
 
-
+@extend_schema_view(get=extend_schema(operation_id="case_item_type"))
 class CFItemTypeApi(CaseApiView):
     kind = "CFItemType"
 
-    @extend_schema(operation_id="case_item_type", responses=OpenApiTypes.OBJECT, tags=["CASE 1.1"])
-    def get(self, request: Request, sourced_id: str) -> Response:
-        found = self.find(sourced_id)
-        return Response({"CFItemTypes": [found[0]]}) if found else _not_found(sourced_id)
-
-
-class CFDefinitionsApi(CaseApiView):
-    """The definitions a document uses (CFItemTypes; this standard has no concepts, subjects or licenses)."""
-
-    @extend_schema(operation_id="case_definitions", responses=OpenApiTypes.OBJECT, tags=["CASE 1.1"])
-    def get(self, request: Request, sourced_id: str) -> Response:
-        identifier = _uuid(sourced_id)
-        version = case_version_for_document(identifier=identifier) if identifier else None
-        return Response(case_package(version=version)["CFDefinitions"]) if version else _not_found(sourced_id)
+    def answer(self, obj: dict[str, Any], package: dict[str, Any]) -> dict[str, Any]:
+        return {"CFItemTypes": [obj]}

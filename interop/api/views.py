@@ -17,7 +17,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.i18n import request_lang
-from interop.case_format import CaseError
 from interop.models import Credential
 from interop.moodle import framework_csv
 from interop.selectors import (
@@ -141,11 +140,10 @@ class CaseImportApi(APIView):
                 source="request",
                 make_current=values["make_current"],
             )
-        except CaseError as exc:
-            return Response({"errors": [{"field": i.path, "message": i.message} for i in exc.issues]}, status=400)
-        except FixtureError as exc:
+        except FixtureError as exc:  # the package's field paths, or the standard's own rules
+            fields = [".".join(filter(None, (i.location, i.field))) for i in exc.issues]
             return Response(
-                {"errors": [{"field": f"{i.location}.{i.field}", "message": i.message} for i in exc.issues]},
+                {"errors": [{"field": f, "message": i.message} for f, i in zip(fields, exc.issues, strict=True)]},
                 status=400,
             )
         return Response({"version": report.version, "changed": report.changed}, status=201)

@@ -220,3 +220,17 @@ def test_the_learners_data_export_holds_their_credentials(world, standard):
     (exported,) = data["credentials"]
     assert exported["document"]["proof"]["cryptosuite"] == "eddsa-jcs-2022"
     assert data["xapi_statements_out"] == []
+
+
+@pytest.mark.django_db
+def test_award_credentials_command_issues_what_was_earned_before(world, standard, capsys):
+    from django.core.management import call_command
+
+    from learners.services import skill_assessments_record
+
+    skill_assessments_record(learner=world.learner, levels={standard.skill_items.get(code="BT01"): 2})
+    assert not Credential.objects.exists()  # what waits for the commit did not run here
+    call_command("award_credentials")
+    call_command("award_credentials", "--learner", str(world.learner.public_id))
+    assert Credential.objects.filter(learner=world.learner).count() == 1
+    assert "0 credential(s) issued." in capsys.readouterr().out
