@@ -584,6 +584,8 @@ JA = {
     "Public link": "公開リンク",
     "Stop sharing": "共有をやめる",
     "Share with a public link": "公開リンクで共有する",
+    "Revoke the selected credentials": "選択した証明を失効させる",
+    "Revoked.": "失効させました。",
     "No credentials yet. You earn one by completing a track your employer assigned, or when your level on an "
     "item reaches the target of your role.": (
         "まだ証明はありません。勤務先から割り当てられたトラックを修了するか、"

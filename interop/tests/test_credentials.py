@@ -234,3 +234,18 @@ def test_award_credentials_command_issues_what_was_earned_before(world, standard
     call_command("award_credentials", "--learner", str(world.learner.public_id))
     assert Credential.objects.filter(learner=world.learner).count() == 1
     assert "0 credential(s) issued." in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_staff_revoke_a_credential_in_the_admin(world, standard, admin_client):
+    record_levels(world.learner, {standard.skill_items.get(code="BT01"): 2})
+    credential = Credential.objects.get(learner=world.learner)
+    assert admin_client.get("/admin/interop/credential/").status_code == 200
+    response = admin_client.post(
+        "/admin/interop/credential/", {"action": "revoke", "_selected_action": [credential.pk]}, follow=True
+    )
+    assert response.status_code == 200
+    credential.refresh_from_db()
+    assert credential.revoked_at is not None
+    assert admin_client.get(f"/admin/interop/credential/{credential.pk}/change/").status_code == 200  # view only
+    assert admin_client.get("/admin/interop/xapistatementout/").status_code == 200
