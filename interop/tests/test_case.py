@@ -138,3 +138,22 @@ def test_import_case_command(standard, tmp_path):
         call_command("import_case", str(broken), "--version", "dss-broken")
     assert "broken.json" in str(excinfo.value) and "CFDocument" in str(excinfo.value)
     assert not StandardVersion.objects.filter(code="dss-broken").exists()
+
+
+def test_case_import_api_for_staff(standard, admin_user):
+    client = APIClient()
+    client.force_authenticate(admin_user)
+    package = case_package(version=standard)
+    assert len(json.dumps(package).encode()) < 5 * 1024 * 1024  # under the default request body limit
+    broken = copy.deepcopy(package)
+    del broken["CFItems"][3]["humanCodingScheme"]
+    broken["CFItems"][3]["extensions"].pop("dxp:code")
+    response = client.post("/api/v1/case-imports", {"version": "dss-api", "package": broken}, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "CFItems[3].humanCodingScheme"
+    assert client.post("/api/v1/case-imports", {"version": "bad code!", "package": package}, format="json").json()[
+        "version"
+    ]
+    created = client.post("/api/v1/case-imports", {"version": "dss-api", "package": package}, format="json")
+    assert created.status_code == 201 and created.json()["version"] == "dss-api"
+    assert StandardVersion.objects.get(code="dss-api").skill_items.count() == 49
