@@ -15,7 +15,7 @@ class CredentialAdmin(ReadOnlyAdmin):
     list_display = ("public_id", "kind", "name", "issued_at", "shared", "revoked_at")
     list_filter = ("kind", "shared")
     search_fields = ("public_id", "achievement_key", "name")
-    actions = ["revoke"]
+    actions = ["revoke"]  # type: ignore[assignment]  # the read-only base has none
 
     @admin.action(description=_("Revoke the selected credentials"), permissions=["revoke"])
     def revoke(self, request: HttpRequest, queryset: QuerySet[Credential]) -> None:
