@@ -19,8 +19,8 @@ def _award_after_commit(learner_ids: set[int]) -> None:
     ids = sorted(learner_ids)
 
     def send() -> None:
-        for learner_id in ids:
-            enqueue(credentials_award_task, learner_id=learner_id)
+        for start in range(0, len(ids), 100):
+            enqueue(credentials_award_task, learner_ids=ids[start : start + 100])
 
     transaction.on_commit(send)
 

@@ -22,6 +22,6 @@ def xapi_statement_send_task(self: Any, *, statement_id: str) -> str:
 
 
 @shared_task(acks_late=True)
-def credentials_award_task(*, learner_id: int) -> int:
-    """Issue the credentials a learner has earned; idempotent (one per learner and achievement)."""
-    return len(credentials_award(learner_id=learner_id))
+def credentials_award_task(*, learner_ids: list[int]) -> int:
+    """Issue the credentials these learners have earned; idempotent (one per learner and achievement)."""
+    return sum(len(credentials_award(learner_id=learner_id)) for learner_id in learner_ids)
