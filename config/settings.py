@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "recommender",
     "national",
     "audit",
+    "interop",
 ]
 
 MIDDLEWARE = [
@@ -337,3 +338,22 @@ DSS_FIXTURE_PATH = Path(env.str("DSS_FIXTURE_PATH", default=str(BASE_DIR / "fixt
 NATIONAL_MIN_COURSE_HOURS = env.float("NATIONAL_MIN_COURSE_HOURS", default=6.0)
 # Cells with fewer people than this are suppressed ("<10") in every ministry answer.
 NATIONAL_MIN_CELL_PEOPLE = env.int("NATIONAL_MIN_CELL_PEOPLE", default=10)
+
+# --- Interoperability (docs/interop.md) -------------------------------------------
+# The public address of this service: CASE identifiers' URLs, credential ids, the xAPI actor's homePage.
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://localhost:8000")
+# Open Badges: an Ed25519 seed (32 bytes, base64, hex or multibase). Empty: a development key derived from
+# SECRET_KEY (a system check warns; `check --deploy` errors).  Retired public keys (publicKeyMultibase)
+# stay published so that credentials signed before a key rotation still verify.
+BADGE_SIGNING_KEY = env.str("BADGE_SIGNING_KEY", default="")
+BADGE_RETIRED_PUBLIC_KEYS = env.list("BADGE_RETIRED_PUBLIC_KEYS", default=[])
+BADGE_ISSUER_NAME = env.str("BADGE_ISSUER_NAME", default="DX Pathways")
+# xAPI statements out: empty endpoint = disabled.  Basic auth from user name and password, or a full
+# Authorization header value.
+XAPI_LRS_ENDPOINT = env.str("XAPI_LRS_ENDPOINT", default="")
+XAPI_LRS_USERNAME = env.str("XAPI_LRS_USERNAME", default="")
+XAPI_LRS_PASSWORD = env.str("XAPI_LRS_PASSWORD", default="")
+XAPI_LRS_AUTHORIZATION = env.str("XAPI_LRS_AUTHORIZATION", default="")
+XAPI_MAX_ATTEMPTS = env.int("XAPI_MAX_ATTEMPTS", default=8)
+XAPI_RETRY_BASE_SECONDS = env.int("XAPI_RETRY_BASE_SECONDS", default=30)
+XAPI_TIMEOUT_SECONDS = env.float("XAPI_TIMEOUT_SECONDS", default=10.0)

@@ -17,6 +17,10 @@ PERSONAL_DATA: dict[tuple[str, str], str] = {
     "they were counted with); deleted, and the national cells decremented, in the erasure's transaction",
     ("accounts.apitoken", "user"): "exported as `api_tokens` (never the key); deleted",
     ("courses.provider", "members"): "exported as `provider_accounts`; the link is removed",
+    ("interop.credential", "learner"): "exported as `credentials` (the signed documents); deleted (a copy the learner "
+    "downloaded still verifies; its public page is gone)",
+    ("interop.xapistatementout", "learner"): "exported as `xapi_statements_out`; deleted (statements already "
+    "delivered live on in the organization's LRS under the learner's public id)",
     ("audit.auditidentity", "user"): "entries about the person exported as `audit_log`; the link is deleted, "
     "so the entries stay with a pseudonym that no longer leads to anyone",
 }

@@ -47,10 +47,17 @@ def learner_current_levels(*, learner: LearnerProfile) -> dict[int, CurrentLevel
     return current_levels_of(learner_ids=[learner.pk]).get(learner.pk, {})
 
 
-def current_levels_of(*, learner_ids: list[int]) -> dict[int, dict[int, CurrentLevel]]:
-    """The same rule for many learners in one query: learner id -> item id -> level."""
+def current_levels_of(
+    *, learner_ids: list[int], exclude_ids: set[int] | None = None
+) -> dict[int, dict[int, CurrentLevel]]:
+    """The same rule for many learners in one query: learner id -> item id -> level.
+
+    `exclude_ids` leaves those assessments out (the levels as they were before them)."""
     latest: dict[tuple[int, int, str], SkillAssessment] = {}
-    for a in SkillAssessment.objects.filter(learner_id__in=learner_ids).order_by("-assessed_at", "-pk"):
+    rows = SkillAssessment.objects.filter(learner_id__in=learner_ids)
+    if exclude_ids:
+        rows = rows.exclude(pk__in=exclude_ids)
+    for a in rows.order_by("-assessed_at", "-pk"):
         latest.setdefault((a.learner_id, a.skill_item_id, a.source), a)
     current: dict[int, dict[int, CurrentLevel]] = defaultdict(dict)
     for (learner_id, item_id, source), a in latest.items():
@@ -360,6 +367,19 @@ def learner_data_export(*, learner: LearnerProfile) -> dict[str, Any]:
                 "due_on": _iso(a.due_on),
             }
             for a in learner.track_assignments.select_related("track__organization").order_by("assigned_on", "pk")
+        ],
+        "credentials": [
+            {
+                "issued_at": _iso(c.issued_at),
+                "shared": c.shared,
+                "revoked_at": _iso(c.revoked_at),
+                "document": c.document,
+            }
+            for c in learner.credentials.order_by("issued_at", "pk")
+        ],
+        "xapi_statements_out": [
+            {"status": s.status, "created_at": _iso(s.created_at), "sent_at": _iso(s.sent_at), "statement": s.statement}
+            for s in learner.xapi_statements_out.order_by("created_at", "pk")
         ],
         "plan": (
             None if plan[1] is None else {"computed_at": _iso(plan[1]), "catalog_version": plan[2], "payload": plan[0]}

@@ -36,7 +36,7 @@ from learners.models import (
     TrackAssignment,
     TrackCourse,
 )
-from learners.signals import learner_erasing
+from learners.signals import courses_completed, learner_erasing, levels_recorded
 from national.services import national_learners_recount
 from skills.models import Role, SkillItem
 
@@ -375,6 +375,9 @@ def _apply(items: list[_Resolved]) -> None:
             completed_now.append((enrollment, item.event.occurred_at))
     _enrollments_write(list(locked.values()))
     if completed_now:
+        courses_completed.send(
+            sender=Enrollment, completions=[(e.learner_id, e.course_id, when) for e, when in completed_now]
+        )
         _record_completion_levels(completed_now)
         replan_ids = sorted({e.learner_id for e, _ in completed_now})
         transaction.on_commit(lambda: _enqueue_replan(replan_ids))
@@ -463,7 +466,7 @@ def _record_completion_levels(completed: list[tuple[Enrollment, datetime]]) -> N
         .values_list("course_id", "skill_item_id", "level")
     ):
         tags.setdefault(course_id, []).append((item_id, level))
-    SkillAssessment.objects.bulk_create(
+    assessments = SkillAssessment.objects.bulk_create(
         [
             SkillAssessment(
                 learner_id=enrollment.learner_id,
@@ -479,6 +482,8 @@ def _record_completion_levels(completed: list[tuple[Enrollment, datetime]]) -> N
         ],
         batch_size=1000,
     )
+    if assessments:
+        levels_recorded.send(sender=SkillAssessment, assessments=assessments)
 
 
 # --- assessments ----------------------------------------------------------------------------
@@ -507,7 +512,10 @@ def skill_assessments_record(
         )
         for item, level in levels.items()
     ]
-    return SkillAssessment.objects.bulk_create(rows)
+    stored = SkillAssessment.objects.bulk_create(rows)
+    if stored:
+        levels_recorded.send(sender=SkillAssessment, assessments=stored)
+    return stored
 
 
 def learner_profile_get_or_create(*, user: User) -> LearnerProfile:

@@ -545,6 +545,52 @@ JA = {
     "Staff accounts are removed by another administrator.": "スタッフのアカウントは別の管理者が削除します。",
     "The password is not correct.": "パスワードが正しくありません。",
     "Letters, digits, '-', '_' and '.' only.": "英数字と「-」「_」「.」のみ使えます。",
+    # interop: CASE, Open Badges 3.0 credentials, xAPI out
+    "Standards in and out": "標準データの連携",
+    "achievement": "達成内容",
+    "signed credential": "署名済みの証明",
+    "shared by a public link": "公開リンクで共有",
+    "revocation reason": "失効の理由",
+    "credential": "デジタル証明",
+    "credentials": "デジタル証明",
+    "failed": "失敗",
+    "xAPI statement (outgoing)": "xAPIステートメント（送信）",
+    "xAPI statements (outgoing)": "xAPIステートメント（送信）",
+    "employer track completed": "企業のトラックを修了",
+    "target level reached": "目標レベルに到達",
+    "issued at": "発行日時",
+    "revoked at": "失効日時",
+    "pending": "送信待ち",
+    "sent": "送信済み",
+    "Verified: the signature of DX Pathways matches this credential.": "検証済み：この証明はDX Pathwaysの署名と一致します。",
+    "Not verified": "検証できません",
+    "Achievement": "達成内容",
+    "Description": "説明",
+    "Criteria": "達成基準",
+    "Aligned to": "対応する項目",
+    "Issued": "発行日",
+    "The credential as JSON-LD": "証明のJSON-LD",
+    "The issuer's public keys": "発行者の公開鍵",
+    "My credentials": "マイ証明（バッジ）",
+    "Open Badges 3.0 credentials, signed by DX Pathways. Download one to keep it in your wallet or show it to "
+    "anyone; a shared credential has a public page anyone with the link can open.": (
+        "DX Pathwaysが署名したOpen Badges 3.0の証明です。ダウンロードしてウォレットに保存したり、"
+        "誰にでも提示したりできます。共有した証明には、リンクを知っている人が開ける公開ページができます。"
+    ),
+    "Employer track completed": "企業のトラックを修了",
+    "Target level reached": "目標レベルに到達",
+    "Revoked": "失効",
+    "Download (.json)": "ダウンロード（.json）",
+    "Public link": "公開リンク",
+    "Stop sharing": "共有をやめる",
+    "Share with a public link": "公開リンクで共有する",
+    "Revoke the selected credentials": "選択した証明を失効させる",
+    "Revoked.": "失効させました。",
+    "No credentials yet. You earn one by completing a track your employer assigned, or when your level on an "
+    "item reaches the target of your role.": (
+        "まだ証明はありません。勤務先から割り当てられたトラックを修了するか、"
+        "スキル項目のレベルが目標ロールの目標に達すると発行されます。"
+    ),
 }
 PLURALS = {
     "%(n)s role grade is this project's estimate, not the official value.": (

@@ -67,6 +67,24 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("api/v1/standard/literacy/", "get"): PUBLIC,
     ("api/v1/standard/literacy-items/", "get"): PUBLIC,
     ("api/v1/standard/literacy-items/<str:code>/", "get"): PUBLIC,
+    ("api/v1/standard/roles/<str:code>/moodle-framework.csv", "get"): PUBLIC,
+    # the standard as 1EdTech CASE 1.1: public, read-only
+    ("ims/case/v1p1/CFDocuments", "get"): PUBLIC,
+    ("ims/case/v1p1/CFDocuments/<str:sourced_id>", "get"): PUBLIC,
+    ("ims/case/v1p1/CFPackages/<str:sourced_id>", "get"): PUBLIC,
+    ("ims/case/v1p1/CFItems/<str:sourced_id>", "get"): PUBLIC,
+    ("ims/case/v1p1/CFItemAssociations/<str:sourced_id>", "get"): PUBLIC,
+    ("ims/case/v1p1/CFAssociations/<str:sourced_id>", "get"): PUBLIC,
+    ("ims/case/v1p1/CFRubrics/<str:sourced_id>", "get"): PUBLIC,
+    ("ims/case/v1p1/CFItemTypes/<str:sourced_id>", "get"): PUBLIC,
+    ("ims/case/v1p1/CFDefinitions/<str:sourced_id>", "get"): PUBLIC,
+    ("api/v1/case-imports", "post"): row(401, 403, 403, 403, 403, 403, 403, 403, 201),
+    # credentials: verification is public; a credential is public only once its learner shares it
+    ("api/v1/credentials/verify", "post"): PUBLIC,
+    ("api/v1/credentials/<uuid:credential_id>", "get"): row(404, 200, 404, 404, 404, 404, 404, 404, 404),
+    ("api/v1/me/credentials/", "get"): SIGNED_IN,
+    ("api/v1/me/credentials/<uuid:credential_id>", "get"): row(401, 200, 404, 404, 404, 404, 404, 404, 404),
+    ("api/v1/me/credentials/<uuid:credential_id>", "patch"): row(401, 200, 404, 404, 404, 404, 404, 404, 404),
     # the catalog
     ("api/v1/courses/", "get"): PUBLIC,
     ("api/v1/courses/<int:pk>/", "get"): PUBLIC,
@@ -107,6 +125,7 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("api/v1/orgs/<int:org_id>/tracks/<int:track_id>/", "get"): ORG_ADMIN_OF_A,
     ("api/v1/orgs/<int:org_id>/tracks/<int:track_id>/assign", "post"): ORG_ADMIN_OF_A,
     ("api/v1/orgs/<int:org_id>/tracks/<int:track_id>/progress.csv", "get"): ORG_ADMIN_OF_A,
+    ("api/v1/orgs/<int:org_id>/tracks/<int:track_id>/moodle-template", "get"): ORG_ADMIN_OF_A,
     ("api/v1/orgs/<int:org_id>/members/<str:learner>/plan", "get"): ORG_ADMIN_OF_A,
     # the recommender's skill inference: provider accounts and staff
     ("api/v1/recommender/infer-skills", "post"): PROVIDERS_AND_STAFF,
@@ -138,10 +157,10 @@ def _walk(patterns: Iterable[Any], prefix: str = "") -> Iterator[tuple[str, Any]
 
 
 def api_operations(patterns: Iterable[Any]) -> dict[tuple[str, str], Any]:
-    """(route, method) for every method a view under api/ implements."""
+    """(route, method) for every method a view under api/ (or the CASE API under ims/) implements."""
     found = {}
     for route, callback in _walk(patterns):
-        if not route.startswith("api/"):
+        if not route.startswith(("api/", "ims/")):
             continue
         view = getattr(callback, "view_class", None) or getattr(callback, "cls", None)
         assert view is not None, f"{route}: not a class-based view; list its methods here"
@@ -184,8 +203,9 @@ def world(db, standard):
     from courses.models import Course, CourseSkill, ImportRun, Provider, ReviewStatus, TagSource
     from courses.services import catalog_import
     from courses.tests.factories import PROVIDER, catalog_json, course_record
+    from interop.services import credentials_award
     from learners.models import Membership
-    from learners.services import EventIn, progress_events_ingest, track_assign, track_create
+    from learners.services import EventIn, progress_events_ingest, skill_assessments_record, track_assign, track_create
     from learners.tests.factories import LearnerFactory, OrganizationFactory
 
     def user(name: str, **extra: Any) -> User:
@@ -216,8 +236,12 @@ def world(db, standard):
         submitter=people["provider"],
         events=[EventIn(0, "seed-1", str(learner_a.public_id), course.pk, "enrolled", timezone.now())],
     )
-    track = track_create(organization=org_a, name="DX basics", courses=[(course, 30, True)])
+    track = track_create(
+        organization=org_a, name="DX basics", courses=[(course, 30, True)], target_role=learner_a.target_role
+    )
     track_assign(track=track, learners=[learner_a], due_on=None, assigned_by=people["admin_a"])
+    skill_assessments_record(learner=learner_a, levels={standard.skill_items.get(code="BT01"): 2})
+    credentials_award(learner_id=learner_a.pk)  # a credential of A's (what awaits the commit does not run here)
     tag = CourseSkill.objects.create(
         course=Course.objects.get(code="T-002"),
         skill_item=standard.skill_items.get(code="DU04"),
@@ -241,13 +265,33 @@ def world(db, standard):
     }
 
 
+def _case_id(route: str, standard: Any) -> str:
+    """An identifier of the right kind for each CASE endpoint."""
+    from interop.case_format import case_uuid
+    from interop.selectors import case_package
+
+    collection = route.split("/")[3]
+    if collection in ("CFDocuments", "CFPackages", "CFDefinitions"):
+        return case_uuid(standard.code, "document", "")
+    if collection in ("CFItems", "CFItemAssociations"):
+        return case_uuid(standard.code, "SkillItem", "DU04")
+    if collection == "CFRubrics":
+        return case_uuid(standard.code, "rubric", "DS_PRO")
+    if collection == "CFItemTypes":
+        return case_uuid("", "itemtype", "SkillItem")
+    return str(case_package(version=standard)["CFAssociations"][0]["identifier"])
+
+
 def _url(route: str, w: dict[str, Any]) -> str:
     standard = w["standard"]
     values = {
         "org_id": w["org_a"].pk,
         "track_id": w["track"].pk,
         "learner": w["learner_a"].public_id,
+        "credential_id": w["learner_a"].credentials.get().public_id,
     }
+    if route.startswith("ims/"):
+        values["sourced_id"] = _case_id(route, standard)
     if "persona-types" in route:
         values["code"] = standard.persona_types.order_by("position").first().code
     elif "roles" in route:
@@ -305,11 +349,20 @@ def _body(route: str, method: str, w: dict[str, Any]) -> tuple[Any, str]:
         ("api/v1/orgs/<int:org_id>/tracks/", "post"): {"name": "new", "courses": [{"course": w["course"].pk}]},
         ("api/v1/orgs/<int:org_id>/tracks/<int:track_id>/assign", "post"): {"group": "all"},
         ("api/v1/recommender/infer-skills", "post"): {"title": "Pythonによるデータ分析入門"},
+        ("api/v1/case-imports", "post"): {"version": "dss-matrix", "package": _case_package(w)},
+        ("api/v1/credentials/verify", "post"): w["learner_a"].credentials.get().document,
+        ("api/v1/me/credentials/<uuid:credential_id>", "patch"): {"shared": False},
     }
     body = bodies.get((route, method))
     if body is None:
         return None, "json"
     return body if isinstance(body, tuple) else (body, "json")
+
+
+def _case_package(w: dict[str, Any]) -> dict[str, Any]:
+    from interop.selectors import case_package
+
+    return case_package(version=w["standard"])
 
 
 def _request(client: APIClient, method: str, url: str, body: Any, fmt: str) -> Any:

@@ -39,6 +39,7 @@ def _production_env(**extra):
         DJANGO_DEBUG="false",
         SECRET_KEY="x" * 20 + "production-secret-key-from-the-environment-0123456789",
         ALLOWED_HOSTS="dxpathways.example.jp",
+        BADGE_SIGNING_KEY="c2lnbmluZy1rZXktZm9yLWJhZGdlcy1pbi10ZXN0cyE=",  # 32 bytes, base64
         **extra,
     )
     return env
@@ -55,6 +56,21 @@ def test_check_deploy_passes_with_production_environment():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_check_deploy_fails_without_a_badge_signing_key():
+    env = _production_env()
+    env.pop("BADGE_SIGNING_KEY")
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "interop.E003" in result.stdout + result.stderr
 
 
 def test_production_refuses_to_start_without_a_secret_key():

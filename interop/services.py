@@ -1,0 +1,513 @@
+"""Writes for interoperability: CASE import, credentials (issue, share, revoke), the xAPI outbox."""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import urllib.error
+import urllib.request
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from audit.models import AuditAction
+from audit.services import audit_record
+from courses.models import Course
+from interop import case_format, credentials, keys
+from interop.models import Credential, XapiStatementOut
+from interop.selectors import case_item_uri, credential_by_url, public_base_url
+from learners.models import Enrollment, EnrollmentStatus, LearnerProfile, SkillAssessment, TrackAssignment
+from learners.selectors import current_levels_of
+from skills.dss_fixture import parse_fixture
+from skills.models import RoleSkillRequirement, SkillItem, StandardVersion
+from skills.selectors import grade_targets
+from skills.services import LoadReport, standard_load
+
+logger = logging.getLogger(__name__)
+VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
+OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+SUBJECT_NAMESPACE = uuid.UUID("0d7c5b1e-8f0a-5c36-b1e2-7a4f6d2c9e10")
+XAPI_VERSION = "1.0.3"
+VERB_COMPLETED = "http://adlnet.gov/expapi/verbs/completed"
+VERB_SCORED = "http://adlnet.gov/expapi/verbs/scored"
+STATEMENT_NAMESPACE = uuid.UUID("5a0c8e2b-3d1f-5b7a-9c4e-2f6a8b1d3e57")
+
+
+def _iso(value: datetime) -> str:
+    return value.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+# --- CASE import ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def case_package_import(
+    *, package: Any, version: str, source: str = "<CASE package>", make_current: bool = False
+) -> LoadReport:
+    """Load a CASE package as a NEW standard version through the standard's own loader.
+
+    Validate-then-write, all in one transaction: CaseError / FixtureError name the field path and
+    nothing is stored.  An existing version code is refused (a version keeps its content).
+    """
+    if StandardVersion.objects.filter(code=version).exists():
+        raise case_format.CaseError(source, [case_format.CaseIssue("version", f"{version!r} already exists")])
+    data = case_format.package_to_fixture(package, version=version, source=source)
+    # The package decides how many items it has; parse_fixture still checks every reference and that
+    # each role has a grade for each skill item.
+    fixture = parse_fixture(data, source=source, expected_counts={})
+    report = standard_load(fixture=fixture, make_current=make_current)
+    audit_record(
+        action=AuditAction.IMPORT,
+        event="standard.case_import",
+        object_type="skills.standardversion",
+        object_id=version,
+        detail={"changed": report.changed},
+    )
+    return report
+
+
+# --- credentials ------------------------------------------------------------------------
+
+
+def issuer_profile() -> dict[str, Any]:
+    return {
+        "id": keys.issuer_id(),
+        "type": ["Profile"],
+        "name": str(settings.BADGE_ISSUER_NAME),
+        "url": public_base_url() + "/",
+    }
+
+
+def _subject_id(learner: LearnerProfile) -> str:
+    """A pseudonym for the learner in credentials (never their e-mail or database id)."""
+    return f"urn:uuid:{uuid.uuid5(SUBJECT_NAMESPACE, str(learner.public_id))}"
+
+
+@dataclass(frozen=True)
+class AchievementSpec:
+    kind: str
+    key: str
+    name: str
+    description: str
+    criteria: str
+    achievement_type: str
+    alignments: list[dict[str, Any]]
+    track_id: int | None = None
+    skill_item_id: int | None = None
+    level: int | None = None
+
+
+def credential_issue(*, learner: LearnerProfile, spec: AchievementSpec, now: datetime | None = None) -> Credential:
+    """Sign and store the credential for an achievement; idempotent (one per learner and achievement)."""
+    existing = Credential.objects.filter(learner=learner, achievement_key=spec.key).first()
+    if existing:
+        return existing
+    now = now or timezone.now()
+    public_id = uuid.uuid4()
+    achievement_slug = uuid.uuid5(SUBJECT_NAMESPACE, spec.key)
+    document = {
+        "@context": [VC_CONTEXT, OB_CONTEXT],
+        "id": f"{public_base_url()}/credentials/{public_id}",
+        "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        "issuer": issuer_profile(),
+        "validFrom": _iso(now),
+        "name": spec.name,
+        "credentialSubject": {
+            "id": _subject_id(learner),
+            "type": ["AchievementSubject"],
+            "achievement": {
+                "id": f"{public_base_url()}/credentials/achievements/{achievement_slug}",
+                "type": ["Achievement"],
+                "achievementType": spec.achievement_type,
+                "name": spec.name,
+                "description": spec.description,
+                "criteria": {"narrative": spec.criteria},
+                "inLanguage": "ja",
+                "alignment": spec.alignments,
+            },
+        },
+    }
+    signed = credentials.credential_sign(
+        document, key=keys.signing_key(), verification_method=keys.signing_method_id(), created=_iso(now)
+    )
+    try:
+        with transaction.atomic():
+            return Credential.objects.create(
+                public_id=public_id,
+                learner=learner,
+                kind=spec.kind,
+                achievement_key=spec.key,
+                track_id=spec.track_id,
+                skill_item_id=spec.skill_item_id,
+                level=spec.level,
+                name=spec.name[:300],
+                document=signed,
+                issued_at=now,
+            )
+    except IntegrityError:  # issued concurrently: the unique (learner, achievement) kept the other one
+        return Credential.objects.get(learner=learner, achievement_key=spec.key)
+
+
+def _alignment(*, name: str, url: str, code: str, framework: str) -> dict[str, Any]:
+    return {
+        "type": ["Alignment"],
+        "targetType": "CFItem",
+        "targetName": name,
+        "targetUrl": url,
+        "targetCode": code,
+        "targetFramework": framework,
+    }
+
+
+def _track_specs(learner: LearnerProfile) -> list[AchievementSpec]:
+    """Assigned tracks whose required courses the learner has all completed."""
+    completed = set(
+        Enrollment.objects.filter(learner=learner, status=EnrollmentStatus.COMPLETED).values_list(
+            "course_id", flat=True
+        )
+    )
+    specs = []
+    assignments = TrackAssignment.objects.filter(learner=learner).select_related(
+        "track__organization", "track__target_role__version"
+    )
+    for assignment in assignments:
+        track = assignment.track
+        required = set(track.items.filter(required=True).values_list("course_id", flat=True))
+        if not required or not required <= completed:
+            continue
+        alignments = []
+        role = track.target_role
+        if role is not None:
+            alignments.append(
+                _alignment(
+                    name=role.name_ja,
+                    url=case_item_uri(version=role.version, kind="Role", code=role.code),
+                    code=role.code,
+                    framework=role.version.name_ja,
+                )
+            )
+        specs.append(
+            AchievementSpec(
+                kind=Credential.Kind.TRACK,
+                key=f"track:{track.pk}",
+                name=f"{track.name}（{track.organization.name}）",
+                description=track.description or f"Completed the track {track.name} of {track.organization.name}.",
+                criteria=f"必須講座 {len(required)} 件をすべて修了 / completed all {len(required)} required courses",
+                achievement_type="LearningProgram",
+                alignments=alignments,
+                track_id=track.pk,
+            )
+        )
+    return specs
+
+
+def _level_specs(learner: LearnerProfile) -> list[AchievementSpec]:
+    """Items of the target role whose target proficiency the learner's current level reaches."""
+    role = learner.target_role
+    if role is None:
+        return []
+    version = role.version
+    targets = grade_targets(version=version)
+    levels = current_levels_of(learner_ids=[learner.pk]).get(learner.pk, {})
+    specs = []
+    for req in (
+        RoleSkillRequirement.objects.filter(role=role).select_related("skill_item").order_by("skill_item__position")
+    ):
+        target = targets.get(req.grade, 0)
+        current = levels.get(req.skill_item_id)
+        if target <= 0 or current is None or current.level < target:
+            continue
+        item = req.skill_item
+        specs.append(
+            AchievementSpec(
+                kind=Credential.Kind.ITEM_LEVEL,
+                key=f"item:{version.code}:{item.code}:{target}",
+                name=f"{item.name_ja} レベル{target}",
+                description=f"{item.name_en}: proficiency {target} of 4 ({version.name_en}).",
+                criteria=f"現在のレベルが目標 {target} に到達 / current level reached the target {target}",
+                achievement_type="Competency",
+                alignments=[
+                    _alignment(
+                        name=item.name_ja,
+                        url=case_item_uri(version=version, kind="SkillItem", code=item.code),
+                        code=item.code,
+                        framework=version.name_ja,
+                    )
+                ],
+                skill_item_id=item.pk,
+                level=target,
+            )
+        )
+    return specs
+
+
+def credentials_award(*, learner_id: int) -> list[Credential]:
+    """Issue every credential the learner has earned and does not hold yet; idempotent."""
+    learner = LearnerProfile.objects.filter(pk=learner_id).select_related("target_role__version").first()
+    if learner is None:
+        return []
+    held = set(Credential.objects.filter(learner=learner).values_list("achievement_key", flat=True))
+    issued = []
+    for spec in [*_track_specs(learner), *_level_specs(learner)]:
+        if spec.key not in held:
+            issued.append(credential_issue(learner=learner, spec=spec))
+    return issued
+
+
+def credential_share_set(*, credential: Credential, shared: bool) -> Credential:
+    if credential.shared != shared:
+        credential.shared = shared
+        credential.save(update_fields=["shared"])
+    return credential
+
+
+def credential_revoke(*, credential: Credential, reason: str) -> Credential:
+    """Revoked credentials still verify cryptographically but the verification endpoint reports them."""
+    if credential.revoked_at is None:
+        credential.revoked_at, credential.revocation_reason = timezone.now(), reason[:200]
+        credential.save(update_fields=["revoked_at", "revocation_reason"])
+    return credential
+
+
+def credential_verify(*, document: Any) -> dict[str, Any]:
+    """{verified, errors}: the proof against this issuer's published keys, the issuer, revocation."""
+    errors = credentials.credential_verify(document, public_keys=keys.published_keys())
+    if isinstance(document, dict):
+        types = document.get("type")
+        if not isinstance(types, list) or "OpenBadgeCredential" not in types:
+            errors.append("type: must include OpenBadgeCredential")
+        issuer = document.get("issuer")
+        issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
+        if issuer_id != keys.issuer_id():
+            errors.append(f"issuer: not this issuer ({keys.issuer_id()})")
+        stored = credential_by_url(credential_id=str(document.get("id", "")))
+        if stored is not None and stored.revoked_at is not None:
+            errors.append(f"credentialStatus: revoked on {_iso(stored.revoked_at)} ({stored.revocation_reason})")
+    return {"verified": not errors, "errors": errors}
+
+
+# --- xAPI out ---------------------------------------------------------------------------
+
+
+def xapi_enabled() -> bool:
+    return bool(settings.XAPI_LRS_ENDPOINT)
+
+
+def _actor(learner: LearnerProfile) -> dict[str, Any]:
+    """The learner's pseudonymous account: this service's home page and their public id."""
+    return {"objectType": "Agent", "account": {"homePage": public_base_url() + "/", "name": str(learner.public_id)}}
+
+
+def _outbox_add(rows: list[XapiStatementOut]) -> None:
+    if not rows:
+        return
+    XapiStatementOut.objects.bulk_create(rows, ignore_conflicts=True)  # the statement id decides
+    ids = [str(r.statement_id) for r in rows]
+    transaction.on_commit(lambda: _enqueue_send(ids))
+
+
+def _enqueue_send(statement_ids: list[str]) -> None:
+    from common.queue import enqueue
+    from interop.tasks import xapi_statement_send_task
+
+    for statement_id in statement_ids:
+        enqueue(xapi_statement_send_task, statement_id=statement_id)
+
+
+def _statement_row(
+    *, learner: LearnerProfile, key: str, verb: tuple[str, str, str], activity: dict[str, Any], **rest: Any
+) -> XapiStatementOut:
+    """An outbox row; the statement id is a UUID5 of what it reports, so a fact always has the same id.
+
+    `verb` is (id, English display, Japanese display); `activity` holds id, type and bilingual name."""
+    statement_id = uuid.uuid5(STATEMENT_NAMESPACE, f"{key}/{learner.public_id}")
+    statement = {
+        "id": str(statement_id),
+        "actor": _actor(learner),
+        "verb": {"id": verb[0], "display": {"en-US": verb[1], "ja-JP": verb[2]}},
+        "object": {
+            "objectType": "Activity",
+            "id": activity["id"],
+            "definition": {"type": activity["type"], "name": {"ja-JP": activity["ja"], "en-US": activity["en"]}},
+        },
+        **rest,
+        "version": XAPI_VERSION,
+    }
+    return XapiStatementOut(
+        statement_id=statement_id, learner=learner, statement=statement, next_attempt_at=timezone.now()
+    )
+
+
+def xapi_completions_record(*, completions: list[tuple[int, int, datetime]]) -> int:
+    """Outbox statements `completed` for new course completions (no-op when no LRS is configured)."""
+    if not xapi_enabled() or not completions:
+        return 0
+    learners = LearnerProfile.objects.in_bulk({lid for lid, _c, _w in completions})
+    courses = Course.objects.in_bulk({cid for _l, cid, _w in completions})
+    rows = []
+    for learner_id, course_id, when in completions:
+        course = courses[course_id]
+        activity = {
+            "id": course.url or f"{public_base_url()}/courses/{course.pk}/",
+            "type": "http://adlnet.gov/expapi/activities/course",
+            "ja": course.title_ja or course.title_en,
+            "en": course.title_en or course.title_ja,
+        }
+        rows.append(
+            _statement_row(
+                learner=learners[learner_id],
+                key=f"completed/{course_id}",
+                verb=(VERB_COMPLETED, "completed", "修了した"),
+                activity=activity,
+                result={"completion": True},
+                timestamp=_iso(when),
+            )
+        )
+    _outbox_add(rows)
+    return len(rows)
+
+
+def xapi_level_changes_record(*, assessments: list[SkillAssessment]) -> int:
+    """Outbox statements `scored` where new assessments changed a learner's current level on an item."""
+    if not xapi_enabled() or not assessments:
+        return 0
+    learner_ids = sorted({a.learner_id for a in assessments})
+    after = current_levels_of(learner_ids=learner_ids)
+    before = current_levels_of(learner_ids=learner_ids, exclude_ids={a.pk for a in assessments})
+    learners = LearnerProfile.objects.in_bulk(learner_ids)
+    touched = {(a.learner_id, a.skill_item_id): a for a in assessments}
+    items = SkillItem.objects.select_related("version").in_bulk({item for _l, item in touched})
+    rows = []
+    for (learner_id, item_id), assessment in sorted(touched.items()):
+        new = after.get(learner_id, {}).get(item_id)
+        old = before.get(learner_id, {}).get(item_id)
+        if new is None or (old is not None and old.level == new.level):
+            continue
+        item = items[item_id]
+        activity = {
+            "id": case_item_uri(version=item.version, kind="SkillItem", code=item.code),
+            "type": "http://adlnet.gov/expapi/activities/objective",
+            "ja": item.name_ja,
+            "en": item.name_en,
+        }
+        rows.append(
+            _statement_row(
+                learner=learners[learner_id],
+                key=f"level/{assessment.pk}/{item.pk}",
+                verb=(VERB_SCORED, "scored", "評価された"),
+                activity=activity,
+                result={"score": {"raw": new.level, "min": 0, "max": 4, "scaled": new.level / 4}},
+                context={"extensions": {f"{public_base_url()}/xapi/extensions/previous-level": old and old.level}},
+                timestamp=_iso(new.assessed_at),
+            )
+        )
+    _outbox_add(rows)
+    return len(rows)
+
+
+@dataclass(frozen=True)
+class SendOutcome:
+    status: str  # sent | already_sent | retry | failed | missing | disabled | not_due
+    retry_in: int | None = None
+    error: str = ""
+
+
+def _backoff(attempts: int) -> int:
+    return int(settings.XAPI_RETRY_BASE_SECONDS) * 2 ** max(attempts - 1, 0)
+
+
+def _lrs_put(statement: dict[str, Any], statement_id: str) -> tuple[int, str]:
+    url = f"{str(settings.XAPI_LRS_ENDPOINT).rstrip('/')}/statements?statementId={statement_id}"
+    headers = {"Content-Type": "application/json", "X-Experience-API-Version": XAPI_VERSION}
+    if settings.XAPI_LRS_AUTHORIZATION:
+        headers["Authorization"] = str(settings.XAPI_LRS_AUTHORIZATION)
+    elif settings.XAPI_LRS_USERNAME:
+        pair = f"{settings.XAPI_LRS_USERNAME}:{settings.XAPI_LRS_PASSWORD}".encode()
+        headers["Authorization"] = "Basic " + base64.b64encode(pair).decode()
+    body = json.dumps(statement, ensure_ascii=False).encode("utf-8")
+    request = urllib.request.Request(url, data=body, headers=headers, method="PUT")  # noqa: S310 - configured URL
+    try:
+        with urllib.request.urlopen(request, timeout=float(settings.XAPI_TIMEOUT_SECONDS)) as response:  # noqa: S310
+            return response.status, ""
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read(500).decode("utf-8", "replace")
+    except (urllib.error.URLError, OSError, TimeoutError) as exc:
+        return 0, f"{type(exc).__name__}: {exc}"
+
+
+def xapi_statement_send(*, statement_id: str, force: bool = False) -> SendOutcome:
+    """PUT one outbox statement to the LRS; idempotent (a sent statement is never sent again).
+
+    2xx (and 409: the LRS already holds this id) mark it sent; a network error, 408, 429 or 5xx
+    schedule another attempt with exponential backoff up to XAPI_MAX_ATTEMPTS; any other 4xx
+    marks it failed.  The row is locked while sending, so two workers never send it twice.
+    """
+    if not xapi_enabled():
+        return SendOutcome("disabled")
+    with transaction.atomic():
+        row = XapiStatementOut.objects.select_for_update().filter(statement_id=statement_id).first()
+        if row is None:
+            return SendOutcome("missing")
+        if row.status != XapiStatementOut.Status.PENDING:
+            return SendOutcome("already_sent" if row.status == XapiStatementOut.Status.SENT else row.status)
+        now = timezone.now()
+        if not force and row.next_attempt_at > now:
+            return SendOutcome("not_due", retry_in=int((row.next_attempt_at - now).total_seconds()) + 1)
+        code, error = _lrs_put(row.statement, str(row.statement_id))
+        row.attempts += 1
+        if 200 <= code < 300 or code == 409:
+            row.status, row.sent_at, row.last_error = XapiStatementOut.Status.SENT, timezone.now(), ""
+            row.save(update_fields=["status", "sent_at", "last_error", "attempts"])
+            return SendOutcome("sent")
+        row.last_error = f"HTTP {code}: {error}"[:2000] if code else error[:2000]
+        transient = code == 0 or code in (408, 429) or code >= 500
+        if transient and row.attempts < int(settings.XAPI_MAX_ATTEMPTS):
+            delay = _backoff(row.attempts)
+            row.next_attempt_at = now + timedelta(seconds=delay)
+            row.save(update_fields=["attempts", "last_error", "next_attempt_at"])
+            logger.warning("xAPI statement %s not accepted (%s); next attempt in %ss", statement_id, code, delay)
+            return SendOutcome("retry", retry_in=delay, error=row.last_error)
+        row.status = XapiStatementOut.Status.FAILED
+        row.save(update_fields=["attempts", "last_error", "status"])
+        logger.error("xAPI statement %s failed for good: %s", statement_id, row.last_error)
+        return SendOutcome("failed", error=row.last_error)
+
+
+def xapi_outbox_flush(*, include_not_due: bool = False, limit: int = 500) -> dict[str, int]:
+    """Send waiting statements now (the `flush_xapi_outbox` command); returns counts per outcome."""
+    counts: dict[str, int] = {}
+    waiting = XapiStatementOut.objects.filter(status=XapiStatementOut.Status.PENDING)
+    if not include_not_due:
+        waiting = waiting.filter(next_attempt_at__lte=timezone.now())
+    for statement_id in waiting.order_by("next_attempt_at", "pk").values_list("statement_id", flat=True)[:limit]:
+        outcome = xapi_statement_send(statement_id=str(statement_id), force=include_not_due)
+        counts[outcome.status] = counts.get(outcome.status, 0) + 1
+    return counts
+
+
+def xapi_outbox_summary() -> dict[str, int]:
+    rows = XapiStatementOut.objects.aggregate(
+        pending=Count("pk", filter=Q(status="pending")),
+        sent=Count("pk", filter=Q(status="sent")),
+        failed=Count("pk", filter=Q(status="failed")),
+    )
+    return {k: int(v or 0) for k, v in rows.items()}
+
+
+def learner_interop_erase(*, learner: LearnerProfile) -> dict[str, int]:
+    """Erasure: the learner's credentials and their statements not yet sent are deleted."""
+    credentials_deleted, _ = Credential.objects.filter(learner=learner).delete()
+    statements_deleted, _ = XapiStatementOut.objects.filter(learner=learner).delete()
+    return {"credentials": credentials_deleted, "xapi_statements": statements_deleted}
+
+
+def audit_export(*, event: str, actor: User | None, object_type: str, object_id: object) -> None:
+    audit_record(action=AuditAction.EXPORT, event=event, actor=actor, object_type=object_type, object_id=object_id)
