@@ -1,11 +1,13 @@
-"""System checks for the badge signing key: `check` warns in development, `check --deploy` errors."""
+"""System checks for the badge signing key: an unreadable key fails every check; none fails `check --deploy`.
+
+Development runs without one (a key derived from SECRET_KEY) and says nothing: `make run` stays quiet."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.conf import settings
-from django.core.checks import Error, Tags, Warning, register
+from django.core.checks import Error, Tags, register
 
 from interop import credentials
 
@@ -32,14 +34,6 @@ def badge_key_check(app_configs: Any = None, **kwargs: Any) -> list[Any]:
             credentials.public_key_from_multibase(text)
         except ValueError as exc:
             issues.append(Error(f"BADGE_RETIRED_PUBLIC_KEYS: {text!r}: {exc}", id="interop.E002"))
-    if not settings.BADGE_SIGNING_KEY and settings.DEBUG:
-        issues.append(
-            Warning(
-                "BADGE_SIGNING_KEY is not set: credentials are signed with a development key derived from SECRET_KEY.",
-                hint="Set BADGE_SIGNING_KEY to a base64 Ed25519 seed (docs/interop.md) before issuing real badges.",
-                id="interop.W001",
-            )
-        )
     return issues
 
 
