@@ -79,8 +79,9 @@ def main() -> None:
     analyst, _ = User.objects.get_or_create(username="bench-analyst")
     user_role_grant(user=analyst, role=RoleGroup.MINISTRY)
     staff_ids = list(
-        LearnerProfile.objects.filter(user__memberships__organization_id=org_id, user__memberships__kind="employee")
-        .values_list("public_id", flat=True)[:100]
+        LearnerProfile.objects.filter(
+            user__memberships__organization_id=org_id, user__memberships__kind="employee"
+        ).values_list("public_id", flat=True)[:100]
     )
     course_id = Enrollment.objects.filter(learner=learner).values_list("course_id", flat=True).first()
 
