@@ -29,7 +29,6 @@ data) and restores the caller's environment.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import secrets
@@ -170,10 +169,11 @@ def redis_answers(url: str) -> bool:
         return False
 
 
-def server_env(database_url: str, redis_url: str | None, mode: dict[str, str]) -> dict[str, str]:
+def server_env(database_url: str, redis_url: str | None, name: str) -> dict[str, str]:
+    mode = MODES[name]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DB_POOL", "DB_CONN_MAX_AGE", "CELERY_", "CACHE_"))}
     env.update(
-        DATABASE_URL=database_url,
+        DATABASE_URL=f"{database_url}?application_name=dxp-load-{name}",
         DJANGO_SETTINGS_MODULE="config.settings",
         DJANGO_DEBUG="false",
         SECRET_KEY=secrets.token_urlsafe(50),
@@ -231,7 +231,7 @@ def stop_server(process: subprocess.Popen[bytes]) -> None:
 
 def run_locust(
     user_class: str, *, host: str, seconds: float, users: int, data_file: Path, batch: int, workdir: Path, label: str
-) -> dict[str, float]:
+) -> dict[str, Any]:
     prefix = workdir / f"{label}-{user_class}"
     command = [
         sys.executable,
@@ -248,7 +248,7 @@ def run_locust(
         f"{seconds:g}s",
         "--host",
         host,
-        "--csv",
+        "--json-file",
         str(prefix),
         "--only-summary",
         "--loglevel",
@@ -271,38 +271,94 @@ def run_locust(
                 say(f"        {shown:>3}/{seconds:g} s")
             if elapsed > seconds + 60:
                 process.kill()
-    stats = Path(f"{prefix}_stats.csv")
+    stats = Path(f"{prefix}.json")
     if not stats.exists():
         sys.exit(f"locust wrote no statistics; see {log}")
-    with stats.open(encoding="utf-8") as f:
-        row = next(r for r in csv.DictReader(f) if r["Name"] == "Aggregated")
-    requests = float(row["Request Count"])
+    return summarize(json.loads(stats.read_text("utf-8")))
+
+
+def summarize(entries: list[dict[str, Any]]) -> dict[str, Any]:
+    """Locust's final statistics (its --json-file: one entry per endpoint) as one set of figures.
+
+    Keeps the response-time histogram ({milliseconds, rounded as locust does: count}) so that runs
+    can be combined exactly."""
+    histogram: dict[int, int] = {}
+    requests = failures = 0
+    busy = 0.0
+    for entry in entries:
+        requests += entry["num_requests"]
+        failures += entry["num_failures"]
+        if entry["num_requests"]:
+            busy = max(busy, entry["last_request_timestamp"] - entry["start_time"])
+        for ms, count in entry["response_times"].items():
+            histogram[int(float(ms))] = histogram.get(int(float(ms)), 0) + count
+    return figures_from(histogram, requests=requests, failures=failures, busy=busy)
+
+
+def percentile(histogram: dict[int, int], share: float) -> float:
+    total = sum(histogram.values())
+    if not total:
+        return 0.0
+    seen = 0
+    for ms in sorted(histogram):
+        seen += histogram[ms]
+        if seen >= share * total:
+            return float(ms)
+    return float(max(histogram))
+
+
+def figures_from(histogram: dict[int, int], *, requests: int, failures: int, busy: float) -> dict[str, Any]:
     return {
         "requests": requests,
-        "failures": float(row["Failure Count"]),
-        "rps": float(row["Requests/s"]),
-        "median_ms": float(row["Median Response Time"]),
-        "p95_ms": float(row["95%"]),
-        "mean_ms": float(row["Average Response Time"]),
+        "failures": failures,
+        "seconds": busy,
+        "rps": requests / busy if busy else 0.0,
+        "median_ms": percentile(histogram, 0.5),
+        "p95_ms": percentile(histogram, 0.95),
+        "histogram": histogram,
     }
 
 
-def sessions_opened(admin_url: str) -> int:
-    """Connections ever opened to the benchmark database (PostgreSQL 14+ counts them at disconnect)."""
+def _admin_query(admin_url: str, sql: str, params: list[Any]) -> int:
     import psycopg
 
     with psycopg.connect(admin_url.replace("postgres://", "postgresql://", 1), autocommit=True) as conn:
-        conn.execute("SELECT pg_stat_clear_snapshot()")
-        row = conn.execute("SELECT sessions FROM pg_stat_database WHERE datname = %s", [BENCH_DB]).fetchone()
+        row = conn.execute(sql, params).fetchone()
         return int(row[0]) if row and row[0] is not None else 0
+
+
+def sessions_opened(admin_url: str) -> int:
+    """Connections ever opened to the benchmark database (PostgreSQL 14+; a backend reports its own)."""
+    return _admin_query(admin_url, "SELECT sessions FROM pg_stat_database WHERE datname = %s", [BENCH_DB])
+
+
+def connections_held(admin_url: str, mode: str) -> int:
+    """Server connections one mode's web processes hold open now (named by application_name)."""
+    sql = "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND application_name = %s"
+    return _admin_query(admin_url, sql, [BENCH_DB, f"dxp-load-{mode}"])
 
 
 # --- the run -----------------------------------------------------------------------------------
 
 
+def combine(rounds: list[dict[str, Any]]) -> dict[str, Any]:
+    """Several runs of one scenario as one: requests over the summed time, percentiles of the merged histogram."""
+    histogram: dict[int, int] = {}
+    for r in rounds:
+        for ms, count in r["histogram"].items():
+            histogram[ms] = histogram.get(ms, 0) + count
+    return figures_from(
+        histogram,
+        requests=sum(r["requests"] for r in rounds),
+        failures=sum(r["failures"] for r in rounds),
+        busy=sum(r["seconds"] for r in rounds),
+    )
+
+
 def run(
     *,
     seconds: float = 20.0,
+    rounds: int = 2,
     users: int = 8,
     learners: int = 500,
     workers: int = 2,
@@ -311,18 +367,22 @@ def run(
     redis_url: str = "redis://127.0.0.1:6379",
     keep: bool = False,
 ) -> dict[str, Any]:
-    """Set up, load each mode's server with each scenario, tear down; returns every figure."""
+    """Set up, load every mode's server with every scenario, tear down; returns every figure.
+
+    One gunicorn per mode runs throughout, and the modes take turns (in a rotated order each round)
+    for `seconds / rounds` at a time, so a neighbour's load on a shared machine falls on all of them."""
     import catalog as catalog_bench
 
     saved_environ = dict(os.environ)
-    steps = 2 + len(modes)
     workdir = Path(tempfile.mkdtemp(prefix="dxp-loadtest-"))
     data_file = workdir / "data.json"
-    admin_url = catalog_bench.start_scratch_database(BENCH_DB, f"[1/{steps}]")
+    admin_url = catalog_bench.start_scratch_database(BENCH_DB, "[1/4]")
     database_url = os.environ["DATABASE_URL"]
     redis: str | None = redis_url if redis_answers(f"{redis_url}/14") else None
+    slice_s = seconds / rounds
     results: dict[str, Any] = {
         "seconds": seconds,
+        "rounds": rounds,
         "users": users,
         "learners": learners,
         "workers": workers,
@@ -331,8 +391,9 @@ def run(
         "redis": bool(redis),
         "modes": {},
     }
+    servers: dict[str, subprocess.Popen[bytes]] = {}
     try:
-        say(f"[2/{steps}] data (in a child process)")
+        say("[2/4] data (in a child process)")
         subprocess.run(  # noqa: S603
             [sys.executable, __file__, "--prepare", str(data_file), "--learners", str(learners)],
             check=True,
@@ -341,75 +402,93 @@ def run(
         results["pg_version"] = json.loads(data_file.read_text("utf-8"))["pg_version"]
         if redis is None:
             say("      no Redis answers: the web processes run tasks in-process and cache in memory")
-        for number, mode in enumerate(modes, start=3):
-            if redis:
-                import redis as redis_client
-
-                for db in (14, 15):
-                    redis_client.Redis.from_url(f"{redis}/{db}").flushdb()
-            port = free_port()
-            env = server_env(database_url, redis, MODES[mode])
-            say(f"[{number}/{steps}] mode {mode}: gunicorn, {workers} workers, on 127.0.0.1:{port}")
-            sessions_before = sessions_opened(admin_url)
-            server = start_server(env, port, workers, workdir / f"gunicorn-{mode}.log")
-            figures: dict[str, Any] = {}
-            total_requests = 0.0
-            try:
-                for name, (user_class, what) in SCENARIOS.items():
-                    say(f"      {name}: {what}, {users} users, {seconds:g} s")
-                    figures[name] = run_locust(
+        else:
+            flush_redis(redis)
+        ports = {}
+        for mode in modes:
+            ports[mode] = free_port()
+            servers[mode] = start_server(
+                server_env(database_url, redis, mode), ports[mode], workers, workdir / f"gunicorn-{mode}.log"
+            )
+        say(
+            f"[3/4] {len(modes)} gunicorns ({workers} workers each): "
+            + ", ".join(f"{m} on :{p}" for m, p in ports.items())
+        )
+        say(f"      {rounds} rounds; in each, every scenario against every mode for {slice_s:g} s, {users} users")
+        runs: dict[str, dict[str, list[dict[str, Any]]]] = {m: {n: [] for n in SCENARIOS} for m in modes}
+        opened = dict.fromkeys(modes, 0)
+        for number in range(rounds):
+            order = modes[number % len(modes) :] + modes[: number % len(modes)]
+            for name, (user_class, what) in SCENARIOS.items():
+                for mode in order:
+                    say(f"      round {number + 1}/{rounds}, {name} ({what}), {mode}")
+                    before = sessions_opened(admin_url)
+                    figures = run_locust(
                         user_class,
-                        host=f"http://127.0.0.1:{port}",
-                        seconds=seconds,
+                        host=f"http://127.0.0.1:{ports[mode]}",
+                        seconds=slice_s,
                         users=users,
                         data_file=data_file,
                         batch=batch,
                         workdir=workdir,
-                        label=mode,
+                        label=f"{mode}-{number}",
                     )
-                    total_requests += figures[name]["requests"]
-                    f = figures[name]
+                    time.sleep(1.0)  # the last backends' statistics reach the server
+                    opened[mode] += sessions_opened(admin_url) - before
+                    runs[mode][name].append(figures)
                     say(
-                        f"        {f['rps']:.1f} requests/s, median {f['median_ms']:.0f} ms, "
-                        f"p95 {f['p95_ms']:.0f} ms, {f['failures']:.0f} failures"
+                        f"        {figures['rps']:.1f} requests/s, median {figures['median_ms']:.0f} ms, "
+                        f"p95 {figures['p95_ms']:.0f} ms, {figures['failures']:.0f} failures"
                     )
-            finally:
-                stop_server(server)
-            time.sleep(1.0)  # the server's last disconnects reach the statistics
-            opened = sessions_opened(admin_url) - sessions_before
-            for f in figures.values():
-                base = figures["baseline"]
+        held = {mode: connections_held(admin_url, mode) for mode in modes}
+        for mode in modes:
+            scenarios = {name: combine(rs) for name, rs in runs[mode].items()}
+            for f in scenarios.values():
+                del f["histogram"]
+            base = scenarios["baseline"]
+            for f in scenarios.values():
                 f["throughput_ratio"] = f["rps"] / base["rps"] if base["rps"] else 0.0
                 f["p95_ratio"] = f["p95_ms"] / base["p95_ms"] if base["p95_ms"] else 0.0
+            total = sum(f["requests"] for f in scenarios.values())
             results["modes"][mode] = {
-                "scenarios": figures,
-                "connections_opened": opened,
-                "connections_per_request": opened / total_requests if total_requests else 0.0,
+                "scenarios": scenarios,
+                "connections_opened": opened[mode],
+                "connections_held": held[mode],
+                "connections_per_request": opened[mode] / total if total else 0.0,
             }
-        before = results["modes"].get("no-persistent")
-        if before:
+        reference = results["modes"].get("no-persistent")
+        if reference:
             for data in results["modes"].values():
                 for name, f in data["scenarios"].items():
-                    b = before["scenarios"][name]
+                    b = reference["scenarios"][name]
                     f["throughput_vs_no_persistent"] = f["rps"] / b["rps"] if b["rps"] else 0.0
                     f["p95_vs_no_persistent"] = f["p95_ms"] / b["p95_ms"] if b["p95_ms"] else 0.0
+        say("[4/4] results")
         return results
     finally:
+        for server in servers.values():
+            stop_server(server)
         if redis:
-            import redis as redis_client
-
-            for db in (14, 15):
-                redis_client.Redis.from_url(f"{redis}/{db}").flushdb()
+            flush_redis(redis)
         if not keep:
             catalog_bench.drop_database(admin_url)
         os.environ.clear()
         os.environ.update(saved_environ)
 
 
+def flush_redis(url: str) -> None:
+    """Empty this run's Redis databases: 14 (queued tasks no worker took) and 15 (cache)."""
+    import redis as redis_client
+
+    for db in (14, 15):
+        redis_client.Redis.from_url(f"{url}/{db}").flushdb()
+
+
 def table(results: dict[str, Any]) -> str:
     lines = [
         f"Load test, PostgreSQL {results.get('pg_version', '?')}, gunicorn {results['workers']} sync workers, "
-        f"locust {results['users']} users, {results['seconds']:g} s per scenario, {results['learners']:,} learners, "
+        f"locust {results['users']} users, {results['seconds']:g} s per scenario and mode "
+        f"in {results['rounds']} turns, {results['learners']:,} learners, "
         f"ingest batches of {results['batch']}, {results['cpus']} CPUs, Redis {'yes' if results['redis'] else 'no'}",
         f"{'mode':<16}{'scenario':<10}{'req/s':>9}{'median':>9}{'p95':>8}{'fail':>6}"
         f"{'req/s':>8}{'p95':>7}{'req/s':>8}{'p95':>7}",
@@ -427,8 +506,8 @@ def table(results: dict[str, Any]) -> str:
                 f"{f['throughput_ratio']:>8.2f}{f['p95_ratio']:>7.2f}{vs}"
             )
         lines.append(
-            f"{'':<16}PostgreSQL connections opened: {data['connections_opened']:,} "
-            f"({data['connections_per_request']:.3f} per request)"
+            f"{'':<16}PostgreSQL connections opened during the load: {data['connections_opened']:,} "
+            f"({data['connections_per_request']:.3f} per request); held open at the end: {data['connections_held']}"
         )
     return "\n".join(lines)
 
@@ -451,6 +530,7 @@ def summary(results: dict[str, Any]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=20.0, help="per scenario and mode (default 20)")
+    parser.add_argument("--rounds", type=int, default=2, help="turns the modes take, --seconds split among them")
     parser.add_argument("--users", type=int, default=8, help="concurrent simulated clients (default 8)")
     parser.add_argument("--learners", type=int, default=500)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
@@ -470,6 +550,7 @@ def main() -> None:
         sys.exit(f"unknown mode(s) {', '.join(unknown)}; choose from {', '.join(MODES)}")
     results = run(
         seconds=args.seconds,
+        rounds=max(1, args.rounds),
         users=args.users,
         learners=args.learners,
         workers=args.workers,
