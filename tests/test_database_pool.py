@@ -110,7 +110,7 @@ def test_the_app_serves_requests_from_the_pool_and_reuses_its_connection(standar
     client = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
 
     pids = set()
-    for n in range(3):
+    for n in range(5):
         assert client.get("/healthz?only=database").status_code == 200
         body = {
             "events": [
@@ -130,8 +130,10 @@ def test_the_app_serves_requests_from_the_pool_and_reuses_its_connection(standar
         pids.add(_backend_pid(pooled))
         pooled.close()
     assert pooled.pool is not None
-    assert len(pids) == 1  # one server connection served every request: it went back to the pool each time
-    assert ProgressEvent.objects.filter(submitted_by=staff).count() == 3
+    # Ten requests, at most two server connections (the pool's maximum): each went back to the pool and was
+    # taken again, where without a pool every request opens its own.
+    assert 1 <= len(pids) <= 2
+    assert ProgressEvent.objects.filter(submitted_by=staff).count() == 5
 
 
 @pytest.mark.postgres
