@@ -34,7 +34,13 @@ def test_without_variables_sqlite_with_neither_pool_nor_persistent_connections(m
     assert "pool" not in config.get("OPTIONS", {})
 
 
-def test_postgresql_persistent_connections(monkeypatch):
+def test_postgresql_pools_by_default(monkeypatch):
+    config = _config(monkeypatch, DATABASE_URL=PG)
+    assert config["OPTIONS"]["pool"] == {"min_size": 1, "max_size": 4, "timeout": 3.0}
+    assert config["CONN_MAX_AGE"] == 0
+
+
+def test_postgresql_persistent_connections_instead_of_the_pool(monkeypatch):
     config = _config(monkeypatch, DATABASE_URL=PG, DB_CONN_MAX_AGE="60")
     assert config["ENGINE"] == "django.db.backends.postgresql"
     assert config["CONN_MAX_AGE"] == 60
@@ -43,7 +49,7 @@ def test_postgresql_persistent_connections(monkeypatch):
 
 def test_pool_on_postgresql_with_its_sizes(monkeypatch):
     config = _config(monkeypatch, DATABASE_URL=PG, DB_POOL="true", DB_POOL_MIN_SIZE="2", DB_POOL_MAX_SIZE="8")
-    assert config["OPTIONS"]["pool"] == {"min_size": 2, "max_size": 8, "timeout": 10.0}
+    assert config["OPTIONS"]["pool"] == {"min_size": 2, "max_size": 8, "timeout": 3.0}
     assert config["CONN_MAX_AGE"] == 0
     assert config["NAME"] == "dxp"
 
@@ -76,6 +82,7 @@ def pooled() -> Any:
     """The default connection switched to a pool of at most 2 connections for the test, then back."""
     conn = connections["default"]
     conn.close()
+    conn.close_pool()  # PostgreSQL pools by default: this test's pool replaces that one
     saved = (dict(conn.settings_dict["OPTIONS"]), conn.settings_dict["CONN_MAX_AGE"])
     conn.settings_dict["OPTIONS"] = {**saved[0], "pool": {"min_size": 1, "max_size": 2, "timeout": 10}}
     conn.settings_dict["CONN_MAX_AGE"] = 0
