@@ -71,34 +71,24 @@ def say(message: str) -> None:
 
 def prepare(data_file: Path, learners: int) -> None:
     """Standard, 1,000-course catalog, learners with API keys and stored plans; their keys to `data_file`."""
-    import io
 
     import django
 
     django.setup()
     import catalog as catalog_bench
     from django.contrib.auth.models import User
-    from django.core.management import call_command
     from django.db import connection
     from django.utils import timezone
 
     from accounts.models import ApiToken
     from accounts.services import api_token_issue, hash_key
     from courses.models import Course
-    from courses.services import catalog_import, providers_load
     from learners.models import LearnerProfile, SkillAssessment
     from recommender.models import LearnerPlan
     from recommender.tasks import learners_replan_task
-    from skills.selectors import standard_version_get
 
     say("      standard and a 1,000-course catalog (the sample, varied)")
-    call_command("migrate", verbosity=0)
-    call_command("load_dss", stdout=io.StringIO())
-    providers_load(records=json.loads((ROOT / "fixtures" / "sample_providers.json").read_text("utf-8")))
-    sample = json.loads((ROOT / "fixtures" / "sample_catalog.json").read_text("utf-8"))
-    courses = catalog_bench.derive_courses(sample, 1000)
-    catalog_import(data=json.dumps(courses, ensure_ascii=False).encode(), filename="load.json")
-    version = standard_version_get()
+    version = catalog_bench.standard_and_catalog(1000, "load.json")
     roles, items = list(version.roles.all()), list(version.skill_items.all())
 
     say(f"      {learners:,} learners with target roles, self-assessments and API keys")
