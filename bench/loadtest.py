@@ -12,11 +12,13 @@ API key and a stored plan.  Locust (headless, FastHttpUser, no wait between requ
 2. plan      GET /api/v1/me/plan (warm, stored plan) as many different learners;
 3. ingest    POST /api/v1/progress-events/ as an LMS: batches of --batch events, new keys each time.
 
-for --seconds each, once per database connection mode (each a fresh gunicorn):
+for --seconds each against each database connection mode, one gunicorn per mode:
 `no-persistent` (DB_CONN_MAX_AGE=0, a new PostgreSQL connection per request), `conn-max-age-60`
-(DB_CONN_MAX_AGE=60) and `pool` (DB_POOL=true: psycopg's pool, see config/database.py).
-Throughput and p95 are reported as ratios to the baseline scenario of the same mode, and each mode's
-figures as ratios to `no-persistent` (before/after for connection pooling).
+(DB_CONN_MAX_AGE=60) and `pool` (DB_POOL=true: psycopg's pool, see config/database.py).  The modes
+take turns, --rounds times in a rotated order, so a neighbour's load on a shared machine falls on
+all of them.  Throughput and p95 are reported as ratios to the baseline scenario of the same mode,
+and each mode's figures as ratios to `no-persistent` (before/after for connection pooling), with
+the PostgreSQL connections each mode opened.  Results of one run: bench/results/pooling.md.
 
 Usage:
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/loadtest.py
@@ -163,7 +165,7 @@ def server_env(database_url: str, redis_url: str | None, name: str) -> dict[str,
     mode = MODES[name]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DB_POOL", "DB_CONN_MAX_AGE", "CELERY_", "CACHE_"))}
     env.update(
-        DATABASE_URL=f"{database_url}?application_name=dxp-load-{name}",
+        DATABASE_URL=f"{database_url}{'&' if '?' in database_url else '?'}application_name=dxp-load-{name}",
         DJANGO_SETTINGS_MODULE="config.settings",
         DJANGO_DEBUG="false",
         SECRET_KEY=secrets.token_urlsafe(50),
@@ -199,7 +201,7 @@ def start_server(env: dict[str, str], port: int, workers: int, log: Path) -> sub
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            sys.exit(f"gunicorn exited with {process.returncode}; see {log}")
+            raise RuntimeError(f"gunicorn exited with {process.returncode}; see {log}")
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz?only=database", timeout=2) as r:
                 if r.status == 200:
@@ -207,7 +209,7 @@ def start_server(env: dict[str, str], port: int, workers: int, log: Path) -> sub
         except OSError:
             time.sleep(0.3)
     process.terminate()
-    sys.exit(f"gunicorn did not answer within 90 s; see {log}")
+    raise RuntimeError(f"gunicorn did not answer within 90 s; see {log}")
 
 
 def stop_server(process: subprocess.Popen[bytes]) -> None:
@@ -263,7 +265,7 @@ def run_locust(
                 process.kill()
     stats = Path(f"{prefix}.json")
     if not stats.exists():
-        sys.exit(f"locust wrote no statistics; see {log}")
+        raise RuntimeError(f"locust wrote no statistics; see {log}")
     return summarize(json.loads(stats.read_text("utf-8")))
 
 
