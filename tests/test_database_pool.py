@@ -80,7 +80,7 @@ def test_pool_off_is_off(monkeypatch):
 @pytest.fixture
 def pooled() -> Any:
     """The default connection switched to a pool of at most 2 connections for the test, then back."""
-    conn = connections["default"]
+    conn: Any = connections["default"]  # PostgreSQL's wrapper, which has close_pool()
     conn.close()
     conn.close_pool()  # PostgreSQL pools by default: this test's pool replaces that one
     saved = (dict(conn.settings_dict["OPTIONS"]), conn.settings_dict["CONN_MAX_AGE"])
