@@ -62,7 +62,7 @@ format: $(VENV)/.dev
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-## loadtest: gunicorn under locust on loopback (needs DATABASE_URL=postgres://...; about 4 minutes)
+## loadtest: gunicorn under locust on loopback (needs DATABASE_URL=postgres://...; about 7 minutes)
 loadtest: $(VENV)/.dev
 	$(PY) bench/loadtest.py
 

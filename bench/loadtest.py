@@ -455,7 +455,8 @@ def run(
                     b = reference["scenarios"][name]
                     f["throughput_vs_no_persistent"] = f["rps"] / b["rps"] if b["rps"] else 0.0
                     f["p95_vs_no_persistent"] = f["p95_ms"] / b["p95_ms"] if b["p95_ms"] else 0.0
-        say("[4/4] results")
+        results["logs"] = str(workdir)
+        say(f"[4/4] results (gunicorn and locust logs in {workdir})")
         return results
     finally:
         for server in servers.values():
