@@ -9,7 +9,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run setup test lint typecheck format fixture messages clean
+.PHONY: run setup test lint typecheck format fixture messages clean loadtest
 
 $(VENV)/.created:
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] >= (3, 11), "Python 3.11+ is needed, found " + sys.version.split()[0]'
@@ -57,10 +57,15 @@ typecheck: $(VENV)/.dev
 	$(VENV)/bin/mypy bench/recommender.py
 	$(VENV)/bin/mypy bench/national.py
 	$(VENV)/bin/mypy bench/curves.py bench/population.py bench/pg_changes.py bench/run_all.py bench/report.py
+	$(VENV)/bin/mypy bench/loadtest.py bench/locustfile.py
 
 format: $(VENV)/.dev
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+## loadtest: gunicorn under locust on loopback (needs DATABASE_URL=postgres://...; about 7 minutes)
+loadtest: $(VENV)/.dev
+	$(PY) bench/loadtest.py
 
 ## fixture: rebuild fixtures/dss_skill_standard.json from ../shared/dss and the sample catalog from its parts
 fixture: $(VENV)/.runtime

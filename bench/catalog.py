@@ -134,6 +134,24 @@ def derive_courses(sample: list[dict[str, Any]], count: int) -> list[dict[str, A
     return out
 
 
+def standard_and_catalog(count: int, filename: str) -> Any:
+    """Migrate, load the standard and the sample providers, import `count` courses derived from the sample.
+
+    Returns the current StandardVersion.  Needs Django set up (shared by the other benchmarks)."""
+    from django.core.management import call_command
+
+    from courses.services import catalog_import, providers_load
+    from skills.selectors import standard_version_get
+
+    call_command("migrate", verbosity=0)
+    call_command("load_dss", stdout=io.StringIO())
+    providers_load(records=json.loads((ROOT / "fixtures" / "sample_providers.json").read_text("utf-8")))
+    sample = json.loads((ROOT / "fixtures" / "sample_catalog.json").read_text("utf-8"))
+    courses = derive_courses(sample, count)
+    catalog_import(data=json.dumps(courses, ensure_ascii=False).encode(), filename=filename)
+    return standard_version_get()
+
+
 def median_seconds(fn: Any, repeat: int) -> float:
     times = []
     for _ in range(repeat):

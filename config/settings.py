@@ -16,6 +16,8 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from config.database import database_config
+
 # Lets admin.ModelAdmin[Model], QuerySet[Model] etc. be subscripted at run time.
 django_stubs_ext.monkeypatch()
 
@@ -102,12 +104,8 @@ TEMPLATES = [
 WSGI_APPLICATION = "config.wsgi.application"
 
 # --- Data -------------------------------------------------------------------
-DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-}
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=0)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# DATABASE_URL, DB_CONN_MAX_AGE and the connection pool (DB_POOL, DB_POOL_MIN_SIZE, ...): config/database.py.
+DATABASES = {"default": database_config(env, default_url=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 _cache_url = env.str("CACHE_URL", default=env.str("REDIS_URL", default=""))

@@ -232,7 +232,11 @@ def national_learners_recount(*, learner_ids: Iterable[int]) -> RecountResult:
     result = RecountResult()
     if not ids:
         return result
-    list(LearnerProfile.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
+    # FOR NO KEY UPDATE, not FOR UPDATE: it serializes recounts of one person all the same, but does not
+    # conflict with the key-share locks other transactions' foreign keys take on the learner row (an ingest
+    # batch reporting progress for a person another batch is recounting deadlocked with FOR UPDATE).
+    locked = LearnerProfile.objects.select_for_update(no_key=True).filter(pk__in=ids).order_by("pk")
+    list(locked.values_list("pk", flat=True))
     existing = {row.learner_id: row for row in NationalCount.objects.filter(learner_id__in=ids)}
     firsts = _first_completions(Q(learner_id__in=ids))
     return _people_apply(ids, existing, firsts)

@@ -266,9 +266,10 @@ def test_a_connection_dropped_mid_import_is_a_503_and_writes_nothing(standard):
 def test_pages_answer_503_while_the_database_is_gone(client, standard):
     from django.db import connections
 
-    db = connections["default"]
+    db: Any = connections["default"]  # PostgreSQL's wrapper, which has close_pool()
     port = db.settings_dict["PORT"]
     db.close()
+    db.close_pool()  # with DB_POOL (PostgreSQL's default) the pooled connections go with the server
     db.settings_dict["PORT"] = str(free_port())  # nothing listens there
     try:
         health = client.get("/healthz")
@@ -278,6 +279,7 @@ def test_pages_answer_503_while_the_database_is_gone(client, standard):
         assert page.status_code == 503 and b"Service unavailable" in page.content
     finally:
         db.close()
+        db.close_pool()
         db.settings_dict["PORT"] = port
 
 
