@@ -50,7 +50,8 @@ def sections(full: bool) -> list[tuple[str, str, list[str]]]:
             "generate_population against raw COPY (database kept for pg_changes)",
             ["bench/population.py", "--learners", str(learners), "--events", str(events), "--keep"],
         ),
-        ("pg_changes", "PostgreSQL changes, before and after", ["bench/pg_changes.py"]),
+        ("at_scale", "the product's endpoints on that population", ["bench/at_scale.py"]),
+        ("pg_changes", "PostgreSQL changes, before and after (drops the population)", ["bench/pg_changes.py"]),
         ("curves", "plan latency by catalog size; batch throughput by learners", ["bench/curves.py"]),
         ("replan", "batch re-planning on 1 and 2 Celery worker processes", ["bench/replan.py"]),
         ("loadtest", "concurrent clients against gunicorn (plan, ingest)", ["bench/loadtest.py"]),
@@ -137,8 +138,9 @@ def main() -> None:
     figures["machine"] = machine()
     figures.setdefault("sections", {})
     plan = [s for s in sections(args.full) if not args.only or s[0] in args.only]
-    if args.only and "pg_changes" in args.only and "population" not in args.only:
-        sys.exit("pg_changes needs the population section's database: add `population` to --only")
+    needs_population = {"at_scale", "pg_changes"} & set(args.only or ())
+    if needs_population and "population" not in (args.only or ()):
+        sys.exit(f"{', '.join(sorted(needs_population))} need the population section's database: add `population`")
     started = time.perf_counter()
     failed = []
     with (OUT / "run.log").open("a" if args.only else "w", encoding="utf-8") as log:
