@@ -120,6 +120,23 @@ def _curves(figures: dict[str, Any]) -> list[str]:
     return out
 
 
+def _at_scale(figures: dict[str, Any]) -> list[str]:
+    s = _section(figures, "at_scale")
+    if not s:
+        return ["(not run)"]
+    out = [
+        f"On the generated population ({_f(s['learners'])} learners; the largest organization has "
+        f"{_f(s['largest_org_people'])} people), through Django's request stack in-process, each endpoint "
+        "interleaved with GET /api/v1/ping as the same user:",
+        "",
+        "| endpoint | median | p95 | × ping |",
+        "|---|---|---|---|",
+    ]
+    for r in s["endpoints"]:
+        out.append(f"| {r['endpoint']} | {_f(r['median_ms'])} ms | {_f(r['p95_ms'])} ms | {_f(r['ratio'], 1)}× |")
+    return out
+
+
 def _generic(data: dict[str, Any], prefix: str = "") -> list[str]:
     """A section whose layout this report does not know: every scalar figure, flattened."""
     out = []
@@ -210,6 +227,7 @@ def write_report(figures: dict[str, Any], path: Path) -> None:
         lines += [f"## {title}", ""]
         lines += ["| figure | value |", "|---|---|", *_generic(data)] if data else ["(not run)"]
         lines.append("")
+    lines += ["## The product on a national-size population", "", *_at_scale(figures), ""]
     lines += ["## PostgreSQL changes, before and after", "", *_pg_changes(figures), ""]
     lines += ["## Time per section", "", "| section | scale | seconds |", "|---|---|---|"]
     for name, entry in figures.get("sections", {}).items():
