@@ -240,7 +240,9 @@ def replan_chunk_process(*, run_id: int, chunk_id: int, worker: str = "") -> Rep
     target = chunk.run.catalog_version
     learner_ids = list(
         LearnerPlan.objects.filter(
-            learner_id__range=(chunk.first_learner_id, chunk.last_learner_id), catalog_version__lt=target
+            learner_id__gte=chunk.first_learner_id,
+            learner_id__lte=chunk.last_learner_id,
+            catalog_version__lt=target,
         )
         .order_by("learner_id")
         .values_list("learner_id", flat=True)
