@@ -2,6 +2,7 @@
 resumed run plans only the rest, a catalog change supersedes an unfinished run (docs/replanning.md)."""
 
 from io import StringIO
+from itertools import pairwise
 from unittest import mock
 
 import pytest
@@ -55,7 +56,7 @@ def test_the_chunks_cover_every_stale_learner_exactly_once(plans, django_capture
     assert [c.learners for c in parts] == [5, 5, 5, 2]
     covered = [i for c in parts for i in plans["stale"] if c.first_learner_id <= i <= c.last_learner_id]
     assert covered == plans["stale"]  # each stale learner in exactly one chunk, in order
-    assert all(a.last_learner_id < b.first_learner_id for a, b in zip(parts, parts[1:], strict=False))
+    assert all(a.last_learner_id < b.first_learner_id for a, b in pairwise(parts))
     assert len(callbacks) == 1  # the chunks are sent after the run's commit, in one go
 
 
