@@ -56,6 +56,7 @@ typecheck: $(VENV)/.dev
 	$(VENV)/bin/mypy bench/catalog.py bench/ingest.py
 	$(VENV)/bin/mypy bench/recommender.py
 	$(VENV)/bin/mypy bench/national.py
+	$(VENV)/bin/mypy bench/replan.py
 
 format: $(VENV)/.dev
 	$(VENV)/bin/ruff check --fix .
