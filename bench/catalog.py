@@ -95,6 +95,42 @@ def derive_courses(sample: list[dict[str, Any]], count: int) -> list[dict[str, A
     return out
 
 
+def create_learners(count: int, roles: list[Any], items: list[Any], prefix: str = "b") -> tuple[list[Any], list[Any]]:
+    """`count` learners with target roles, limits and four self-assessed item levels each, varied by index.
+
+    Returns the profiles (each with its user) and each learner's levels by item code.  Shared by the benchmarks."""
+    from django.contrib.auth.models import User
+    from django.utils import timezone
+
+    from learners.models import LearnerProfile, SkillAssessment
+
+    users = User.objects.bulk_create([User(username=f"{prefix}{n}") for n in range(count)], batch_size=2000)
+    profiles = LearnerProfile.objects.bulk_create(
+        [
+            LearnerProfile(
+                user=u,
+                target_role=roles[n % len(roles)],
+                weekly_hours=3 + n % 6,
+                budget_jpy=(n % 5) * 20000,
+                preferred_formats=["e-learning", "live-online"] if n % 3 else [],
+            )
+            for n, u in enumerate(users)
+        ],
+        batch_size=2000,
+    )
+    picks = [[(items[(n * 7 + k) % len(items)], (n + k) % 4) for k in range(4)] for n in range(count)]
+    now = timezone.now()
+    SkillAssessment.objects.bulk_create(
+        [
+            SkillAssessment(learner=p, skill_item=item, level=level, source="self", assessed_at=now)
+            for p, pairs in zip(profiles, picks, strict=True)
+            for item, level in pairs
+        ],
+        batch_size=5000,
+    )
+    return profiles, [{item.code: level for item, level in pairs} for pairs in picks]
+
+
 def median_seconds(fn: Any, repeat: int) -> float:
     times = []
     for _ in range(repeat):

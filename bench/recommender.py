@@ -57,14 +57,12 @@ def main() -> None:
     import django
 
     django.setup()
-    from django.contrib.auth.models import User
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client
 
     from courses.models import Course
     from courses.services import catalog_import, providers_load
-    from learners.models import LearnerProfile, SkillAssessment
     from recommender import tasks
     from recommender.core import plan as plan_module
     from recommender.engine import (
@@ -90,37 +88,8 @@ def main() -> None:
         items = list(version.skill_items.all())
 
         say(f"[3/6] {args.learners:,} learners with target roles and self-assessments")
-        users = User.objects.bulk_create([User(username=f"b{n}") for n in range(args.learners)], batch_size=2000)
-        profiles = LearnerProfile.objects.bulk_create(
-            [
-                LearnerProfile(
-                    user=u,
-                    target_role=roles[n % len(roles)],
-                    weekly_hours=3 + n % 6,
-                    budget_jpy=(n % 5) * 20000,
-                    preferred_formats=["e-learning", "live-online"] if n % 3 else [],
-                )
-                for n, u in enumerate(users)
-            ],
-            batch_size=2000,
-        )
-        from django.utils import timezone
-
-        now = timezone.now()
-        SkillAssessment.objects.bulk_create(
-            [
-                SkillAssessment(
-                    learner=p,
-                    skill_item=items[(n * 7 + k) % len(items)],
-                    level=(n + k) % 4,
-                    source="self",
-                    assessed_at=now,
-                )
-                for n, p in enumerate(profiles)
-                for k in range(4)
-            ],
-            batch_size=5000,
-        )
+        profiles, _levels = catalog_bench.create_learners(args.learners, roles, items)
+        users = [p.user for p in profiles]
 
         say(f"[4/6] plan endpoint vs a trivial authenticated endpoint, {args.requests} requests each")
         client = Client()

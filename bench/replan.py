@@ -116,14 +116,11 @@ def run(
     import django
 
     django.setup()
-    from django.contrib.auth.models import User
     from django.core.management import call_command
     from django.db import connection
-    from django.utils import timezone
 
     import courses.services as course_services
     from courses.selectors import catalog_version
-    from learners.models import LearnerProfile, SkillAssessment
     from recommender.core.plan import COURSE_OVERHEAD_HOURS
     from recommender.engine import course_options
     from recommender.models import LearnerPlan
@@ -152,31 +149,7 @@ def run(
         target = catalog_version()
 
         log(f"[3/6] {learners:,} learners with target roles, self-assessments and plans older than the catalog")
-        users = User.objects.bulk_create([User(username=f"r{n}") for n in range(learners)], batch_size=2000)
-        profiles = LearnerProfile.objects.bulk_create(
-            [
-                LearnerProfile(
-                    user=u,
-                    target_role=roles[n % len(roles)],
-                    weekly_hours=3 + n % 6,
-                    budget_jpy=(n % 5) * 20000,
-                    preferred_formats=["e-learning", "live-online"] if n % 3 else [],
-                )
-                for n, u in enumerate(users)
-            ],
-            batch_size=2000,
-        )
-        levels = [{items[(n * 7 + k) % len(items)].code: (n + k) % 4 for k in range(4)} for n in range(learners)]
-        now = timezone.now()
-        codes = {i.code: i for i in items}
-        SkillAssessment.objects.bulk_create(
-            [
-                SkillAssessment(learner=p, skill_item=codes[code], level=level, source="self", assessed_at=now)
-                for p, current in zip(profiles, levels, strict=True)
-                for code, level in current.items()
-            ],
-            batch_size=5000,
-        )
+        profiles, levels = catalog_bench.create_learners(learners, roles, items, prefix="r")
         LearnerPlan.objects.bulk_create(
             [LearnerPlan(learner=p, catalog_version=target - 1) for p in profiles], batch_size=2000
         )
