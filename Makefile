@@ -58,6 +58,7 @@ typecheck: $(VENV)/.dev
 	$(VENV)/bin/mypy bench/national.py
 	$(VENV)/bin/mypy bench/curves.py bench/population.py bench/pg_changes.py bench/run_all.py bench/report.py
 	$(VENV)/bin/mypy bench/loadtest.py bench/locustfile.py
+	$(VENV)/bin/mypy bench/replan.py
 
 format: $(VENV)/.dev
 	$(VENV)/bin/ruff check --fix .

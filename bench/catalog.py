@@ -77,45 +77,6 @@ def start_scratch_database(name: str, label: str) -> str:
     return admin_url
 
 
-def learners_with_goals(count: int, *, prefix: str) -> tuple[list[Any], list[Any]]:
-    """`count` learners with target roles, constraints and four self-assessments each (bulk inserts)."""
-    from django.contrib.auth.models import User
-    from django.utils import timezone
-
-    from learners.models import LearnerProfile, SkillAssessment
-    from skills.selectors import standard_version_get
-
-    version = standard_version_get()
-    roles = list(version.roles.all())
-    items = list(version.skill_items.all())
-    users = User.objects.bulk_create([User(username=f"{prefix}{n}") for n in range(count)], batch_size=5000)
-    profiles = LearnerProfile.objects.bulk_create(
-        [
-            LearnerProfile(
-                user=u,
-                target_role=roles[n % len(roles)],
-                weekly_hours=3 + n % 6,
-                budget_jpy=(n % 5) * 20000,
-                preferred_formats=["e-learning", "live-online"] if n % 3 else [],
-            )
-            for n, u in enumerate(users)
-        ],
-        batch_size=5000,
-    )
-    now = timezone.now()
-    SkillAssessment.objects.bulk_create(
-        [
-            SkillAssessment(
-                learner=p, skill_item=items[(n * 7 + k) % len(items)], level=(n + k) % 4, source="self", assessed_at=now
-            )
-            for n, p in enumerate(profiles)
-            for k in range(4)
-        ],
-        batch_size=10000,
-    )
-    return users, profiles
-
-
 def derive_courses(sample: list[dict[str, Any]], count: int) -> list[dict[str, Any]]:
     """`count` distinct courses: the sample repeated with a variant suffix on code and title."""
     out: list[dict[str, Any]] = []
@@ -150,6 +111,42 @@ def standard_and_catalog(count: int, filename: str) -> Any:
     courses = derive_courses(sample, count)
     catalog_import(data=json.dumps(courses, ensure_ascii=False).encode(), filename=filename)
     return standard_version_get()
+
+
+def create_learners(count: int, roles: list[Any], items: list[Any], prefix: str = "b") -> tuple[list[Any], list[Any]]:
+    """`count` learners with target roles, limits and four self-assessed item levels each, varied by index.
+
+    Returns the profiles (each with its user) and each learner's levels by item code.  Shared by the benchmarks."""
+    from django.contrib.auth.models import User
+    from django.utils import timezone
+
+    from learners.models import LearnerProfile, SkillAssessment
+
+    users = User.objects.bulk_create([User(username=f"{prefix}{n}") for n in range(count)], batch_size=2000)
+    profiles = LearnerProfile.objects.bulk_create(
+        [
+            LearnerProfile(
+                user=u,
+                target_role=roles[n % len(roles)],
+                weekly_hours=3 + n % 6,
+                budget_jpy=(n % 5) * 20000,
+                preferred_formats=["e-learning", "live-online"] if n % 3 else [],
+            )
+            for n, u in enumerate(users)
+        ],
+        batch_size=2000,
+    )
+    picks = [[(items[(n * 7 + k) % len(items)], (n + k) % 4) for k in range(4)] for n in range(count)]
+    now = timezone.now()
+    SkillAssessment.objects.bulk_create(
+        [
+            SkillAssessment(learner=p, skill_item=item, level=level, source="self", assessed_at=now)
+            for p, pairs in zip(profiles, picks, strict=True)
+            for item, level in pairs
+        ],
+        batch_size=5000,
+    )
+    return profiles, [{item.code: level for item, level in pairs} for pairs in picks]
 
 
 def median_seconds(fn: Any, repeat: int) -> float:

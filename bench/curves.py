@@ -84,7 +84,10 @@ def main() -> None:
         sample = json.loads((ROOT / "fixtures" / "sample_catalog.json").read_text("utf-8"))
         version = standard_version_get()
         most = max(args.learners)
-        users, profiles = catalog_bench.learners_with_goals(most, prefix="c")
+        profiles, _levels = catalog_bench.create_learners(
+            most, list(version.roles.all()), list(version.skill_items.all()), prefix="c"
+        )
+        users = [p.user for p in profiles]
 
         say(f"[3/4] plan latency at catalog sizes {', '.join(format(s, ',') for s in args.sizes)}")
         client = Client()

@@ -85,9 +85,12 @@ def main() -> None:
         courses_1k = catalog_bench.derive_courses(sample, 1000)
         catalog_import(data=json.dumps(courses_1k, ensure_ascii=False).encode(), filename="bench.json")
         version = standard_version_get()
+        roles = list(version.roles.all())
+        items = list(version.skill_items.all())
 
         say(f"[3/6] {args.learners:,} learners with target roles and self-assessments")
-        users, profiles = catalog_bench.learners_with_goals(args.learners, prefix="b")
+        profiles, _levels = catalog_bench.create_learners(args.learners, roles, items)
+        users = [p.user for p in profiles]
 
         say(f"[4/6] plan endpoint vs a trivial authenticated endpoint, {args.requests} requests each")
         client = Client()

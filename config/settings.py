@@ -325,6 +325,8 @@ RECOMMENDER_PASSAGE_PREFIX = env.str("RECOMMENDER_PASSAGE_PREFIX", default="")
 RECOMMENDER_DENSE_LANGUAGES = env.str("RECOMMENDER_DENSE_LANGUAGES", default="auto")
 # Set false to run the recommender on the sparse and keyword signals only (no model in memory).
 RECOMMENDER_DENSE = env.bool("RECOMMENDER_DENSE", default=True)
+# Learners per chunk of a batch re-planning run (one Celery task each; docs/replanning.md).
+RECOMMENDER_REPLAN_CHUNK_SIZE = env.int("RECOMMENDER_REPLAN_CHUNK_SIZE", default=200)
 
 # --- Product --------------------------------------------------------------------
 # Where `load_dss` looks when no path is given.

@@ -13,6 +13,7 @@ class LearnerPlan(models.Model):
 
     learner = models.OneToOneField(LearnerProfile, on_delete=models.CASCADE, related_name="plan")
     catalog_version = models.PositiveBigIntegerField(default=0)
+    revision = models.PositiveIntegerField(default=1)  # +1 on every recompute: each re-plan is countable
     algorithm = models.CharField(max_length=40, default="greedy-v1")
     constraints = models.JSONField(default=dict)
     payload = models.JSONField(default=dict)
@@ -54,3 +55,67 @@ class EmbeddingVector(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.object_id} ({self.model_name}, {self.dimension}d)"
+
+
+class ReplanRunStatus(models.TextChoices):
+    RUNNING = "running", _("running")
+    DONE = "done", _("done")
+    SUPERSEDED = "superseded", _("superseded")
+
+
+class ReplanRun(models.Model):
+    """One batch re-planning after a catalog change: every learner whose stored plan is older than
+    `catalog_version`, split into chunks (docs/replanning.md).  At most one run is running."""
+
+    catalog_version = models.PositiveBigIntegerField()
+    status = models.CharField(max_length=12, choices=ReplanRunStatus.choices, default=ReplanRunStatus.RUNNING)
+    chunk_size = models.PositiveIntegerField()
+    learners = models.PositiveIntegerField(default=0)  # stale plans when the run started
+    chunks = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("re-planning run")
+        verbose_name_plural = _("re-planning runs")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["status"], condition=models.Q(status="running"), name="replan_one_running_run"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"re-planning run {self.pk} (catalog v{self.catalog_version}, {self.status})"
+
+
+class ReplanChunkStatus(models.TextChoices):
+    PENDING = "pending", _("pending")
+    DONE = "done", _("done")
+
+
+class ReplanChunk(models.Model):
+    """A keyset range of learner ids of a run; done once every stale plan in it is at the target."""
+
+    run = models.ForeignKey(ReplanRun, on_delete=models.CASCADE, related_name="chunk_set")
+    first_learner_id = models.PositiveBigIntegerField()
+    last_learner_id = models.PositiveBigIntegerField()
+    learners = models.PositiveIntegerField()  # stale plans in the range when the run started
+    status = models.CharField(max_length=8, choices=ReplanChunkStatus.choices, default=ReplanChunkStatus.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    planned = models.PositiveIntegerField(default=0)  # plans this chunk recomputed (over all attempts)
+    worker = models.CharField(max_length=200, blank=True)  # hostname of the last worker that took it
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("re-planning chunk")
+        verbose_name_plural = _("re-planning chunks")
+        constraints = [
+            models.UniqueConstraint(fields=["run", "first_learner_id"], name="replan_chunk_unique_start"),
+            models.CheckConstraint(
+                condition=models.Q(first_learner_id__lte=models.F("last_learner_id")), name="replan_chunk_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"chunk {self.first_learner_id}-{self.last_learner_id} of run {self.run_id} ({self.status})"

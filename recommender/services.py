@@ -1,11 +1,16 @@
-"""Writes of the recommender: a learner's plan, inferred course tags.  Both are safe to repeat."""
+"""Writes of the recommender: a learner's plan, inferred course tags, batch re-planning runs.  All are safe
+to repeat."""
 
 from __future__ import annotations
 
 from dataclasses import asdict
+from functools import partial
 from typing import Any
 
-from django.db import transaction
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
 
 from courses.models import Course, CourseSkill
 from courses.selectors import catalog_version
@@ -14,7 +19,7 @@ from learners.models import EnrollmentStatus, LearnerProfile, SkillAssessment
 from learners.selectors import learner_current_levels
 from recommender.core.plan import Constraints
 from recommender.engine import course_text, course_vectors_sync
-from recommender.models import LearnerPlan
+from recommender.models import LearnerPlan, ReplanChunk, ReplanChunkStatus, ReplanRun, ReplanRunStatus
 from recommender.planning import infer, plan_for, plan_json
 from skills.models import SkillItem
 from skills.selectors import standard_version_get
@@ -76,14 +81,29 @@ def plan_compute(*, learner: LearnerProfile, overrides: dict[str, Any] | None = 
 
 @transaction.atomic
 def plan_refresh(*, learner_id: int, overrides: dict[str, Any] | None = None) -> LearnerPlan:
-    """Recompute and store a learner's plan (upsert: running it twice leaves one plan)."""
+    """Recompute and store a learner's plan (upsert: running it twice leaves one plan, revision +2)."""
     learner = LearnerProfile.objects.select_related("target_role__version").get(pk=learner_id)
+    stored = LearnerPlan.objects.select_for_update().filter(learner=learner).first()
+    return _plan_store(learner=learner, stored=stored, overrides=overrides)
+
+
+def _plan_store(
+    *, learner: LearnerProfile, stored: LearnerPlan | None, overrides: dict[str, Any] | None = None
+) -> LearnerPlan:
+    """Compute and save the plan, revision + 1.  The caller's transaction holds the lock on `stored`."""
     data = plan_compute(learner=learner, overrides=overrides)
-    plan, _ = LearnerPlan.objects.update_or_create(
-        learner=learner,
-        defaults={"catalog_version": catalog_version(), "constraints": data.get("constraints", {}), "payload": data},
-    )
-    return plan
+    fields = {"catalog_version": catalog_version(), "constraints": data.get("constraints", {}), "payload": data}
+    if stored is None:
+        try:
+            with transaction.atomic():
+                return LearnerPlan.objects.create(learner=learner, revision=1, **fields)
+        except IntegrityError:  # another transaction stored this learner's first plan meanwhile: replace it
+            stored = LearnerPlan.objects.select_for_update().get(learner=learner)
+    for name, value in fields.items():
+        setattr(stored, name, value)
+    stored.revision += 1
+    stored.save()
+    return stored
 
 
 def course_tags_infer(*, course_ids: list[int]) -> int:
@@ -124,3 +144,136 @@ def stale_plan_learner_ids(*, limit: int | None = None) -> list[int]:
     ids = LearnerPlan.objects.exclude(catalog_version=catalog_version()).order_by("learner_id")
     values = ids.values_list("learner_id", flat=True)
     return list(values[:limit] if limit else values)
+
+
+# --- Batch re-planning after a catalog change (docs/replanning.md) ---------------------------------
+
+
+def replan_run_start(*, chunk_size: int | None = None) -> ReplanRun:
+    """The run for the current catalog version.  If one is unfinished, it is returned as it is; otherwise a
+    new run (superseding an unfinished run for an older version) is split into chunks of `chunk_size`
+    learners by keyset over learner ids, and its chunks are enqueued after commit."""
+    size = chunk_size or settings.RECOMMENDER_REPLAN_CHUNK_SIZE
+    if size < 1:
+        raise ValueError("chunk_size must be at least 1")
+    for attempt in range(2):
+        try:
+            with transaction.atomic():
+                return _replan_run_create(chunk_size=size)
+        except IntegrityError:  # a concurrent start created the running run first: look again
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _replan_run_create(*, chunk_size: int) -> ReplanRun:
+    target = catalog_version()
+    running = ReplanRun.objects.select_for_update().filter(status=ReplanRunStatus.RUNNING).first()
+    if running is not None:
+        if running.catalog_version >= target:
+            return running
+        running.status, running.finished_at = ReplanRunStatus.SUPERSEDED, timezone.now()
+        running.save(update_fields=["status", "finished_at"])
+    run = ReplanRun.objects.create(catalog_version=target, chunk_size=chunk_size)
+    stale = (
+        LearnerPlan.objects.filter(catalog_version__lt=target)
+        .order_by("learner_id")
+        .values_list("learner_id", flat=True)
+    )
+    chunks: list[ReplanChunk] = []
+    after = 0
+    while ids := list(stale.filter(learner_id__gt=after)[:chunk_size]):
+        chunks.append(ReplanChunk(run=run, first_learner_id=ids[0], last_learner_id=ids[-1], learners=len(ids)))
+        after = ids[-1]
+    ReplanChunk.objects.bulk_create(chunks, batch_size=1000)
+    run.chunks, run.learners = len(chunks), sum(c.learners for c in chunks)
+    if not chunks:
+        run.status, run.finished_at = ReplanRunStatus.DONE, timezone.now()
+    run.save(update_fields=["chunks", "learners", "status", "finished_at"])
+    pending = list(run.chunk_set.order_by("first_learner_id").values_list("pk", flat=True))
+    transaction.on_commit(partial(_replan_chunks_enqueue, run.pk, pending))
+    return run
+
+
+def replan_run_resume(*, chunk_size: int | None = None) -> ReplanRun | None:
+    """Finish the unfinished run: enqueue again its chunks not done (a chunk sent twice plans nobody twice).
+    If the catalog changed since that run started, a new run for the current version supersedes it.
+    None when no run is unfinished."""
+    running = ReplanRun.objects.filter(status=ReplanRunStatus.RUNNING).first()
+    if running is None:
+        return None
+    if running.catalog_version < catalog_version():
+        return replan_run_start(chunk_size=chunk_size)
+    pending = list(
+        running.chunk_set.filter(status=ReplanChunkStatus.PENDING)
+        .order_by("first_learner_id")
+        .values_list("pk", flat=True)
+    )
+    transaction.on_commit(partial(_replan_chunks_enqueue, running.pk, pending))
+    return running
+
+
+def _replan_chunks_enqueue(run_id: int, chunk_ids: list[int]) -> None:
+    from common.queue import enqueue
+    from recommender.tasks import replan_chunk_task
+
+    for chunk_id in chunk_ids:
+        enqueue(replan_chunk_task, run_id=run_id, chunk_id=chunk_id)
+
+
+def replan_chunk_process(*, run_id: int, chunk_id: int, worker: str = "") -> ReplanChunk:
+    """Re-plan each learner of the chunk whose stored plan is older than the run's catalog version.
+
+    Idempotent and safe to run twice at once: each learner is planned in its own transaction, under the
+    lock of their plan row and only if the plan is still older than the target once the lock is held, so a
+    redelivered or duplicated chunk plans nobody twice.  The chunk is marked done in the transaction of its
+    last learner (the run too, with its last chunk); a done chunk or a superseded run does nothing."""
+    with transaction.atomic():
+        chunk = (
+            ReplanChunk.objects.select_for_update(of=("self",)).select_related("run").get(pk=chunk_id, run_id=run_id)
+        )
+        if chunk.status == ReplanChunkStatus.DONE or chunk.run.status == ReplanRunStatus.SUPERSEDED:
+            return chunk
+        chunk.attempts += 1
+        chunk.started_at, chunk.worker = timezone.now(), worker[:200]
+        chunk.save(update_fields=["attempts", "started_at", "worker"])
+    target = chunk.run.catalog_version
+    learner_ids = list(
+        LearnerPlan.objects.filter(
+            learner_id__gte=chunk.first_learner_id,
+            learner_id__lte=chunk.last_learner_id,
+            catalog_version__lt=target,
+        )
+        .order_by("learner_id")
+        .values_list("learner_id", flat=True)
+    )
+    for n, learner_id in enumerate(learner_ids, start=1):
+        with transaction.atomic():
+            stored = (
+                LearnerPlan.objects.select_for_update(of=("self",))
+                .select_related("learner__target_role__version")
+                .filter(learner_id=learner_id, catalog_version__lt=target)  # checked again under the lock
+                .first()
+            )
+            if stored is not None:
+                _plan_store(learner=stored.learner, stored=stored)
+                ReplanChunk.objects.filter(pk=chunk.pk).update(planned=F("planned") + 1)
+            if n == len(learner_ids):
+                _replan_chunk_finish(chunk=chunk)
+    if not learner_ids:
+        with transaction.atomic():
+            _replan_chunk_finish(chunk=chunk)
+    chunk.refresh_from_db()
+    return chunk
+
+
+def _replan_chunk_finish(*, chunk: ReplanChunk) -> None:
+    """Mark the chunk done, and the run with its last chunk (the run's row lock orders the chunks' ends)."""
+    run = ReplanRun.objects.select_for_update().get(pk=chunk.run_id)
+    now = timezone.now()
+    ReplanChunk.objects.filter(pk=chunk.pk, status=ReplanChunkStatus.PENDING).update(
+        status=ReplanChunkStatus.DONE, finished_at=now
+    )
+    if run.status == ReplanRunStatus.RUNNING and not run.chunk_set.filter(status=ReplanChunkStatus.PENDING).exists():
+        run.status, run.finished_at = ReplanRunStatus.DONE, now
+        run.save(update_fields=["status", "finished_at"])

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from common.queue import enqueue
 from recommender.core.encoders import EncoderUnavailable
-from recommender.services import course_tags_infer, plan_refresh, stale_plan_learner_ids
+from recommender.services import course_tags_infer, plan_refresh, replan_chunk_process, replan_run_start
 
 
 @shared_task(bind=True, acks_late=True, max_retries=3)
@@ -27,8 +26,11 @@ def learners_replan_task(*, learner_ids: list[int]) -> int:
 
 @shared_task(acks_late=True)
 def stale_plans_refresh_task() -> int:
-    """After a catalog change: re-plan every learner whose stored plan is older, in batches of 100."""
-    ids = stale_plan_learner_ids()
-    for start in range(0, len(ids), 100):
-        enqueue(learners_replan_task, learner_ids=ids[start : start + 100])
-    return len(ids)
+    """After a catalog change: start the batch re-planning run (chunks enqueued); returns its learners."""
+    return replan_run_start().learners
+
+
+@shared_task(bind=True, acks_late=True)
+def replan_chunk_task(self, *, run_id: int, chunk_id: int) -> int:  # type: ignore[no-untyped-def]
+    """One chunk of a re-planning run; safe to deliver twice (see replan_chunk_process)."""
+    return replan_chunk_process(run_id=run_id, chunk_id=chunk_id, worker=self.request.hostname or "").planned
