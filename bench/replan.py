@@ -294,10 +294,13 @@ def main() -> None:
     parser.add_argument("--learners", type=int, default=2000)
     parser.add_argument("--chunk-size", type=int, default=200)
     parser.add_argument("--keep", action="store_true", help="keep the benchmark database")
+    parser.add_argument("--json", type=Path, help="also write the figures here (bench/run_all.py)")
     args = parser.parse_args()
     figures = run(learners=args.learners, chunk_size=args.chunk_size, keep=args.keep)
     print()
     print(report(figures))
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2, default=str))
 
 
 if __name__ == "__main__":
