@@ -109,8 +109,8 @@ def run_section(name: str, command: list[str], log: Any) -> tuple[dict[str, Any]
     )
     assert proc.stdout is not None
     for line in proc.stdout:
-        if " INFO " in line or "Loading weights" in line:
-            continue  # worker chatter stays out of the report
+        if " INFO " in line or "Loading weights" in line or line.lstrip().startswith("Batches:"):
+            continue  # worker chatter and progress bars stay out of the report
         print(line, end="", flush=True)
         log.write(line)
     code = proc.wait()
