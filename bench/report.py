@@ -26,8 +26,13 @@ def _f(value: Any, digits: int = 2) -> str:
     return str(value)
 
 
-def _section(figures: dict[str, Any], name: str) -> dict[str, Any]:
-    entry = figures.get("sections", {}).get(name)
+def _section(figures: dict[str, Any], name: str, *, full: bool | None = None) -> dict[str, Any]:
+    """A section's figures: the mission-size run when there is one (full=None), or the one asked for."""
+    sections = figures.get("sections", {})
+    if full is None:
+        entry = sections.get(f"{name}@full") or sections.get(name)
+    else:
+        entry = sections.get(f"{name}@full" if full else name)
     return entry["figures"] if entry else {}
 
 
@@ -46,6 +51,21 @@ def _machine(m: dict[str, Any]) -> list[str]:
         f"| load average (1, 5, 15 min) | at start {load_start}; at end {load_end} |",
         f"| whole run | {_f(m.get('total_seconds'))} s |",
     ]
+
+
+def _runs(figures: dict[str, Any]) -> list[str]:
+    out = [
+        "| run started | size | sections | seconds | load average at start, at end (1 min) |",
+        "|---|---|---|---|---|",
+    ]
+    for run in figures.get("runs", []):
+        start, end = run.get("load_average_at_start", (0,)), run.get("load_average_at_end", (0,))
+        out.append(
+            f"| {run.get('when', '')} | {'mission (--full)' if run.get('full') else 'a tenth (default)'} | "
+            f"{', '.join(run.get('sections_run', []))} | {_f(run.get('total_seconds'))} | "
+            f"{start[0]:.2f}, {end[0]:.2f} |"
+        )
+    return out
 
 
 def _summary(figures: dict[str, Any]) -> list[str]:
@@ -76,8 +96,9 @@ def _summary(figures: dict[str, Any]) -> list[str]:
             f"raw GROUP BY {_f(n['raw_group_by_ms'])} ms | {_f(n['api_speedup'], 0)}× faster | "
             f"{TARGETS['national']} |"
         )
-    p = _section(figures, "population")
-    if p:
+    for p in (_section(figures, "population", full=False), _section(figures, "population", full=True)):
+        if not p:
+            continue
         rows.append(
             f"| generate_population, {_f(p['learners'])} learners, {_f(p['events'])} events ({_f(p['rows'])} rows) | "
             f"{_f(p['generate_seconds'])} s | raw COPY of the same rows {_f(p['raw_copy_seconds'])} s | "
@@ -137,14 +158,65 @@ def _at_scale(figures: dict[str, Any]) -> list[str]:
     return out
 
 
-def _generic(data: dict[str, Any], prefix: str = "") -> list[str]:
-    """A section whose layout this report does not know: every scalar figure, flattened."""
-    out = []
-    for key, value in data.items():
-        if isinstance(value, dict):
-            out += _generic(value, f"{prefix}{key}.")
-        elif isinstance(value, (int, float, str)) and not isinstance(value, bool):
-            out.append(f"| {prefix}{key} | {_f(value)} |")
+def _replan(figures: dict[str, Any]) -> list[str]:
+    f = _section(figures, "replan")
+    if not f:
+        return ["(not run)"]
+    out = [
+        f"{_f(f['learners'])} learners with stale plans over a 1,000-course catalog, chunks of {f['chunk_size']}, "
+        "a real `celery worker` (prefork) on Redis; every run checked afterwards: each stale plan at the "
+        "catalog version, its revision up by exactly one.",
+        "",
+        "| figure | value | baseline (same run) | ratio |",
+        "|---|---|---|---|",
+    ]
+    for n in (1, 2):
+        row = f[f"concurrency_{n}"]
+        out.append(
+            f"| batch re-plan, {n} worker process{'es' if n > 1 else ''} | {_f(row['learners_per_s'], 1)} learners/s | "
+            f"raw numpy scoring {_f(f['raw_scoring_per_s'])}/s | {row['ratio_to_raw_scoring']:.4f} |"
+        )
+    out.append(f"| speed-up, 2 worker processes against 1 | {_f(f['speedup_2_vs_1'])}× | | |")
+    for n in (1, 2):
+        for k, mb in enumerate(f[f"concurrency_{n}"]["worker_children_rss_mb"], 1):
+            out.append(
+                f"| memory, worker process {k} of {n} after the run | {_f(mb, 0)} MB | Python with Django only "
+                f"{_f(f['django_only_rss_mb'], 0)} MB | {mb / f['django_only_rss_mb']:.1f}× |"
+            )
+    return out
+
+
+def _loadtest(figures: dict[str, Any]) -> list[str]:
+    f = _section(figures, "loadtest")
+    if not f:
+        return ["(not run)"]
+    out = [
+        f"gunicorn with {f['workers']} sync workers per connection mode on loopback, locust with {f['users']} "
+        f"concurrent users, {f['seconds']:g} s per scenario and mode in {f['rounds']} turns (the modes take turns so "
+        f"a neighbour's load falls on all of them), {_f(f['learners'])} learners, ingest batches of {f['batch']} "
+        "events. Baseline: GET /api/v1/orgs/ (trivial, authenticated) on the same server.",
+        "",
+        "| connections | scenario | requests/s | median | p95 | failures | req/s ÷ baseline | p95 ÷ baseline | "
+        "req/s ÷ new connection each |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for mode, data in f["modes"].items():
+        for name, s in data["scenarios"].items():
+            out.append(
+                f"| {mode} | {name} | {_f(s['rps'], 1)} | {_f(s['median_ms'], 0)} ms | {_f(s['p95_ms'], 0)} ms | "
+                f"{_f(s['failures'], 0)} | {s['throughput_ratio']:.2f} | {s['p95_ratio']:.2f} | "
+                f"{s.get('throughput_vs_no_persistent', 0):.2f} |"
+            )
+        out.append(
+            f"| {mode} | PostgreSQL connections opened per request | {data['connections_per_request']:.3f} "
+            "| | | | | | |"
+        )
+    out += [
+        "",
+        "`no-persistent`: a new connection per request (`DB_CONN_MAX_AGE=0`); `conn-max-age-60`: Django's "
+        "persistent connections; `pool`: psycopg's pool (`DB_POOL`, the default on PostgreSQL since this run's "
+        "figures; see docs/scaling.md).",
+    ]
     return out
 
 
@@ -210,6 +282,10 @@ def write_report(figures: dict[str, Any], path: Path) -> None:
         "",
         *_machine(figures.get("machine", {})),
         "",
+        "The figures below come from these runs (for each section, the latest run of it):",
+        "",
+        *_runs(figures),
+        "",
         "## Summary",
         "",
         *_summary(figures),
@@ -219,14 +295,8 @@ def write_report(figures: dict[str, Any], path: Path) -> None:
         *_curves(figures),
         "",
     ]
-    for name, title in (
-        ("replan", "Batch re-planning on Celery workers (real broker)"),
-        ("loadtest", "Load test: concurrent clients on loopback against gunicorn"),
-    ):
-        data = _section(figures, name)
-        lines += [f"## {title}", ""]
-        lines += ["| figure | value |", "|---|---|", *_generic(data)] if data else ["(not run)"]
-        lines.append("")
+    lines += ["## Batch re-planning on Celery workers (real broker)", "", *_replan(figures), ""]
+    lines += ["## Load test: concurrent clients on loopback against gunicorn", "", *_loadtest(figures), ""]
     lines += ["## The product on a national-size population", "", *_at_scale(figures), ""]
     lines += ["## PostgreSQL changes, before and after", "", *_pg_changes(figures), ""]
     lines += ["## Time per section", "", "| section | scale | seconds |", "|---|---|---|"]
