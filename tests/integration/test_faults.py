@@ -428,6 +428,7 @@ def test_with_redis_stopped_the_site_serves_and_no_task_is_lost(standard, redis_
         "recommender.tasks.stale_plans_refresh_task",
         "recommender.tasks.learners_replan_task",
         "national.tasks.national_catalog_sync_task",  # the catalog changed: courses may start to qualify
+        "interop.tasks.credentials_award_task",  # a completion may earn a credential
     }
     assert set(waiting["recommender.tasks.courses_infer_tags_task"]["course_ids"]) == imported
     assert waiting["recommender.tasks.learners_replan_task"] == {"learner_ids": [learner.pk]}
@@ -475,7 +476,7 @@ def test_with_redis_stopped_the_site_serves_and_no_task_is_lost(standard, redis_
         assert not PendingTask.objects.filter(sent_at__isnull=True).exists()
     finally:
         stop_worker(worker)
-    assert PendingTask.objects.filter(attempts=1).count() == 4  # each sent exactly once
+    assert PendingTask.objects.filter(attempts=1).count() == 5  # each sent exactly once
     for task in ("courses_infer_tags_task", "stale_plans_refresh_task", "learners_replan_task"):
         assert worker.output().count(f"recommender.tasks.{task}[") >= 2, task  # received, succeeded
     assert worker.output().count("courses_infer_tags_task[") == 4  # two tasks, each received and succeeded once
