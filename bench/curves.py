@@ -238,7 +238,7 @@ def _plots(figures: dict[str, Any]) -> None:
         ax.set_xscale("log")
         ax.set_xlabel("learners re-planned in the batch")
         ax.set_ylabel("learners per second")
-        ax.set_ylim(bottom=0)
+        ax.set_ylim(bottom=0, top=max(p["per_second"] for p in throughput) * 1.3)  # room for the labels
         ax.set_title("Batch re-planning throughput (one process)")
         ax.grid(True, which="both", alpha=0.3)
         for p in throughput:
