@@ -6,7 +6,7 @@ import uuid
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -41,7 +41,14 @@ def _uuid(value: str) -> uuid.UUID | None:
         return None
 
 
-@extend_schema(responses=OpenApiTypes.OBJECT, tags=["CASE 1.1"])
+# CASE answers an unknown sourcedId with its own error shape (imsx_StatusInfo), not the API's {"detail"}.
+CASE_NOT_FOUND = OpenApiResponse(
+    OpenApiTypes.OBJECT,
+    description="No object with this sourcedId: imsx_StatusInfo (imsx_codeMajor failure, code minor unknownobject)",
+)
+
+
+@extend_schema(responses={200: OpenApiTypes.OBJECT, 404: CASE_NOT_FOUND}, tags=["CASE 1.1"])
 class CaseApiView(APIView):
     """Answers one kind of CASE object by its sourcedId (`kind`), shaped by `answer`."""
 

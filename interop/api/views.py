@@ -31,6 +31,8 @@ from learners.selectors import organization_for_admin
 from skills.dss_fixture import FixtureError
 from skills.selectors import StandardNotLoaded, standard_version_get
 
+JSON_LD = "application/ld+json"  # an OpenBadgeCredential is JSON-LD
+
 
 class CredentialOutput(serializers.ModelSerializer[Credential]):
     id = serializers.UUIDField(source="public_id")
@@ -68,7 +70,7 @@ class MyCredentialApi(APIView):
             raise Http404("No such credential of yours.")
         return credential
 
-    @extend_schema(operation_id="me_credential", responses=OpenApiTypes.OBJECT, tags=["me"])
+    @extend_schema(operation_id="me_credential", responses={(200, JSON_LD): OpenApiTypes.OBJECT}, tags=["me"])
     def get(self, request: Request, credential_id: uuid.UUID) -> Response:
         credential = self._own(request, credential_id)
         response = Response(credential.document, content_type="application/ld+json; charset=utf-8")
@@ -90,7 +92,9 @@ class CredentialPublicApi(APIView):
 
     permission_classes = [AllowAny]
 
-    @extend_schema(operation_id="credential_public", responses=OpenApiTypes.OBJECT, tags=["credentials"])
+    @extend_schema(
+        operation_id="credential_public", responses={(200, JSON_LD): OpenApiTypes.OBJECT}, tags=["credentials"]
+    )
     def get(self, request: Request, credential_id: uuid.UUID) -> Response:
         credential = credential_get_public(public_id=credential_id, viewer=request.user)
         if credential is None:
