@@ -68,6 +68,9 @@ def vectors_sync(
         else:
             missing.append(i)
     stats.reused += len(items) - len(missing)
+    # Longest texts first: each batch then holds texts of about one length, so the model pads little
+    # (as one `encode` call over everything would; batching by position padded every batch to its longest).
+    missing.sort(key=lambda i: -len(items[i][1]))
     encode = encoder.encode_queries if role == QUERY else encoder.encode_passages
     for start in range(0, len(missing), BATCH):
         batch = missing[start : start + BATCH]

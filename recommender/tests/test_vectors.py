@@ -174,3 +174,16 @@ def test_an_unknown_languages_setting_is_a_start_up_error(settings):
 
     settings.RECOMMENDER_DENSE_LANGUAGES = "fr"
     assert [e.id for e in check_model_directory()] == ["recommender.E002"]
+
+
+def test_texts_are_encoded_longest_first_and_returned_in_the_callers_order():
+    """Batches hold texts of about one length (little padding); the result still follows `items`."""
+    encoder = CountingEncoder()
+    items = [(i, "x" * ((i * 37) % 300 + 1)) for i in range(1, 601)]  # 600 texts: three batches of <= 256
+    vectors = vectors_sync(kind=VectorKind.COURSE, items=items, encoder=encoder)
+    lengths = [len(t) for t in encoder.encoded]
+    assert lengths == sorted(lengths, reverse=True)
+    expected = encoder._encode([text for _, text in items], "")
+    assert np.array_equal(vectors, expected)
+    stored = dict(EmbeddingVector.objects.filter(kind="course").values_list("object_id", "vector"))
+    assert all(np.array_equal(np.frombuffer(bytes(stored[i]), dtype=np.float32), vectors[i - 1]) for i, _ in items)
