@@ -323,6 +323,9 @@ RECOMMENDER_PASSAGE_PREFIX = env.str("RECOMMENDER_PASSAGE_PREFIX", default="")
 # Which texts the dense model reads: "en" (English sides only), "all" (a multilingual model also reads
 # Japanese-only text) or "auto" ("en" for the bundled model, "all" for a model configured by path).
 RECOMMENDER_DENSE_LANGUAGES = env.str("RECOMMENDER_DENSE_LANGUAGES", default="auto")
+# Fusion weights of the tagger's signals, "dense,sparse,keyword".  The default was tuned for the bundled
+# model on the development set; multilingual-e5-small's tuned weights are in docs/recommender.md.
+RECOMMENDER_WEIGHTS = env.str("RECOMMENDER_WEIGHTS", default="0.60,0.40,0.00")
 # Set false to run the recommender on the sparse and keyword signals only (no model in memory).
 RECOMMENDER_DENSE = env.bool("RECOMMENDER_DENSE", default=True)
 # Learners per chunk of a batch re-planning run (one Celery task each; docs/replanning.md).

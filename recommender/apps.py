@@ -15,8 +15,18 @@ def check_model_directory(app_configs: Any = None, **kwargs: Any) -> list[Error]
     """A missing model directory is a start-up error that names the setting."""
     from django.conf import settings
 
-    from recommender.engine import model_directory
+    from recommender.engine import model_directory, parse_weights
 
+    try:
+        parse_weights(settings.RECOMMENDER_WEIGHTS)
+    except ValueError as exc:
+        return [
+            Error(
+                f"RECOMMENDER_WEIGHTS: {exc}.",
+                hint="Three non-negative numbers 'dense,sparse,keyword', for example '0.60,0.40,0.00'.",
+                id="recommender.E003",
+            )
+        ]
     if not settings.RECOMMENDER_DENSE:
         return []
     if settings.RECOMMENDER_DENSE_LANGUAGES not in {"auto", "en", "all"}:

@@ -26,9 +26,29 @@ from recommender.vectors import PASSAGE, QUERY, SyncStats, vectors_sync
 from skills.models import LiteracySection, SkillItem, StandardVersion
 
 VOCABULARY = Path(__file__).resolve().parent / "data" / "skill_vocabulary.json"
-# Tuned on recommender/evaluation/courses_dev.json by `manage.py evaluate_recommender --tune`.
+# Tuned on recommender/evaluation/courses_dev.json by `manage.py evaluate_recommender --tune` (bundled model).
 DEFAULT_WEIGHTS = Weights(dense=0.60, sparse=0.40, keyword=0.0)
 _lock = threading.RLock()  # re-entrant: building a tagger reads the course index
+
+
+def parse_weights(value: str) -> Weights:
+    """ "dense,sparse,keyword" -> Weights; ValueError with the reason when it is not three non-negative
+    numbers with a positive sum."""
+    parts = [p.strip() for p in value.split(",")]
+    if len(parts) != 3:
+        raise ValueError(f"expected three numbers 'dense,sparse,keyword', got {value!r}")
+    try:
+        numbers = [float(p) for p in parts]
+    except ValueError:
+        raise ValueError(f"expected three numbers 'dense,sparse,keyword', got {value!r}") from None
+    if any(n < 0 for n in numbers) or sum(numbers) <= 0:
+        raise ValueError(f"weights must be non-negative with a positive sum, got {value!r}")
+    return Weights(*numbers)
+
+
+def fusion_weights() -> Weights:
+    """The tagger's fusion weights from `RECOMMENDER_WEIGHTS` (checked at start-up: recommender.E003)."""
+    return parse_weights(settings.RECOMMENDER_WEIGHTS)
 
 
 def model_directory() -> Path:
@@ -208,10 +228,12 @@ def doc_vectors(
     )
 
 
-def taggers(*, version: StandardVersion, weights: Weights = DEFAULT_WEIGHTS) -> tuple[HybridTagger, HybridTagger]:
-    """(skill tagger, literacy tagger), built once per process, standard version, catalog version and weights.
+def taggers(*, version: StandardVersion, weights: Weights | None = None) -> tuple[HybridTagger, HybridTagger]:
+    """(skill tagger, literacy tagger), built once per process, standard version, catalog version and weights
+    (default: `RECOMMENDER_WEIGHTS`).
 
     Dense vectors come from the database (`EmbeddingVector`): only new or changed texts are encoded."""
+    weights = weights or fusion_weights()
     encoder = dense_encoder()
     key = (
         version.pk,

@@ -51,3 +51,26 @@ def violations(plan: Plan, limits: Constraints) -> list[str]:
 def must_cover_share(plan: Plan, must_cover: Sequence[str]) -> float:
     moved = {m.code for item in plan.items for m in item.moves}
     return sum(1 for code in must_cover if code in moved) / len(must_cover) if must_cover else 1.0
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """How two label sets for the same texts agree (texts where both have labels)."""
+
+    main: float  # the first label is the same
+    exact: float  # the same set of labels
+    others_confirmed: float  # share of `a`'s labels after its first that `b` also gives
+    n: int
+
+
+def label_agreement(a: Sequence[Sequence[str]], b: Sequence[Sequence[str]]) -> Agreement:
+    pairs = [(x, y) for x, y in zip(a, b, strict=True) if x and y]
+    if not pairs:
+        return Agreement(0.0, 0.0, 0.0, 0)
+    others = [code in y for x, y in pairs for code in x[1:]]
+    return Agreement(
+        main=round(sum(x[0] == y[0] for x, y in pairs) / len(pairs), 3),
+        exact=round(sum(set(x) == set(y) for x, y in pairs) / len(pairs), 3),
+        others_confirmed=round(sum(others) / len(others), 3) if others else 1.0,
+        n=len(pairs),
+    )

@@ -33,3 +33,27 @@ def test_the_start_up_check_names_the_setting(settings, tmp_path):
     assert "RECOMMENDER_MODEL" in errors[0].msg
     settings.RECOMMENDER_MODEL = "bundled"
     assert check_model_directory() == []
+
+
+@pytest.mark.parametrize("value", ["0.6,0.4", "a,b,c", "-1,1,1", "0,0,0", ""])
+def test_bad_fusion_weights_are_a_start_up_error_naming_the_setting(settings, value):
+    from recommender.apps import check_model_directory
+
+    settings.RECOMMENDER_WEIGHTS = value
+    errors = check_model_directory()
+    assert [e.id for e in errors] == ["recommender.E003"]
+    assert "RECOMMENDER_WEIGHTS" in errors[0].msg
+
+
+def test_the_fusion_weights_setting_reaches_the_tagger(settings, standard):
+    from recommender import engine
+    from recommender.core.tagging import Weights
+    from skills.selectors import standard_version_get
+
+    settings.RECOMMENDER_DENSE = False
+    engine.dense_encoder.cache_clear()
+    settings.RECOMMENDER_WEIGHTS = "0.95, 0.05, 0"
+    assert engine.fusion_weights() == Weights(0.95, 0.05, 0.0)
+    settings.RECOMMENDER_WEIGHTS = "0,0.5,0.5"
+    skill_tagger, _ = engine.taggers(version=standard_version_get())
+    assert skill_tagger.weights == Weights(0.0, 0.5, 0.5)

@@ -7,17 +7,17 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from recommender.core.plan import Constraints, CourseOption, PlanBuilder
 from recommender.core.tagging import CourseText, HybridTagger, SkillGuess, Weights, estimate_level, fuse
-from recommender.engine import DEFAULT_WEIGHTS, course_options, dense_encoder, skill_docs, tagged_examples
-from recommender.evaluation.metrics import must_cover_share, tagging_scores, violations
+from recommender.engine import course_options, dense_encoder, fusion_weights, skill_docs, tagged_examples
+from recommender.evaluation.metrics import label_agreement, must_cover_share, tagging_scores, violations
 from recommender.planning import gaps_for
 from skills.selectors import StandardNotLoaded, standard_version_get
 
 DATA = Path(__file__).resolve().parents[2] / "evaluation"
+LABEL_SETS = ("original", "second", "adjudicated")
 METHODS = {
     "keyword baseline": Weights(0, 0, 1),
     "sparse only": Weights(0, 1, 0),
     "dense only": Weights(1, 0, 0),
-    "hybrid": DEFAULT_WEIGHTS,
 }
 
 
@@ -30,6 +30,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--tune", action="store_true", help="also search the hybrid weights on the development set")
         parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+        parser.add_argument(
+            "--labels",
+            choices=LABEL_SETS,
+            default="original",
+            help="which labels to score tagging against: the development set's own (default), the blind second "
+            "annotator's or the blind adjudication of both (recommender/evaluation/annotations.json)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -42,7 +49,7 @@ class Command(BaseCommand):
             CourseText(d["title"], d["description"], d.get("title_en", ""), d.get("description_en", ""), d.get("level"))
             for d in dev
         ]
-        labels = [d["skills"] for d in dev]
+        labels = self._labels(dev, options["labels"])
         docs = skill_docs(version=version)
         encoder = dense_encoder()
         base = HybridTagger(dense=encoder, weights=Weights(1, 1, 1)).fit(
@@ -86,7 +93,7 @@ class Command(BaseCommand):
             self.stderr.write(f"best weights on the development set: {best[1]} -> {best[2]}")
 
         rows = []
-        for name, weights in METHODS.items():
+        for name, weights in {**METHODS, "hybrid": fusion_weights()}.items():
             sc = tagging_scores(predictions(components, weights, texts), labels)
             guesses = predictions(untagged_parts, weights, untagged_texts)
             inferred = {c.id: {g.code: g.level for g in guess[:2]} for c, guess in zip(untagged, guesses, strict=True)}
@@ -128,3 +135,21 @@ class Command(BaseCommand):
                 f"| {r['method']} | {r['top1']:.3f} | {r['precision_at_3']:.3f} | {r['recall_at_3']:.3f} "
                 f"| {r['must_cover']:.3f} | {r['violations']} |"
             )
+
+    def _labels(self, dev: list[dict[str, Any]], which: str) -> list[list[str]]:
+        """The labels to score against; reports how the annotations agree with the original labels."""
+        original = [d["skills"] for d in dev]
+        annotations = json.loads((DATA / "annotations.json").read_text(encoding="utf-8"))
+        by_id = {c["id"]: c for c in annotations["courses"]}
+        missing = [d["id"] for d in dev if d["id"] not in by_id]
+        if missing:
+            raise CommandError(f"annotations.json: no annotation for {', '.join(missing[:5])}")
+        for name in ("second", "adjudicated"):
+            agreement = label_agreement(original, [by_id[d["id"]][name] for d in dev])
+            self.stderr.write(
+                f"{name} vs original labels: main label {agreement.main:.3f}, same set {agreement.exact:.3f}, "
+                f"original's other labels confirmed {agreement.others_confirmed:.3f} (n={agreement.n})"
+            )
+        if which == "original":
+            return original
+        return [by_id[d["id"]][which] for d in dev]
