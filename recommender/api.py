@@ -23,7 +23,7 @@ from learners.selectors import members_of, organization_for_admin
 from learners.services import learner_profile_get_or_create
 from recommender.core.tagging import CourseText
 from recommender.planning import infer
-from recommender.services import plan_compute, plan_current, plan_refresh
+from recommender.services import plan_compute, plan_current_for_user, plan_refresh
 from skills.selectors import standard_version_get
 
 
@@ -58,7 +58,7 @@ class MyPlanApi(APIView):
 
     @extend_schema(operation_id="me_plan", responses=OpenApiTypes.OBJECT, tags=["me"])
     def get(self, request: Request) -> Response:
-        stored = plan_current(learner=learner_profile_get_or_create(user=_user(request)))
+        stored = plan_current_for_user(user=_user(request))
         return Response(
             {**stored.payload, "catalog_version": stored.catalog_version, "computed_at": stored.computed_at}
         )

@@ -1,13 +1,29 @@
-"""Reads of the recommender's batch re-planning runs (progress for the command and the docs' checks)."""
+"""Reads of the recommender: a user's stored plan (the plan endpoint's fast path) and the batch re-planning
+runs (progress for the command and the docs' checks)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, IntegerField, Q, Subquery, Sum
 from django.utils import timezone
 
-from recommender.models import ReplanChunkStatus, ReplanRun
+from courses.models import CatalogState
+from recommender.models import LearnerPlan, ReplanChunkStatus, ReplanRun
+
+
+def fresh_plan_for_user(*, user_id: int) -> LearnerPlan | None:
+    """The user's own stored plan if it was made for the current catalog version; None when
+    there is none or it is stale.  One query: the catalog version is read in the same statement."""
+    current = CatalogState.objects.filter(pk=1).values("version")[:1]
+    plan = (
+        LearnerPlan.objects.filter(learner__user_id=user_id)
+        .annotate(current_version=Subquery(current, output_field=IntegerField()))
+        .first()
+    )
+    if plan is None or plan.catalog_version != (plan.current_version or 0):
+        return None
+    return plan
 
 
 @dataclass(frozen=True)

@@ -17,10 +17,12 @@ from courses.selectors import catalog_version
 from courses.services import course_skill_propose
 from learners.models import EnrollmentStatus, LearnerProfile, SkillAssessment
 from learners.selectors import learner_current_levels
+from learners.services import learner_profile_get_or_create
 from recommender.core.plan import Constraints
 from recommender.engine import course_text, course_vectors_sync
 from recommender.models import LearnerPlan, ReplanChunk, ReplanChunkStatus, ReplanRun, ReplanRunStatus
 from recommender.planning import infer, plan_for, plan_json
+from recommender.selectors import fresh_plan_for_user
 from skills.models import SkillItem
 from skills.selectors import standard_version_get
 
@@ -129,6 +131,14 @@ def course_tags_infer(*, course_ids: list[int]) -> int:
                 course=course, skill_item=items[guess["code"]], level=guess["level"], confidence=confidence
             )
     return CourseSkill.objects.filter(course__in=courses).count() - before
+
+
+def plan_current_for_user(*, user: Any) -> LearnerPlan:
+    """The user's current plan: the stored one when it is fresh (one query), else created or recomputed."""
+    stored = fresh_plan_for_user(user_id=user.pk)
+    if stored is not None:
+        return stored
+    return plan_current(learner=learner_profile_get_or_create(user=user))
 
 
 def plan_current(*, learner: LearnerProfile) -> LearnerPlan:

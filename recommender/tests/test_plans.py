@@ -153,8 +153,20 @@ def test_plan_refresh_is_an_upsert(world):
 
 def test_plan_endpoint_reads_the_stored_plan_in_a_fixed_number_of_queries(world, django_assert_max_num_queries):
     world["client"].get("/api/v1/me/plan")
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(1):  # the fresh stored plan and the catalog version, in one statement
         assert world["client"].get("/api/v1/me/plan").status_code == 200
+
+
+def test_the_first_plan_read_creates_the_profile_and_the_plan(world, db):
+    from django.contrib.auth import get_user_model
+    from rest_framework.test import APIClient
+
+    user = get_user_model().objects.create_user("newcomer", password="x")
+    client = APIClient()
+    client.force_authenticate(user)
+    data = client.get("/api/v1/me/plan").json()
+    assert LearnerPlan.objects.filter(learner__user=user).count() == 1
+    assert data["catalog_version"] == LearnerPlan.objects.get(learner__user=user).catalog_version
 
 
 @pytest.mark.parametrize("lang", ["ja", "en"])
