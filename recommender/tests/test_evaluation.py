@@ -1,4 +1,4 @@
-"""The development-set evaluation, with the real bundled model: the targets that hold today."""
+"""The development-set evaluation, with the real bundled model."""
 
 import json
 from io import StringIO
@@ -25,10 +25,12 @@ def _evaluate(*args: str) -> tuple[dict[str, dict], str]:
 
 
 def test_evaluate_recommender_on_the_development_set(standard, settings):
+    """The reference labels (the blind adjudication in annotations.json): every target of the issue holds."""
     settings.RECOMMENDER_DENSE = True
-    rows, _ = _evaluate()
+    rows, err = _evaluate()
+    assert "adjudicated vs original labels: main label 1.000" in err
     hybrid = rows["hybrid"]
-    assert hybrid["top1"] >= 0.8
+    assert hybrid["top1"] >= 0.8 and hybrid["recall_at_3"] >= 0.85
     assert hybrid["must_cover"] >= 0.9
     assert all(r["violations"] == 0 for r in rows.values())
     for name in ("keyword baseline", "sparse only", "dense only"):
@@ -36,16 +38,15 @@ def test_evaluate_recommender_on_the_development_set(standard, settings):
         assert hybrid["recall_at_3"] > rows[name]["recall_at_3"], name
 
 
-def test_evaluate_against_the_adjudicated_labels(standard, settings):
-    """The blind adjudication (annotations.json) keeps the main labels and few second ones; against it the
-    hybrid meets every tagging target and still beats each single method."""
+def test_evaluate_against_the_first_annotators_labels(standard, settings):
+    """The first annotator's looser second labels: top-1 holds and the hybrid still beats each single method;
+    recall@3 is 0.770 there (docs/recommender.md), kept from falling."""
     settings.RECOMMENDER_DENSE = True
-    rows, err = _evaluate("--labels", "adjudicated")
-    assert "adjudicated vs original labels: main label 1.000" in err
+    rows, _ = _evaluate("--labels", "original")
     hybrid = rows["hybrid"]
-    assert hybrid["top1"] >= 0.8 and hybrid["recall_at_3"] >= 0.85
+    assert hybrid["top1"] >= 0.8 and hybrid["recall_at_3"] >= 0.75
     for name in ("keyword baseline", "sparse only", "dense only"):
-        assert hybrid["top1"] >= rows[name]["top1"], name
+        assert hybrid["top1"] > rows[name]["top1"], name
         assert hybrid["recall_at_3"] > rows[name]["recall_at_3"], name
 
 

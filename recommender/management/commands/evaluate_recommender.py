@@ -33,9 +33,10 @@ class Command(BaseCommand):
         parser.add_argument(
             "--labels",
             choices=LABEL_SETS,
-            default="original",
-            help="which labels to score tagging against: the development set's own (default), the blind second "
-            "annotator's or the blind adjudication of both (recommender/evaluation/annotations.json)",
+            default="adjudicated",
+            help="which labels to score tagging against: the blind adjudication of both annotations (default, the "
+            "reference), the first annotator's (courses_dev.json) or the blind second annotator's "
+            "(recommender/evaluation/annotations.json; docs/recommender.md)",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
