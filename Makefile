@@ -59,6 +59,7 @@ typecheck: $(VENV)/.dev
 	$(VENV)/bin/mypy bench/curves.py bench/population.py bench/pg_changes.py bench/run_all.py bench/report.py
 	$(VENV)/bin/mypy bench/loadtest.py bench/locustfile.py
 	$(VENV)/bin/mypy bench/replan.py
+	$(VENV)/bin/mypy bench/tfidf.py
 
 format: $(VENV)/.dev
 	$(VENV)/bin/ruff check --fix .
