@@ -177,14 +177,18 @@ def main() -> None:
         print()
         pg = connection.pg_version // 10000  # type: ignore[attr-defined]
         base_med = statistics.median(base_t)
+        base_p95 = statistics.quantiles(base_t, n=20)[-1]
+        plan_p95 = statistics.quantiles(plan_t, n=20)[-1]
         rows = [
             f"Recommender benchmark, PostgreSQL {pg}, {os.cpu_count()} CPUs, model {encoder.name}",
             f"{'figure':<58}{'value':>14}{'ratio':>9}  target",
             f"{'trivial authenticated endpoint GET /api/v1/orgs/, median':<58}{base_med * 1000:>11.2f} ms{1:>8.1f}x",
             f"{'GET /api/v1/me/plan (stored plan, warm), median':<58}{statistics.median(plan_t) * 1000:>11.2f} ms"
             f"{statistics.median(plan_t) / base_med:>8.1f}x  <= 2x",
-            f"{'GET /api/v1/me/plan, p95':<58}{statistics.quantiles(plan_t, n=20)[-1] * 1000:>11.2f} ms"
-            f"{statistics.quantiles(plan_t, n=20)[-1] / base_med:>8.1f}x",
+            f"{'trivial authenticated endpoint, p95':<58}{base_p95 * 1000:>11.2f} ms",
+            f"{'GET /api/v1/me/plan, p95 (ratio to the trivial p95)':<58}{plan_p95 * 1000:>11.2f} ms"
+            f"{plan_p95 / base_p95:>8.1f}x  <= 2x",
+            f"{'  the same p95 as a ratio to the trivial median':<58}{'':>14}{plan_p95 / base_med:>8.1f}x",
             f"{'POST /api/v1/me/plan (recompute over 1,000 courses), median':<58}"
             f"{statistics.median(regen_t) * 1000:>11.2f} ms{statistics.median(regen_t) / base_med:>8.1f}x",
             f"{'re-planning, learners per second':<58}{len(ids) / replan_s:>14,.0f}",
@@ -206,6 +210,8 @@ def main() -> None:
                 "plan_ratio": statistics.median(plan_t) / base_med,
                 "plan_p95_ms": p95 * 1000,
                 "plan_p95_ratio": p95 / base_med,
+                "trivial_p95_ms": base_p95 * 1000,
+                "plan_p95_to_p95_ratio": p95 / base_p95,
                 "recompute_ms": statistics.median(regen_t) * 1000,
                 "recompute_ratio": statistics.median(regen_t) / base_med,
                 "replan_per_s": len(ids) / replan_s,
