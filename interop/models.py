@@ -24,6 +24,10 @@ class Credential(models.Model):
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     # What was achieved, e.g. "track:12" or "item:dss-1.2:DU04:3"; unique per learner.
     achievement_key = models.CharField(_("achievement"), max_length=200)
+    # The achievement's id is <PUBLIC_BASE_URL>/credentials/achievements/<achievement_uuid> (uuid5 of the key).
+    achievement_uuid = models.UUIDField(null=True, blank=True, db_index=True, editable=False)
+    # Its bit in the revocation status list (/credentials/status/revocation); the credential's pk.
+    status_index = models.PositiveIntegerField(null=True, blank=True, unique=True, editable=False)
     track = models.ForeignKey(Track, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     skill_item = models.ForeignKey(SkillItem, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     level = models.PositiveSmallIntegerField(_("level"), null=True, blank=True)

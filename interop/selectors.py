@@ -190,6 +190,11 @@ def credential_by_url(*, credential_id: str) -> Credential | None:
     return Credential.objects.filter(public_id=public_id).first()
 
 
+def achievement_credential(*, achievement_uuid: uuid.UUID) -> Credential | None:
+    """The newest credential for an achievement (its name, kind and level draw the achievement)."""
+    return Credential.objects.filter(achievement_uuid=achievement_uuid).order_by("-issued_at", "-pk").first()
+
+
 def xapi_outbox_due(*, now: datetime, limit: int = 500) -> list[int]:
     """Ids of statements waiting to be sent whose next attempt is due."""
     return list(
