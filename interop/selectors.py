@@ -301,3 +301,26 @@ def moodle_template_for_track(*, track: Track, lang: str = "ja") -> dict[str, An
         framework_idnumber=framework.idnumber,
         competency_idnumbers=codes,
     )
+
+
+# --- xAPI in ----------------------------------------------------------------------------
+
+
+def xapi_statements_visible_to(*, user: User | AnonymousUser) -> QuerySet[Any]:
+    """Statements received from this account (staff: all of them)."""
+    from interop.models import XapiStatementIn
+
+    if not isinstance(user, User):
+        return XapiStatementIn.objects.none()
+    rows = XapiStatementIn.objects.all() if user.is_staff else XapiStatementIn.objects.filter(submitter=user)
+    return rows.order_by("stored_at", "pk")
+
+
+def xapi_statement_get(*, user: User | AnonymousUser, statement_id: str, voided: bool) -> dict[str, Any] | None:
+    """A statement by id (`voided=False`: only if not voided; True: only if voided), or None."""
+    try:
+        wanted = uuid.UUID(statement_id)
+    except ValueError:
+        return None
+    row = xapi_statements_visible_to(user=user).filter(statement_id=wanted, voided=voided).first()
+    return None if row is None else dict(row.statement)

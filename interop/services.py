@@ -618,3 +618,119 @@ def learner_interop_erase(*, learner: LearnerProfile) -> dict[str, int]:
 
 def audit_export(*, event: str, actor: User | None, object_type: str, object_id: object) -> None:
     audit_record(action=AuditAction.EXPORT, event=event, actor=actor, object_type=object_type, object_id=object_id)
+
+
+# --- xAPI in: the Statements resource ---------------------------------------------------
+
+# Set by this LRS, so not part of what makes two statements with one id the same statement.
+XAPI_LRS_SET = ("stored", "authority", "version")
+
+
+class XapiRefused(Exception):
+    """The whole request is refused: HTTP `status` with `message` (nothing was stored)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+def _xapi_comparable(statement: dict[str, Any]) -> str:
+    return json.dumps({k: v for k, v in statement.items() if k not in XAPI_LRS_SET}, sort_keys=True)
+
+
+def _xapi_authority(submitter: User) -> dict[str, Any]:
+    return {"objectType": "Agent", "account": {"homePage": public_base_url() + "/", "name": submitter.username}}
+
+
+def _xapi_progress(*, submitter: User, rows: list[Any]) -> None:
+    """Statements with the progress verbs become progress events (issue 4's ingest), in this transaction.
+
+    A statement about a learner or course the submitter may not report refuses the whole request
+    (403); other rejections (unknown learner or course, ...) are kept on the row."""
+    from learners.events import event_parse
+    from learners.services import EventIn, progress_events_ingest
+    from learners.xapi import VERBS, statements_to_events
+
+    mapped = [r for r in rows if r.verb_id in VERBS]
+    if not mapped:
+        return
+    events = statements_to_events([r.original for r in mapped])
+    valid: list[EventIn] = []
+    for index, (row, item) in enumerate(zip(mapped, events, strict=True)):
+        parsed = event_parse(index, item) if not isinstance(item, str) else None
+        if parsed is None or not isinstance(parsed, EventIn):
+            row.progress_status = "rejected"
+            row.progress_reason = (item if isinstance(item, str) else getattr(parsed, "reason", ""))[:300]
+        else:
+            valid.append(parsed)
+    # What learners.services.SubmitterScope.refusal answers: the submitter may not report this.
+    refusals = {
+        "course: not a course of a provider your account acts for",
+        "learner: not an active member of an organization you administer",
+    }
+    for outcome in progress_events_ingest(submitter=submitter, events=valid):
+        row = mapped[outcome.index]
+        if outcome.reason in refusals:
+            raise XapiRefused(403, f"statement {row.statement_id}: {outcome.reason}")
+        row.progress_status, row.progress_reason = outcome.status, outcome.reason[:300]
+        if outcome.status != "rejected":
+            item = events[outcome.index]
+            if isinstance(item, dict):
+                row.learner = LearnerProfile.objects.filter(public_id=item["learner"]).first()
+
+
+@transaction.atomic
+def xapi_statements_store(
+    *, submitter: User, statements: list[dict[str, Any]], now: datetime | None = None
+) -> list[str]:
+    """Store valid statements (checked by interop.xapi_validate first) all or nothing; their ids in order.
+
+    A statement without an id gets one.  An id already stored with the same statement is answered
+    again without storing anything; with a different statement it is a conflict (409), as is one id
+    twice in a batch with different statements (400).  A voiding statement marks its target voided.
+    Nothing is stored when anything is refused."""
+    from interop.models import XapiStatementIn
+
+    now = now or timezone.now()
+    batch: dict[str, dict[str, Any]] = {}
+    ids = []
+    for statement in statements:
+        statement_id = str(statement.get("id") or uuid.uuid4()).lower()
+        original = {**statement, "id": statement_id}
+        if statement_id in batch and _xapi_comparable(batch[statement_id]) != _xapi_comparable(original):
+            raise XapiRefused(400, f"statement {statement_id}: the batch holds two different statements with it")
+        batch[statement_id] = original
+        ids.append(statement_id)
+    stored = {str(r.statement_id): r for r in XapiStatementIn.objects.filter(statement_id__in=list(batch))}
+    new_rows = []
+    for statement_id, original in batch.items():
+        if statement_id in stored:
+            if _xapi_comparable(stored[statement_id].original) != _xapi_comparable(original):
+                raise XapiRefused(409, f"statement {statement_id}: already stored with different content")
+            continue
+        full = {
+            **original,
+            "timestamp": original.get("timestamp") or _iso(now),
+            "stored": now.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "authority": _xapi_authority(submitter),
+            "version": original.get("version") or "1.0.0",
+        }
+        new_rows.append(
+            XapiStatementIn(
+                statement_id=statement_id,
+                submitter=submitter,
+                statement=full,
+                original=original,
+                verb_id=str(original["verb"]["id"])[:500],
+                stored_at=now,
+            )
+        )
+    _xapi_progress(submitter=submitter, rows=new_rows)
+    XapiStatementIn.objects.bulk_create(new_rows)
+    voiding = [r for r in new_rows if r.verb_id == "http://adlnet.gov/expapi/verbs/voided"]
+    for row in voiding:
+        target = str(row.original["object"]["id"]).lower()
+        XapiStatementIn.objects.filter(statement_id=target).exclude(
+            verb_id="http://adlnet.gov/expapi/verbs/voided"
+        ).update(voided=True)
+    return ids
