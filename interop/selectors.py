@@ -324,3 +324,31 @@ def xapi_statement_get(*, user: User | AnonymousUser, statement_id: str, voided:
         return None
     row = xapi_statements_visible_to(user=user).filter(statement_id=wanted, voided=voided).first()
     return None if row is None else dict(row.statement)
+
+
+def moodle_upload_courses(*, lang: str = "ja", provider_id: int | None = None) -> list[moodle.UploadCourse]:
+    """Published courses as rows of Moodle's course upload; idnumber `dxp-course-<id>` is stable."""
+    from courses.models import Course, CourseStatus
+
+    courses = Course.objects.filter(status=CourseStatus.PUBLISHED).select_related("provider").order_by("pk")
+    if provider_id is not None:
+        courses = courses.filter(provider_id=provider_id)
+    rows = []
+    for course in courses:
+        title = _two(course.title_ja, course.title_en, lang)[0] or course.code
+        description = _two(course.description_ja, course.description_en, lang)[0]
+        provider = _two(course.provider.name_ja, course.provider.name_en, lang)[0]
+        facts = [f"{provider} / {course.code}", f"{course.hours} h", f"{course.price_jpy:,} JPY"]
+        if course.url:
+            facts.append(course.url)
+        rows.append(
+            moodle.UploadCourse(
+                shortname=f"{course.code}-P{course.provider_id}",
+                fullname=title,
+                idnumber=f"dxp-course-{course.pk}",
+                summary="\n".join(filter(None, [description, " · ".join(facts)])),
+                startdate=course.starts_on.isoformat() if course.starts_on else "",
+                enddate=course.ends_on.isoformat() if course.ends_on else "",
+            )
+        )
+    return rows

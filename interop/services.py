@@ -22,7 +22,7 @@ from django.utils import timezone
 from audit.models import AuditAction
 from audit.services import audit_record
 from courses.models import Course
-from interop import case_format, credentials, keys
+from interop import case_format, credentials, keys, xapi_validate
 from interop.models import Credential, XapiStatementOut
 from interop.selectors import achievement_credential, case_item_uri, credential_by_url, public_base_url
 from learners.models import Enrollment, EnrollmentStatus, LearnerProfile, SkillAssessment, TrackAssignment
@@ -709,7 +709,7 @@ def xapi_statements_store(
                 raise XapiRefused(409, f"statement {statement_id}: already stored with different content")
             continue
         full = {
-            **original,
+            **xapi_validate.normalized(original),
             "timestamp": original.get("timestamp") or _iso(now),
             "stored": now.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
             "authority": _xapi_authority(submitter),

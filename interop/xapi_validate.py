@@ -25,9 +25,9 @@ TIMESTAMP_RE = re.compile(
     r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$",
 )
 DURATION_RE = re.compile(
-    r"^P(?=\d|T\d)(\d+(\.\d+)?Y)?(\d+(\.\d+)?M)?(\d+(\.\d+)?W)?(\d+(\.\d+)?D)?"
-    r"(T(?=\d)(\d+(\.\d+)?H)?(\d+(\.\d+)?M)?(\d+(\.\d+)?S)?)?$"
-)
+    r"^P(\d+(\.\d+)?W|(?=\d|T\d)(\d+(\.\d+)?Y)?(\d+(\.\d+)?M)?(\d+(\.\d+)?D)?"
+    r"(T(?=\d)(\d+(\.\d+)?H)?(\d+(\.\d+)?M)?(\d+(\.\d+)?S)?)?)$"
+)  # weeks stand alone (P4W), never with other parts (ISO 8601)
 VERSION_RE = re.compile(r"^1\.0(\.\d+)?$")
 VOIDED = "http://adlnet.gov/expapi/verbs/voided"
 INTERACTION_TYPES = {
@@ -215,13 +215,13 @@ class _Check:
         self.iri(definition.get("moreInfo"), f"{p}.moreInfo")
         self.extensions(definition.get("extensions"), f"{p}.extensions")
         interaction = definition.get("interactionType")
-        if interaction is not None and interaction not in INTERACTION_TYPES:
+        if interaction is not None and (not isinstance(interaction, str) or interaction not in INTERACTION_TYPES):
             self.add(f"{p}.interactionType", f"must be one of {', '.join(sorted(INTERACTION_TYPES))}")
         pattern = definition.get("correctResponsesPattern")
         if pattern is not None and (not isinstance(pattern, list) or not all(isinstance(x, str) for x in pattern)):
             self.add(f"{p}.correctResponsesPattern", "must be an array of strings")
         components = [k for k in ("choices", "scale", "source", "target", "steps") if k in definition]
-        if components and interaction is None:
+        if (components or pattern is not None) and interaction is None:
             self.add(f"{p}.interactionType", "required with interaction components")
         for key in components:
             items = definition[key]
@@ -377,7 +377,11 @@ class _Check:
                 self.add(f"{prefix}version", "must be 1.0.x")
             self.timestamp(value.get("stored"), f"{prefix}stored")
             if "authority" in value:
-                self.actor(value["authority"], f"{prefix}authority")
+                authority = value["authority"]
+                if isinstance(authority, dict) and authority.get("objectType") == "Group":
+                    self.add(f"{prefix}authority", "a Group authority (OAuth 3-legged) is not supported; send an Agent")
+                else:
+                    self.agent(authority, f"{prefix}authority")
         if "actor" in value:
             self.actor(value["actor"], f"{prefix}actor")
         if "verb" in value:
@@ -426,3 +430,140 @@ def statement_problems(statement: Any) -> list[str]:
         return check.problems
     check.statement(statement, "")
     return check.problems
+
+
+# --- what the LRS does with valid statements ------------------------------------------------
+
+
+def normalized(statement: dict[str, Any]) -> dict[str, Any]:
+    """The stored form's shape: each contextActivities value an array (xAPI 2.4.6.2), also in a SubStatement."""
+    out = dict(statement)
+    context = out.get("context")
+    if isinstance(context, dict) and isinstance(context.get("contextActivities"), dict):
+        activities = {k: v if isinstance(v, list) else [v] for k, v in context["contextActivities"].items()}
+        out["context"] = {**context, "contextActivities": activities}
+    target = out.get("object")
+    if isinstance(target, dict) and target.get("objectType") == "SubStatement":
+        out["object"] = normalized(target)
+    return out
+
+
+def xapi_ifi(agent: dict[str, Any]) -> tuple[str, str] | None:
+    """The inverse functional identifier of an Agent or Group, comparable: (kind, value)."""
+    for kind in IFIS:
+        if kind in agent:
+            value = agent[kind]
+            if kind == "account" and isinstance(value, dict):
+                return kind, f"{value.get('homePage')}|{value.get('name')}"
+            return kind, str(value)
+    return None
+
+
+def _agents(statement: dict[str, Any], *, related: bool) -> list[dict[str, Any]]:
+    found = [statement.get("actor", {})]
+    target = statement.get("object", {})
+    if target.get("objectType") in ("Agent", "Group"):
+        found.append(target)
+    if related:
+        context = statement.get("context", {})
+        found += [statement.get("authority", {}), context.get("instructor", {}), context.get("team", {})]
+        for group in list(found):
+            found += [m for m in group.get("member", []) if isinstance(m, dict)]
+        if target.get("objectType") == "SubStatement":
+            found += _agents(target, related=True)
+    return [a for a in found if isinstance(a, dict) and a]
+
+
+def _activities(statement: dict[str, Any], *, related: bool) -> set[str]:
+    target = statement.get("object", {})
+    found = {target.get("id")} if target.get("objectType", "Activity") == "Activity" else set()
+    if related:
+        for items in statement.get("context", {}).get("contextActivities", {}).values():
+            found |= {a.get("id") for a in (items if isinstance(items, list) else [items]) if isinstance(a, dict)}
+        if target.get("objectType") == "SubStatement":
+            found |= _activities(target, related=True)
+    return {a for a in found if isinstance(a, str)}
+
+
+def xapi_statement_matches(
+    statement: dict[str, Any],
+    *,
+    verb: str | None,
+    activity: str | None,
+    registration: str | None,
+    agent: dict[str, Any] | None,
+    related_activities: bool,
+    related_agents: bool,
+) -> bool:
+    """The GET filters of the Statements resource (xAPI 1.0.3, part 3, 2.1.3), on one stored statement."""
+    if verb is not None and statement.get("verb", {}).get("id") != verb:
+        return False
+    if activity is not None and activity not in _activities(statement, related=related_activities):
+        return False
+    if registration is not None and statement.get("context", {}).get("registration") != registration:
+        return False
+    if agent is not None:
+        wanted = xapi_ifi(agent)
+        if wanted not in {xapi_ifi(a) for a in _agents(statement, related=related_agents)}:
+            return False
+    return True
+
+
+def _language_pick(value: dict[str, str], lang: str) -> dict[str, str]:
+    preferred = [part.split(";")[0].strip() for part in lang.split(",") if part.strip()]
+    for tag in preferred:
+        for key in value:
+            if key.lower() == tag.lower() or key.lower().split("-")[0] == tag.lower():
+                return {key: value[key]}
+    first = next(iter(value), None)
+    return {first: value[first]} if first is not None else {}
+
+
+def _ids_only(obj: Any) -> Any:
+    if not isinstance(obj, dict):
+        return obj
+    kind = obj.get("objectType")
+    if kind in ("Agent", "Group") or (kind is None and xapi_ifi(obj) is not None and "id" not in obj):
+        keep = {k: obj[k] for k in ("objectType", *IFIS) if k in obj}
+        if kind == "Group" and xapi_ifi(obj) is None:
+            keep["member"] = [_ids_only(m) for m in obj.get("member", [])]
+        return keep
+    if kind in (None, "Activity") and "id" in obj:
+        return {k: obj[k] for k in ("objectType", "id") if k in obj}
+    return obj
+
+
+def xapi_format(statement: dict[str, Any], *, fmt: str, lang: str = "") -> dict[str, Any]:
+    """`format=exact` as stored; `ids`: agents, groups and activities reduced to what identifies them;
+    `canonical`: each language map reduced to the language the request prefers (Accept-Language)."""
+    if fmt == "ids":
+        out = dict(statement)
+        for key in ("actor", "object", "authority"):
+            if key in out:
+                out[key] = _ids_only(out[key])
+        if isinstance(out.get("object"), dict) and out["object"].get("objectType") == "SubStatement":
+            out["object"] = xapi_format(out["object"], fmt="ids")
+        if isinstance(out.get("context"), dict):
+            context = dict(out["context"])
+            for key in ("instructor", "team"):
+                if key in context:
+                    context[key] = _ids_only(context[key])
+            if isinstance(context.get("contextActivities"), dict):
+                context["contextActivities"] = {
+                    k: [_ids_only(a) for a in v] for k, v in context["contextActivities"].items()
+                }
+            out["context"] = context
+        return out
+    if fmt == "canonical":
+        return _canonical(statement, lang)
+    return statement
+
+
+def _canonical(value: Any, lang: str, key: str = "") -> Any:
+    if isinstance(value, dict):
+        if key in ("display", "name", "description") and all(isinstance(v, str) for v in value.values()):
+            return _language_pick(value, lang)
+        return {k: v if k == "extensions" else _canonical(v, lang, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_canonical(v, lang, key) for v in value]
+    return value

@@ -93,6 +93,7 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("api/v1/courses/", "get"): PUBLIC,
     ("api/v1/courses/<int:pk>/", "get"): PUBLIC,
     ("api/v1/catalog/export", "get"): PUBLIC,
+    ("api/v1/catalog/moodle-courses.csv", "get"): PUBLIC,
     ("api/v1/catalog/imports/", "get"): PROVIDERS_AND_STAFF,
     # the other provider's file names a provider it does not act for: 400, nothing stored
     ("api/v1/catalog/imports/", "post"): row(401, 403, 403, 403, 403, 201, 400, 403, 201),

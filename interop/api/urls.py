@@ -12,6 +12,7 @@ urlpatterns = [
     ),
     path("xapi/statements", xapi.XapiStatementsApi.as_view(), name="xapi-statements"),
     path("xapi/about", xapi.XapiAboutApi.as_view(), name="xapi-about"),
+    path("catalog/moodle-courses.csv", views.MoodleCourseUploadApi.as_view(), name="catalog-moodle-courses"),
     path("case-imports", views.CaseImportApi.as_view(), name="case-import"),
     path(
         "orgs/<int:org_id>/tracks/<int:track_id>/moodle-template",

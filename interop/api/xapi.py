@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import uuid
 from datetime import datetime
 from typing import Any
@@ -31,7 +32,7 @@ from accounts.authentication import ApiTokenAuthentication
 from accounts.models import ApiToken
 from interop.selectors import xapi_statement_get, xapi_statements_visible_to
 from interop.services import XapiRefused, xapi_statements_store
-from interop.xapi_validate import VERSION_RE, statement_problems
+from interop.xapi_validate import VERSION_RE, statement_problems, xapi_format, xapi_ifi, xapi_statement_matches
 from learners.services import MAX_BATCH, SubmitterScope
 
 XAPI_VERSION = "1.0.3"
@@ -104,6 +105,9 @@ class _XapiView(APIView):
     def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
         response = super().finalize_response(request, response, *args, **kwargs)
         response[VERSION_HEADER] = XAPI_VERSION
+        if request.method in ("GET", "HEAD") and self.version_required:
+            # every statement stored so far is visible to GET (one database, no replication lag)
+            response["X-Experience-API-Consistent-Through"] = timezone.now().isoformat().replace("+00:00", "Z")
         return response
 
 
@@ -223,8 +227,6 @@ class XapiStatementsApi(_XapiView):
         unknown = sorted(set(params) - GET_PARAMETERS)
         if unknown:
             return _problem(400, f"{unknown[0]}: not a parameter of the Statements resource")
-        now = timezone.now()
-        consistent = now.isoformat().replace("+00:00", "Z")
         single = [k for k in ("statementId", "voidedStatementId") if k in params]
         if single:
             others = set(params) - {"statementId", "voidedStatementId", "format", "attachments"}
@@ -235,47 +237,83 @@ class XapiStatementsApi(_XapiView):
             )
             if found is None:
                 return _problem(404, f"{single[0]}: no such statement")
-            response = Response(found)
+            fmt = params.get("format", "exact")
+            if fmt not in ("exact", "ids", "canonical"):
+                return _problem(400, "format: one of exact, ids, canonical")
+            response = Response(xapi_format(found, fmt=fmt, lang=request.headers.get("Accept-Language", "")))
         else:
             try:
-                result = self._list(user, params)
+                result = self._list(user, params, request.headers.get("Accept-Language", ""))
             except ValueError as exc:
                 return _problem(400, str(exc))
             response = Response({"statements": result, "more": ""})
-        response["X-Experience-API-Consistent-Through"] = consistent
         return response
 
     @staticmethod
-    def _list(user: User, params: Any) -> list[dict[str, Any]]:
-        """Not voided statements, filtered by verb / activity / registration / since / until."""
-        rows = xapi_statements_visible_to(user=user).filter(voided=False)
-        for name, lookup in (("since", "stored_at__gt"), ("until", "stored_at__lte")):
+    def _list(user: User, params: Any, lang: str) -> list[dict[str, Any]]:
+        """Not voided statements matching the filters (and those that reference a match), newest first."""
+        times: dict[str, datetime] = {}
+        for name in ("since", "until"):
             if name in params:
-                when: datetime | None = parse_datetime(params[name])
+                when = parse_datetime(params[name])
                 if when is None or when.tzinfo is None:
                     raise ValueError(f"{name}: an ISO 8601 timestamp with a time zone is required")
-                rows = rows.filter(**{lookup: when})
-        if "verb" in params:
-            rows = rows.filter(verb_id=params["verb"])
+                times[name] = when
         try:
             limit = int(params.get("limit", 0)) or MAX_LIMIT
         except ValueError:
             raise ValueError("limit: a non-negative integer is required") from None
         if limit < 0:
             raise ValueError("limit: a non-negative integer is required")
+        agent = None
+        if "agent" in params:
+            try:
+                agent = json.loads(params["agent"])
+            except ValueError:
+                raise ValueError("agent: a JSON Agent or Group is required") from None
+            if not isinstance(agent, dict) or not xapi_ifi(agent):
+                raise ValueError("agent: an Agent or Group with an inverse functional identifier is required")
+        fmt = params.get("format", "exact")
+        if fmt not in ("exact", "ids", "canonical"):
+            raise ValueError("format: one of exact, ids, canonical")
+        rows = list(xapi_statements_visible_to(user=user))
+        matched = {
+            str(r.statement_id)
+            for r in rows
+            if xapi_statement_matches(
+                r.statement,
+                verb=params.get("verb"),
+                activity=params.get("activity"),
+                registration=params.get("registration"),
+                agent=agent,
+                related_activities=params.get("related_activities", "false").lower() == "true",
+                related_agents=params.get("related_agents", "false").lower() == "true",
+            )
+        }
+        # Statements that reference a match (a StatementRef object) are matches too (xAPI 2.1.3).
+        growing = True
+        while growing:
+            growing = False
+            for r in rows:
+                target = r.statement.get("object", {})
+                if (
+                    str(r.statement_id) not in matched
+                    and target.get("objectType") == "StatementRef"
+                    and str(target.get("id", "")).lower() in matched
+                ):
+                    matched.add(str(r.statement_id))
+                    growing = True
+        chosen = [
+            r
+            for r in rows
+            if str(r.statement_id) in matched
+            and not r.voided
+            and ("since" not in times or r.stored_at > times["since"])
+            and ("until" not in times or r.stored_at <= times["until"])
+        ]
         ascending = params.get("ascending", "false").lower() == "true"
-        rows = rows.order_by(*(("stored_at", "pk") if ascending else ("-stored_at", "-pk")))
-        out = []
-        for row in rows.iterator():
-            statement = row.statement
-            if "activity" in params and statement.get("object", {}).get("id") != params["activity"]:
-                continue
-            if "registration" in params and statement.get("context", {}).get("registration") != params["registration"]:
-                continue
-            out.append(statement)
-            if len(out) >= min(limit, MAX_LIMIT):
-                break
-        return out
+        chosen.sort(key=lambda r: (r.stored_at, r.pk), reverse=not ascending)
+        return [xapi_format(r.statement, fmt=fmt, lang=lang) for r in chosen[: min(limit, MAX_LIMIT)]]
 
 
 class XapiAboutApi(_XapiView):
