@@ -708,10 +708,11 @@ def xapi_statements_store(
             if _xapi_comparable(stored[statement_id].original) != _xapi_comparable(original):
                 raise XapiRefused(409, f"statement {statement_id}: already stored with different content")
             continue
+        stored_at = now.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
         full = {
             **xapi_validate.normalized(original),
-            "timestamp": original.get("timestamp") or _iso(now),
-            "stored": now.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "timestamp": original.get("timestamp") or stored_at,  # to the millisecond, like `stored`
+            "stored": stored_at,
             "authority": _xapi_authority(submitter),
             "version": original.get("version") or "1.0.0",
         }

@@ -379,7 +379,12 @@ class _Check:
             if "authority" in value:
                 authority = value["authority"]
                 if isinstance(authority, dict) and authority.get("objectType") == "Group":
-                    self.add(f"{prefix}authority", "a Group authority (OAuth 3-legged) is not supported; send an Agent")
+                    # OAuth 3-legged: an anonymous group of exactly two agents (the app and the user)
+                    members = authority.get("member")
+                    if any(k in authority for k in IFIS) or not isinstance(members, list) or len(members) != 2:
+                        self.add(f"{prefix}authority", "a Group authority must be anonymous with exactly 2 agents")
+                    else:
+                        self.group(authority, f"{prefix}authority")
                 else:
                     self.agent(authority, f"{prefix}authority")
         if "actor" in value:
@@ -529,7 +534,7 @@ def _ids_only(obj: Any) -> Any:
             keep["member"] = [_ids_only(m) for m in obj.get("member", [])]
         return keep
     if kind in (None, "Activity") and "id" in obj:
-        return {k: obj[k] for k in ("objectType", "id") if k in obj}
+        return {"id": obj["id"]}
     return obj
 
 
@@ -538,6 +543,8 @@ def xapi_format(statement: dict[str, Any], *, fmt: str, lang: str = "") -> dict[
     `canonical`: each language map reduced to the language the request prefers (Accept-Language)."""
     if fmt == "ids":
         out = dict(statement)
+        if isinstance(out.get("verb"), dict):
+            out["verb"] = {"id": out["verb"].get("id")}
         for key in ("actor", "object", "authority"):
             if key in out:
                 out[key] = _ids_only(out[key])

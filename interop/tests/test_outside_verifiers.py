@@ -108,6 +108,13 @@ def test_digital_bazaar_verifies_issued_credentials_and_rejects_tampered_and_rev
     # and the project's own endpoint agrees
     answer = client.post("/api/v1/credentials/verify", revoked.document, format="json").json()
     assert answer["verified"] is False and any("revoked" in e for e in answer["errors"])
+    # the issuer profile needs every term defined (safe mode): without the context that defines
+    # assertionMethod and verificationMethod, the same credential fails
+    documents = served(client)
+    issuer = documents[f"{BASE}/credentials/issuer"]
+    issuer["@context"] = [c for c in issuer["@context"] if isinstance(c, str)]
+    undefined = run_digital_bazaar(documents, {"kept": kept.document}, tmp_path)
+    assert undefined["kept"]["verified"] is False, undefined
 
 
 @pytest.mark.outside_tools
