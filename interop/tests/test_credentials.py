@@ -250,3 +250,4 @@ def test_staff_revoke_a_credential_in_the_admin(world, standard, admin_client):
     assert credential.revoked_at is not None
     assert admin_client.get(f"/admin/interop/credential/{credential.pk}/change/").status_code == 200  # view only
     assert admin_client.get("/admin/interop/xapistatementout/").status_code == 200
+    assert admin_client.get("/admin/interop/xapistatementin/").status_code == 200
