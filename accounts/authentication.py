@@ -22,7 +22,10 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         header = authentication.get_authorization_header(request).decode("latin-1").split()
         if len(header) != 2 or header[0].lower() not in self.keywords:
             return None
-        key = header[1]
+        return self.authenticate_key(request, header[1])
+
+    def authenticate_key(self, request: Request, key: str) -> tuple[User, ApiToken]:
+        """The user of an API key `dxp_<prefix>_<secret>` (also used by the xAPI Basic scheme)."""
         address = client_address(request)
         wait = auth_lockout_wait(scope="token", value=address)
         if wait:

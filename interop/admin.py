@@ -4,7 +4,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from common.admin import ReadOnlyAdmin
-from interop.models import Credential, XapiStatementOut
+from interop.models import Credential, XapiStatementIn, XapiStatementOut
 from interop.services import credential_revoke
 
 
@@ -32,3 +32,13 @@ class XapiStatementOutAdmin(ReadOnlyAdmin):
     list_display = ("statement_id", "status", "attempts", "next_attempt_at", "sent_at")
     list_filter = ("status",)
     search_fields = ("statement_id",)
+
+
+@admin.register(XapiStatementIn)
+class XapiStatementInAdmin(ReadOnlyAdmin):
+    """Statements LMSs sent to the xAPI Statements resource, with what became of them as progress events."""
+
+    list_display = ("statement_id", "verb_id", "submitter", "stored_at", "voided", "progress_status")
+    list_filter = ("progress_status", "voided")
+    search_fields = ("statement_id", "verb_id")
+    list_select_related = ("submitter",)

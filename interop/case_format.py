@@ -128,7 +128,6 @@ class _Builder:
             "language": "ja",
             "notes": f"en: {english}",
             "lastChangeDateTime": self.changed_at,
-            "CFDocumentURI": self.doc_ref(),
             "extensions": {f"{EXT}code": code, **{f"{EXT}{name}": record.get(name) for name in extras}},
         }
         if record.get("topics_ja"):
@@ -147,7 +146,6 @@ class _Builder:
                 "originNodeURI": origin,
                 "destinationNodeURI": destination,
                 "lastChangeDateTime": self.changed_at,
-                "CFDocumentURI": self.doc_ref(),
             }
         )
 
@@ -191,7 +189,6 @@ class _Builder:
             "adoptionStatus": "Adopted",
             **({"statusStartDate": s["published_on"]} if s.get("published_on") else {}),
             "notes": f"en: {s['name_en']}",
-            "CFPackageURI": self.ref("CFPackages", self.doc_id, s["name_ja"]),
             "caseVersion": CASE_VERSION,
             "extensions": {
                 f"{EXT}format": FIXTURE_FORMAT,
@@ -278,6 +275,22 @@ def package_build(fixture: dict[str, Any], *, base_url: str, changed_at: str) ->
     return _Builder(fixture, base_url, changed_at).build()
 
 
+def single_object(kind: str, obj: dict[str, Any], package: dict[str, Any]) -> dict[str, Any]:
+    """An object as the single-object endpoints answer it (CASE 1.1 REST binding).
+
+    Inside a package, items and associations do not name their document, nor the document its
+    package (the official CFPackage schema forbids it); read alone, they do: a CFItem and a
+    CFAssociation carry `CFDocumentURI`, the CFDocument `CFPackageURI` (LinkURI: title, identifier, uri)."""
+    document = package["CFDocument"]
+    base = document["uri"].rsplit("/CFDocuments/", 1)[0]
+    link = {"title": document["title"], "identifier": document["identifier"]}
+    if kind in ("CFItem", "CFAssociation"):
+        return {**obj, "CFDocumentURI": {**link, "uri": document["uri"]}}
+    if kind == "CFDocument":
+        return {**obj, "CFPackageURI": {**link, "uri": f"{base}/CFPackages/{document['identifier']}"}}
+    return obj
+
+
 def package_index(package: dict[str, Any]) -> dict[str, tuple[str, dict[str, Any]]]:
     """identifier -> (collection, object) for every addressable object of a package."""
     index: dict[str, tuple[str, dict[str, Any]]] = {}
@@ -291,6 +304,10 @@ def package_index(package: dict[str, Any]) -> dict[str, tuple[str, dict[str, Any
         index[obj["identifier"]] = ("CFItemType", obj)
     for obj in package["CFRubrics"]:
         index[obj["identifier"]] = ("CFRubric", obj)
+        for criterion in obj.get("CFRubricCriteria", []):
+            index[criterion["identifier"]] = ("CFRubricCriterion", criterion)
+            for level in criterion.get("CFRubricCriterionLevels", []):
+                index[level["identifier"]] = ("CFRubricCriterionLevel", level)
     return index
 
 

@@ -3,7 +3,8 @@
 The proof is a W3C Data Integrity proof with cryptosuite `eddsa-jcs-2022`
 (https://www.w3.org/TR/vc-di-eddsa/#eddsa-jcs-2022):
 
-1. the proof configuration is the proof without `proofValue`, with the document's `@context`;
+1. the proof configuration is the proof without `proofValue`, with the document's `@context` (which
+   the emitted proof keeps: it is part of what was signed);
 2. both the document without `proof` and the proof configuration are canonicalized with the JSON
    Canonicalization Scheme (RFC 8785, `jcs`);
 3. the signed bytes are SHA-256(canonical proof configuration) + SHA-256(canonical document);
@@ -17,12 +18,12 @@ from __future__ import annotations
 import base64
 import binascii
 import copy
-import decimal
+import gzip
 import hashlib
-import json
-import math
 from typing import Any
 
+import base58
+import rfc8785
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
@@ -30,100 +31,33 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 CRYPTOSUITE = "eddsa-jcs-2022"
 ED25519_PUB_PREFIX = b"\xed\x01"
 ED25519_PRIV_PREFIX = b"\x80\x26"
-_B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 
 
 class KeyError_(ValueError):
     """A key in the settings cannot be read."""
 
 
-# --- RFC 8785: JSON Canonicalization Scheme ------------------------------------------------
-
-
-def _number(value: float) -> str:
-    """ECMAScript Number.prototype.toString, which RFC 8785 prescribes for numbers."""
-    if math.isnan(value) or math.isinf(value):
-        raise ValueError("NaN and Infinity are not JSON")
-    if value == 0:
-        return "0"
-    # repr gives the shortest digits that round-trip, as ECMAScript does: value = 0.<digits> x 10^n.
-    _sign, digit_tuple, exponent = decimal.Decimal(repr(abs(value))).normalize().as_tuple()
-    digits = "".join(map(str, digit_tuple))
-    k, n = len(digits), len(digits) + int(exponent)
-    sign = "-" if value < 0 else ""
-    if k <= n <= 21:
-        return sign + digits + "0" * (n - k)
-    if 0 < n <= 21:
-        return f"{sign}{digits[:n]}.{digits[n:]}"
-    if -6 < n <= 0:
-        return f"{sign}0.{'0' * -n}{digits}"
-    mantissa = digits[0] + (f".{digits[1:]}" if k > 1 else "")
-    return f"{sign}{mantissa}e{'+' if n - 1 > 0 else '-'}{abs(n - 1)}"
-
-
-def _serialize(value: Any, out: list[str]) -> None:
-    if value is None or value is True or value is False:
-        out.append(json.dumps(value))
-    elif isinstance(value, int):
-        out.append(str(value))
-    elif isinstance(value, float):
-        out.append(_number(value))
-    elif isinstance(value, str):
-        # Python escapes exactly what ECMAScript's JSON.stringify does (", \, control characters).
-        out.append(json.dumps(value, ensure_ascii=False))
-    elif isinstance(value, list | tuple):
-        out.append("[")
-        for index, element in enumerate(value):
-            if index:
-                out.append(",")
-            _serialize(element, out)
-        out.append("]")
-    elif isinstance(value, dict):
-        out.append("{")
-        # Members sorted by their names as UTF-16 code units.
-        for index, key in enumerate(sorted(value, key=lambda k: k.encode("utf-16-be"))):
-            if not isinstance(key, str):
-                raise TypeError("object member names must be strings")
-            if index:
-                out.append(",")
-            out.append(json.dumps(key, ensure_ascii=False))
-            out.append(":")
-            _serialize(value[key], out)
-        out.append("}")
-    else:
-        raise TypeError(f"{type(value).__name__} is not JSON")
+# --- RFC 8785 (JCS) and multibase base58btc: maintained packages ------------------------------
 
 
 def jcs(value: Any) -> bytes:
-    """The RFC 8785 canonical UTF-8 bytes of a JSON value."""
-    out: list[str] = []
-    _serialize(value, out)
-    return "".join(out).encode("utf-8")
-
-
-# --- multibase / multikey --------------------------------------------------------------------
+    """The RFC 8785 canonical UTF-8 bytes of a JSON value (the `rfc8785` package)."""
+    try:
+        return rfc8785.dumps(value)
+    except rfc8785.CanonicalizationError as exc:
+        raise ValueError(str(exc)) from None
 
 
 def base58btc_encode(data: bytes) -> str:
-    number = int.from_bytes(data, "big")
-    chars = []
-    while number:
-        number, rem = divmod(number, 58)
-        chars.append(_B58[rem])
-    leading = len(data) - len(data.lstrip(b"\0"))
-    return "1" * leading + "".join(reversed(chars))
+    """Base58 with the Bitcoin alphabet, which is multibase's base58btc (the `base58` package)."""
+    return base58.b58encode(data).decode("ascii")
 
 
 def base58btc_decode(text: str) -> bytes:
-    number = 0
-    for char in text:
-        index = _B58.find(char)
-        if index < 0:
-            raise ValueError(f"{char!r} is not a base58btc character")
-        number = number * 58 + index
-    leading = len(text) - len(text.lstrip("1"))
-    body = number.to_bytes((number.bit_length() + 7) // 8, "big") if number else b""
-    return b"\0" * leading + body
+    try:
+        return base58.b58decode(text.encode("ascii"))
+    except (ValueError, UnicodeEncodeError) as exc:
+        raise ValueError(f"not base58btc: {exc}") from None
 
 
 def private_key_from_text(text: str) -> Ed25519PrivateKey:
@@ -164,6 +98,33 @@ def public_key_from_multibase(text: str) -> Ed25519PublicKey:
     return Ed25519PublicKey.from_public_bytes(raw[2:])
 
 
+# --- W3C Bitstring Status List ---------------------------------------------------------------
+
+STATUS_LIST_MIN_BITS = 131072  # 16 KiB: the specification's minimum, for group privacy
+
+
+def bitstring_encode(indices: set[int] | list[int], *, length: int) -> str:
+    """The `encodedList` of a Bitstring Status List: bit i set for each index (bit 0 is the
+    left-most bit of the first byte), GZIP-compressed, base64url without padding, multibase `u`."""
+    length = max(length, STATUS_LIST_MIN_BITS)
+    length += -length % 8
+    data = bytearray(length // 8)
+    for index in indices:
+        if not 0 <= index < length:
+            raise ValueError(f"status list index {index} is outside the list (0..{length - 1})")
+        data[index // 8] |= 0x80 >> (index % 8)
+    compressed = gzip.compress(bytes(data), mtime=0)  # mtime 0: the same list gives the same bytes
+    return "u" + base64.urlsafe_b64encode(compressed).rstrip(b"=").decode("ascii")
+
+
+def bitstring_get(encoded: str, index: int) -> bool:
+    if not encoded.startswith("u"):
+        raise ValueError("encodedList must be multibase base64url (starting with 'u')")
+    body = encoded[1:]
+    data = gzip.decompress(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    return bool(data[index // 8] & (0x80 >> (index % 8)))
+
+
 # --- eddsa-jcs-2022 --------------------------------------------------------------------------
 
 
@@ -174,10 +135,13 @@ def _hash_data(document: dict[str, Any], proof_config: dict[str, Any]) -> bytes:
 def credential_sign(
     document: dict[str, Any], *, key: Ed25519PrivateKey, verification_method: str, created: str
 ) -> dict[str, Any]:
-    """The document with a DataIntegrityProof (eddsa-jcs-2022) added; the input is not changed."""
+    """The document with a DataIntegrityProof (eddsa-jcs-2022) added; the input is not changed.
+
+    The proof carries the document's `@context` (the cryptosuite's "Add Proof" step 2: it is part of
+    what is signed and of what is emitted), and `proof` is an array, as the OB 3.0 schema requires."""
     unsecured = copy.deepcopy(document)
     unsecured.pop("proof", None)
-    proof_config: dict[str, Any] = {
+    proof: dict[str, Any] = {
         "type": "DataIntegrityProof",
         "cryptosuite": CRYPTOSUITE,
         "created": created,
@@ -185,11 +149,22 @@ def credential_sign(
         "proofPurpose": "assertionMethod",
     }
     if "@context" in unsecured:
-        proof_config["@context"] = unsecured["@context"]
-    signature = key.sign(_hash_data(unsecured, proof_config))
-    proof = {k: v for k, v in proof_config.items() if k != "@context"}
+        proof["@context"] = copy.deepcopy(unsecured["@context"])
+    signature = key.sign(_hash_data(unsecured, proof))
     proof["proofValue"] = "z" + base58btc_encode(signature)
-    return {**unsecured, "proof": proof}
+    return {**unsecured, "proof": [proof]}
+
+
+def is_legacy(document: Any) -> bool:
+    """Signed before issue 22: one proof object, emitted without the `@context` it was signed with."""
+    if not isinstance(document, dict):
+        return False
+    proof = document.get("proof")
+    return isinstance(proof, dict) and "@context" not in proof
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
 
 
 def credential_verify(document: Any, *, public_keys: dict[str, Ed25519PublicKey]) -> list[str]:
@@ -228,14 +203,27 @@ def credential_verify(document: Any, *, public_keys: dict[str, Ed25519PublicKey]
         return errors
     unsecured = {k: v for k, v in document.items() if k != "proof"}
     proof_config = {k: v for k, v in proof.items() if k != "proofValue"}
-    if "@context" in proof_config and proof_config["@context"] != unsecured.get("@context"):
-        return ["proof.@context: differs from the credential's @context"]
-    if "@context" in unsecured:
-        proof_config["@context"] = unsecured["@context"]
+    candidates: list[tuple[dict[str, Any], dict[str, Any]]] = []
+    if "@context" in proof_config:
+        # eddsa-jcs-2022 "Verify Proof" step 4: the document's @context starts with the proof's.
+        proof_context, document_context = _as_list(proof_config["@context"]), _as_list(unsecured.get("@context"))
+        if document_context[: len(proof_context)] != proof_context:
+            return ["proof.@context: the credential's @context does not start with it"]
+        candidates.append(({**unsecured, "@context": proof_config["@context"]}, proof_config))
+    else:
+        candidates.append((unsecured, proof_config))
+        if "@context" in unsecured:
+            # Issued before issue 22: signed with the document's @context in the proof options, which
+            # were then emitted without it.  Such credentials still verify here (and are re-signed by
+            # `manage.py resign_credentials`).
+            candidates.append((unsecured, {**proof_config, "@context": unsecured["@context"]}))
     try:
-        key.verify(signature, _hash_data(unsecured, proof_config))
-    except InvalidSignature:
-        return ["proof.proofValue: the signature does not match the credential (changed after signing?)"]
+        for candidate_document, candidate_proof in candidates:
+            try:
+                key.verify(signature, _hash_data(candidate_document, candidate_proof))
+                return []
+            except InvalidSignature:
+                continue
     except (TypeError, ValueError) as exc:
         return [f"credential: cannot be canonicalized: {exc}"]
-    return []
+    return ["proof.proofValue: the signature does not match the credential (changed after signing?)"]

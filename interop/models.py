@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -24,6 +25,10 @@ class Credential(models.Model):
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     # What was achieved, e.g. "track:12" or "item:dss-1.2:DU04:3"; unique per learner.
     achievement_key = models.CharField(_("achievement"), max_length=200)
+    # The achievement's id is <PUBLIC_BASE_URL>/credentials/achievements/<achievement_uuid> (uuid5 of the key).
+    achievement_uuid = models.UUIDField(null=True, blank=True, db_index=True, editable=False)
+    # Its bit in the revocation status list (/credentials/status/revocation); the credential's pk.
+    status_index = models.PositiveIntegerField(null=True, blank=True, unique=True, editable=False)
     track = models.ForeignKey(Track, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     skill_item = models.ForeignKey(SkillItem, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     level = models.PositiveSmallIntegerField(_("level"), null=True, blank=True)
@@ -78,3 +83,34 @@ class XapiStatementOut(models.Model):
 
     def __str__(self) -> str:
         return f"{self.statement_id} {self.status}"
+
+
+class XapiStatementIn(models.Model):
+    """A statement received by the xAPI Statements resource (/api/v1/xapi/statements), as stored.
+
+    `statement` is the stored form (with `stored`, `authority`, `version`, `timestamp` set by this
+    LRS); `original` is what was sent, to tell a repeat of the same statement from a conflict."""
+
+    statement_id = models.UUIDField(unique=True)
+    submitter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="xapi_statements_in")
+    # The learner the statement's actor names, when it names one (erasure deletes the statement).
+    learner = models.ForeignKey(
+        LearnerProfile, on_delete=models.CASCADE, null=True, blank=True, related_name="xapi_statements_in"
+    )
+    statement = models.JSONField()
+    original = models.JSONField()
+    verb_id = models.CharField(max_length=500)
+    voided = models.BooleanField(default=False)
+    stored_at = models.DateTimeField(db_index=True)
+    # What became of it as a progress event: created | duplicate | rejected | "" (not a progress verb).
+    progress_status = models.CharField(max_length=10, blank=True)
+    progress_reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["stored_at", "pk"]
+        verbose_name = _("xAPI statement (received)")
+        verbose_name_plural = _("xAPI statements (received)")
+        indexes = [models.Index(fields=["submitter", "stored_at"], name="interop_xapi_in_by_submitter")]
+
+    def __str__(self) -> str:
+        return f"{self.statement_id} {self.verb_id}"

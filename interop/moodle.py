@@ -157,3 +157,57 @@ def learning_plan_template(
             for idnumber in competency_idnumbers
         ],
     }
+
+
+# --- courses for Moodle's course upload (admin/tool/uploadcourse) ----------------------------
+
+# The columns, in this order, are course fields tool_uploadcourse reads (its `shortname` is the key;
+# `category` is the id of an existing Moodle course category; summaryformat 2 is FORMAT_PLAIN;
+# dates are read with strtotime, so YYYY-MM-DD).  Columns left out (lang, tags, ...) keep
+# Moodle's defaults; `lang` is not sent because it must name a language pack installed there.
+COURSE_UPLOAD_HEADERS = [
+    "shortname",
+    "fullname",
+    "category",
+    "idnumber",
+    "summary",
+    "summaryformat",
+    "format",
+    "visible",
+    "startdate",
+    "enddate",
+]
+FULLNAME_MAX = 254  # Moodle's course fullname column
+
+
+@dataclass
+class UploadCourse:
+    shortname: str
+    fullname: str
+    idnumber: str
+    summary: str
+    startdate: str = ""
+    enddate: str = ""
+
+
+def course_upload_csv(courses: list[UploadCourse], *, category: int) -> str:
+    """The CSV Moodle's "Upload courses" (tool_uploadcourse) reads: UTF-8, comma-separated."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(COURSE_UPLOAD_HEADERS)
+    for course in courses:
+        writer.writerow(
+            [
+                course.shortname[:SHORTNAME_MAX],
+                course.fullname[:FULLNAME_MAX],
+                str(category),
+                course.idnumber[:SHORTNAME_MAX],
+                course.summary,
+                FORMAT_PLAIN,
+                "topics",
+                "1",
+                course.startdate,
+                course.enddate,
+            ]
+        )
+    return out.getvalue()

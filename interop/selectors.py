@@ -190,6 +190,11 @@ def credential_by_url(*, credential_id: str) -> Credential | None:
     return Credential.objects.filter(public_id=public_id).first()
 
 
+def achievement_credential(*, achievement_uuid: uuid.UUID) -> Credential | None:
+    """The newest credential for an achievement (its name, kind and level draw the achievement)."""
+    return Credential.objects.filter(achievement_uuid=achievement_uuid).order_by("-issued_at", "-pk").first()
+
+
 def xapi_outbox_due(*, now: datetime, limit: int = 500) -> list[int]:
     """Ids of statements waiting to be sent whose next attempt is due."""
     return list(
@@ -296,3 +301,54 @@ def moodle_template_for_track(*, track: Track, lang: str = "ja") -> dict[str, An
         framework_idnumber=framework.idnumber,
         competency_idnumbers=codes,
     )
+
+
+# --- xAPI in ----------------------------------------------------------------------------
+
+
+def xapi_statements_visible_to(*, user: User | AnonymousUser) -> QuerySet[Any]:
+    """Statements received from this account (staff: all of them)."""
+    from interop.models import XapiStatementIn
+
+    if not isinstance(user, User):
+        return XapiStatementIn.objects.none()
+    rows = XapiStatementIn.objects.all() if user.is_staff else XapiStatementIn.objects.filter(submitter=user)
+    return rows.order_by("stored_at", "pk")
+
+
+def xapi_statement_get(*, user: User | AnonymousUser, statement_id: str, voided: bool) -> dict[str, Any] | None:
+    """A statement by id (`voided=False`: only if not voided; True: only if voided), or None."""
+    try:
+        wanted = uuid.UUID(statement_id)
+    except ValueError:
+        return None
+    row = xapi_statements_visible_to(user=user).filter(statement_id=wanted, voided=voided).first()
+    return None if row is None else dict(row.statement)
+
+
+def moodle_upload_courses(*, lang: str = "ja", provider_id: int | None = None) -> list[moodle.UploadCourse]:
+    """Published courses as rows of Moodle's course upload; idnumber `dxp-course-<id>` is stable."""
+    from courses.models import Course, CourseStatus
+
+    courses = Course.objects.filter(status=CourseStatus.PUBLISHED).select_related("provider").order_by("pk")
+    if provider_id is not None:
+        courses = courses.filter(provider_id=provider_id)
+    rows = []
+    for course in courses:
+        title = _two(course.title_ja, course.title_en, lang)[0] or course.code
+        description = _two(course.description_ja, course.description_en, lang)[0]
+        provider = _two(course.provider.name_ja, course.provider.name_en, lang)[0]
+        facts = [f"{provider} / {course.code}", f"{course.hours} h", f"{course.price_jpy:,} JPY"]
+        if course.url:
+            facts.append(course.url)
+        rows.append(
+            moodle.UploadCourse(
+                shortname=f"{course.code}-P{course.provider_id}",
+                fullname=title,
+                idnumber=f"dxp-course-{course.pk}",
+                summary="\n".join(filter(None, [description, " · ".join(facts)])),
+                startdate=course.starts_on.isoformat() if course.starts_on else "",
+                enddate=course.ends_on.isoformat() if course.ends_on else "",
+            )
+        )
+    return rows

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import copy
 import json
 import logging
 import urllib.error
@@ -15,15 +16,15 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Max, Min, Q
 from django.utils import timezone
 
 from audit.models import AuditAction
 from audit.services import audit_record
 from courses.models import Course
-from interop import case_format, credentials, keys
+from interop import case_format, credentials, keys, xapi_validate
 from interop.models import Credential, XapiStatementOut
-from interop.selectors import case_item_uri, credential_by_url, public_base_url
+from interop.selectors import achievement_credential, case_item_uri, credential_by_url, public_base_url
 from learners.models import Enrollment, EnrollmentStatus, LearnerProfile, SkillAssessment, TrackAssignment
 from learners.selectors import current_levels_of
 from skills.dss_fixture import parse_fixture
@@ -39,6 +40,7 @@ XAPI_VERSION = "1.0.3"
 VERB_COMPLETED = "http://adlnet.gov/expapi/verbs/completed"
 VERB_SCORED = "http://adlnet.gov/expapi/verbs/scored"
 STATEMENT_NAMESPACE = uuid.UUID("5a0c8e2b-3d1f-5b7a-9c4e-2f6a8b1d3e57")
+STATUS_LIST_PATH = "/credentials/status/revocation"
 
 
 def _iso(value: datetime) -> str:
@@ -105,6 +107,37 @@ class AchievementSpec:
     level: int | None = None
 
 
+def achievement_url(achievement_uuid: uuid.UUID | str) -> str:
+    return f"{public_base_url()}/credentials/achievements/{achievement_uuid}"
+
+
+def status_list_url() -> str:
+    return f"{public_base_url()}{STATUS_LIST_PATH}"
+
+
+def _secure(document: dict[str, Any], *, credential: Credential, now: datetime) -> dict[str, Any]:
+    """The document with its status entry, the achievement's id and image, signed now."""
+    unsecured = copy.deepcopy(document)
+    unsecured.pop("proof", None)
+    unsecured["credentialStatus"] = {
+        "id": f"{status_list_url()}#{credential.status_index}",
+        "type": "BitstringStatusListEntry",
+        "statusPurpose": "revocation",
+        "statusListIndex": str(credential.status_index),
+        "statusListCredential": status_list_url(),
+    }
+    achievement = unsecured["credentialSubject"]["achievement"]
+    achievement["id"] = achievement_url(str(credential.achievement_uuid))
+    achievement["image"] = {
+        "id": f"{achievement_url(str(credential.achievement_uuid))}/image.svg",
+        "type": "Image",
+        "caption": str(achievement.get("name", "")),
+    }
+    return credentials.credential_sign(
+        unsecured, key=keys.signing_key(), verification_method=keys.signing_method_id(), created=_iso(now)
+    )
+
+
 def credential_issue(*, learner: LearnerProfile, spec: AchievementSpec, now: datetime | None = None) -> Credential:
     """Sign and store the credential for an achievement; idempotent (one per learner and achievement)."""
     existing = Credential.objects.filter(learner=learner, achievement_key=spec.key).first()
@@ -112,7 +145,6 @@ def credential_issue(*, learner: LearnerProfile, spec: AchievementSpec, now: dat
         return existing
     now = now or timezone.now()
     public_id = uuid.uuid4()
-    achievement_slug = uuid.uuid5(SUBJECT_NAMESPACE, spec.key)
     document = {
         "@context": [VC_CONTEXT, OB_CONTEXT],
         "id": f"{public_base_url()}/credentials/{public_id}",
@@ -124,7 +156,7 @@ def credential_issue(*, learner: LearnerProfile, spec: AchievementSpec, now: dat
             "id": _subject_id(learner),
             "type": ["AchievementSubject"],
             "achievement": {
-                "id": f"{public_base_url()}/credentials/achievements/{achievement_slug}",
+                "id": "",
                 "type": ["Achievement"],
                 "achievementType": spec.achievement_type,
                 "name": spec.name,
@@ -135,25 +167,101 @@ def credential_issue(*, learner: LearnerProfile, spec: AchievementSpec, now: dat
             },
         },
     }
-    signed = credentials.credential_sign(
-        document, key=keys.signing_key(), verification_method=keys.signing_method_id(), created=_iso(now)
-    )
     try:
         with transaction.atomic():
-            return Credential.objects.create(
+            credential = Credential.objects.create(
                 public_id=public_id,
                 learner=learner,
                 kind=spec.kind,
                 achievement_key=spec.key,
+                achievement_uuid=uuid.uuid5(SUBJECT_NAMESPACE, spec.key),
                 track_id=spec.track_id,
                 skill_item_id=spec.skill_item_id,
                 level=spec.level,
                 name=spec.name[:300],
-                document=signed,
+                document={},
                 issued_at=now,
             )
+            # Its bit in the revocation list is its primary key: unique, known once the row exists.
+            credential.status_index = credential.pk
+            credential.document = _secure(document, credential=credential, now=now)
+            credential.save(update_fields=["status_index", "document"])
+            return credential
     except IntegrityError:  # issued concurrently: the unique (learner, achievement) kept the other one
         return Credential.objects.get(learner=learner, achievement_key=spec.key)
+
+
+def credential_resign(*, credential: Credential, now: datetime | None = None) -> bool:
+    """Re-sign a credential issued before issue 22 (proof without its @context, no status, no image).
+
+    Idempotent: a credential already in the current form is left alone (returns False).  The id,
+    subject, achievement and validFrom stay; what the learner downloaded before still verifies at
+    /api/v1/credentials/verify (`credentials.credential_verify` accepts the old form)."""
+    with transaction.atomic():
+        credential = Credential.objects.select_for_update().get(pk=credential.pk)
+        document = credential.document
+        current = (
+            not credentials.is_legacy(document)
+            and isinstance(document.get("proof"), list)
+            and "credentialStatus" in document
+            and credential.status_index is not None
+        )
+        if current:
+            return False
+        credential.status_index = credential.status_index if credential.status_index is not None else credential.pk
+        if credential.achievement_uuid is None:
+            credential.achievement_uuid = uuid.uuid5(SUBJECT_NAMESPACE, credential.achievement_key)
+        credential.document = _secure(document, credential=credential, now=now or timezone.now())
+        credential.save(update_fields=["status_index", "achievement_uuid", "document"])
+    return True
+
+
+def revocation_status_list() -> dict[str, Any]:
+    """The signed BitstringStatusListCredential for revocation: bit `status_index` of each revoked credential.
+
+    Built from the database on each request, so revoking a credential flips its bit at once; the same
+    revocations give the same bytes (validFrom is the last revocation, or the first issue)."""
+    url = status_list_url()
+    rows = Credential.objects.aggregate(
+        top=Max("status_index"), last_revoked=Max("revoked_at"), first_issued=Min("issued_at")
+    )
+    revoked = {
+        int(index)
+        for index in Credential.objects.filter(revoked_at__isnull=False, status_index__isnull=False).values_list(
+            "status_index", flat=True
+        )
+        if index is not None
+    }
+    when = rows["last_revoked"] or rows["first_issued"] or datetime(2026, 1, 1, tzinfo=UTC)
+    document = {
+        "@context": [VC_CONTEXT],
+        "id": url,
+        "type": ["VerifiableCredential", "BitstringStatusListCredential"],
+        "issuer": keys.issuer_id(),
+        "validFrom": _iso(when),
+        "credentialSubject": {
+            "id": f"{url}#list",
+            "type": "BitstringStatusList",
+            "statusPurpose": "revocation",
+            "encodedList": credentials.bitstring_encode(revoked, length=(rows["top"] or 0) + 1),
+        },
+    }
+    return credentials.credential_sign(
+        document, key=keys.signing_key(), verification_method=keys.signing_method_id(), created=_iso(when)
+    )
+
+
+def achievement_document(*, achievement_uuid: uuid.UUID) -> dict[str, Any] | None:
+    """The Achievement an `achievement.id` names (JSON-LD), from the newest credential that holds it."""
+    credential = achievement_credential(achievement_uuid=achievement_uuid)
+    if credential is None:
+        return None
+    achievement = copy.deepcopy(credential.document.get("credentialSubject", {}).get("achievement", {}))
+    achievement["id"] = achievement_url(achievement_uuid)
+    achievement.setdefault(
+        "image", {"id": f"{achievement_url(achievement_uuid)}/image.svg", "type": "Image", "caption": credential.name}
+    )
+    return {"@context": [VC_CONTEXT, OB_CONTEXT], **achievement}
 
 
 def _alignment(*, name: str, url: str, code: str, framework: str) -> dict[str, Any]:
@@ -339,8 +447,7 @@ def _statement_row(
             "definition": {"type": activity["type"], "name": {"ja-JP": activity["ja"], "en-US": activity["en"]}},
         },
         **rest,
-        "version": XAPI_VERSION,
-    }
+    }  # no `version`: the LRS sets it (xAPI 1.0.3, part 2, 2.4.10: a producer should not)
     return XapiStatementOut(
         statement_id=statement_id, learner=learner, statement=statement, next_attempt_at=timezone.now()
     )
@@ -511,3 +618,120 @@ def learner_interop_erase(*, learner: LearnerProfile) -> dict[str, int]:
 
 def audit_export(*, event: str, actor: User | None, object_type: str, object_id: object) -> None:
     audit_record(action=AuditAction.EXPORT, event=event, actor=actor, object_type=object_type, object_id=object_id)
+
+
+# --- xAPI in: the Statements resource ---------------------------------------------------
+
+# Set by this LRS, so not part of what makes two statements with one id the same statement.
+XAPI_LRS_SET = ("stored", "authority", "version")
+
+
+class XapiRefused(Exception):
+    """The whole request is refused: HTTP `status` with `message` (nothing was stored)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+def _xapi_comparable(statement: dict[str, Any]) -> str:
+    return json.dumps({k: v for k, v in statement.items() if k not in XAPI_LRS_SET}, sort_keys=True)
+
+
+def _xapi_authority(submitter: User) -> dict[str, Any]:
+    return {"objectType": "Agent", "account": {"homePage": public_base_url() + "/", "name": submitter.username}}
+
+
+def _xapi_progress(*, submitter: User, rows: list[Any]) -> None:
+    """Statements with the progress verbs become progress events (issue 4's ingest), in this transaction.
+
+    A statement about a learner or course the submitter may not report refuses the whole request
+    (403); other rejections (unknown learner or course, ...) are kept on the row."""
+    from learners.events import event_parse
+    from learners.services import EventIn, progress_events_ingest
+    from learners.xapi import VERBS, statements_to_events
+
+    mapped = [r for r in rows if r.verb_id in VERBS]
+    if not mapped:
+        return
+    events = statements_to_events([r.original for r in mapped])
+    valid: list[EventIn] = []
+    for index, (row, item) in enumerate(zip(mapped, events, strict=True)):
+        parsed = event_parse(index, item) if not isinstance(item, str) else None
+        if parsed is None or not isinstance(parsed, EventIn):
+            row.progress_status = "rejected"
+            row.progress_reason = (item if isinstance(item, str) else getattr(parsed, "reason", ""))[:300]
+        else:
+            valid.append(parsed)
+    # What learners.services.SubmitterScope.refusal answers: the submitter may not report this.
+    refusals = {
+        "course: not a course of a provider your account acts for",
+        "learner: not an active member of an organization you administer",
+    }
+    for outcome in progress_events_ingest(submitter=submitter, events=valid):
+        row = mapped[outcome.index]
+        if outcome.reason in refusals:
+            raise XapiRefused(403, f"statement {row.statement_id}: {outcome.reason}")
+        row.progress_status, row.progress_reason = outcome.status, outcome.reason[:300]
+        if outcome.status != "rejected":
+            item = events[outcome.index]
+            if isinstance(item, dict):
+                row.learner = LearnerProfile.objects.filter(public_id=item["learner"]).first()
+
+
+@transaction.atomic
+def xapi_statements_store(
+    *, submitter: User, statements: list[dict[str, Any]], now: datetime | None = None
+) -> list[str]:
+    """Store valid statements (checked by interop.xapi_validate first) all or nothing; their ids in order.
+
+    A statement without an id gets one.  An id already stored with the same statement is answered
+    again without storing anything; with a different statement it is a conflict (409), as is one id
+    twice in a batch with different statements (400).  A voiding statement marks its target voided.
+    Nothing is stored when anything is refused."""
+    from interop.models import XapiStatementIn
+
+    now = now or timezone.now()
+    batch: dict[str, dict[str, Any]] = {}
+    ids = []
+    for statement in statements:
+        statement_id = str(statement.get("id") or uuid.uuid4()).lower()
+        original = {**statement, "id": statement_id}
+        if statement_id in batch and _xapi_comparable(batch[statement_id]) != _xapi_comparable(original):
+            raise XapiRefused(400, f"statement {statement_id}: the batch holds two different statements with it")
+        batch[statement_id] = original
+        ids.append(statement_id)
+    stored = {str(r.statement_id): r for r in XapiStatementIn.objects.filter(statement_id__in=list(batch))}
+    new_rows = []
+    for statement_id, original in batch.items():
+        if statement_id in stored:
+            if _xapi_comparable(stored[statement_id].original) != _xapi_comparable(original):
+                raise XapiRefused(409, f"statement {statement_id}: already stored with different content")
+            continue
+        stored_at = now.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        full = {
+            **xapi_validate.normalized(original),
+            "timestamp": original.get("timestamp") or stored_at,  # to the millisecond, like `stored`
+            "stored": stored_at,
+            "authority": _xapi_authority(submitter),
+            "version": original.get("version") or "1.0.0",
+        }
+        new_rows.append(
+            XapiStatementIn(
+                statement_id=statement_id,
+                submitter=submitter,
+                statement=full,
+                original=original,
+                verb_id=str(original["verb"]["id"])[:500],
+                stored_at=now,
+            )
+        )
+    _xapi_progress(submitter=submitter, rows=new_rows)
+    XapiStatementIn.objects.bulk_create(new_rows)
+    voiding = [r for r in new_rows if r.verb_id == "http://adlnet.gov/expapi/verbs/voided"]
+    for row in voiding:
+        target = str(row.original["object"]["id"]).lower()
+        XapiStatementIn.objects.filter(statement_id=target).exclude(
+            verb_id="http://adlnet.gov/expapi/verbs/voided"
+        ).update(voided=True)
+    return ids

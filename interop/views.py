@@ -12,9 +12,16 @@ from django.views.decorators.http import require_GET, require_POST
 
 from interop import credentials as crypto
 from interop import keys
+from interop.badge_image import achievement_svg
 from interop.models import Credential
-from interop.selectors import credential_get_own, credential_get_public, credentials_of
-from interop.services import credential_share_set, credential_verify, issuer_profile
+from interop.selectors import achievement_credential, credential_get_own, credential_get_public, credentials_of
+from interop.services import (
+    achievement_document,
+    credential_share_set,
+    credential_verify,
+    issuer_profile,
+    revocation_status_list,
+)
 
 JSON_LD = "application/ld+json; charset=utf-8"
 
@@ -32,16 +39,67 @@ def issuer(request: HttpRequest) -> JsonResponse:
         for method, public in keys.published_keys().items()
     ]
     document = {
+        # Every term is defined by these contexts (JSON-LD safe mode): the VC and OB contexts for the
+        # Profile, Multikey for the keys, and the two controller-document terms from the security
+        # vocabulary (as the W3C Controlled Identifiers context defines them).
         "@context": [
             "https://www.w3.org/ns/credentials/v2",
             "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
             "https://w3id.org/security/multikey/v1",
+            {
+                "verificationMethod": {
+                    "@id": "https://w3id.org/security#verificationMethod",
+                    "@type": "@id",
+                    "@container": "@set",
+                },
+                "assertionMethod": {
+                    "@id": "https://w3id.org/security#assertionMethod",
+                    "@type": "@id",
+                    "@container": "@set",
+                },
+            },
         ],
         **issuer_profile(),
         "verificationMethod": methods,
         "assertionMethod": [m["id"] for m in methods],
     }
     return JsonResponse(document, content_type=JSON_LD, json_dumps_params={"ensure_ascii": False, "indent": 2})
+
+
+@require_GET
+def status_list(request: HttpRequest) -> JsonResponse:
+    """The revocation BitstringStatusListCredential (signed); a revoked credential's bit is 1."""
+    response = JsonResponse(revocation_status_list(), content_type=JSON_LD, json_dumps_params={"ensure_ascii": False})
+    response["Cache-Control"] = "public, max-age=60"
+    return response
+
+
+@require_GET
+def achievement(request: HttpRequest, achievement_id: uuid.UUID) -> JsonResponse:
+    """An achievement's id: the Achievement (JSON-LD) as issued in credentials."""
+    document = achievement_document(achievement_uuid=achievement_id)
+    if document is None:
+        raise Http404("No such achievement.")
+    return JsonResponse(document, content_type=JSON_LD, json_dumps_params={"ensure_ascii": False})
+
+
+@require_GET
+def achievement_image(request: HttpRequest, achievement_id: uuid.UUID) -> HttpResponse:
+    """The achievement's image: an SVG drawn from its name and kind."""
+    credential = achievement_credential(achievement_uuid=achievement_id)
+    if credential is None:
+        raise Http404("No such achievement.")
+    svg = achievement_svg(
+        key=credential.achievement_key,
+        name=credential.name,
+        kind=credential.kind,
+        level=credential.level,
+        issuer=str(issuer_profile()["name"]),
+    )
+    response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
+    response["Cache-Control"] = "public, max-age=86400"
+    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    return response
 
 
 @require_GET

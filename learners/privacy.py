@@ -21,6 +21,8 @@ PERSONAL_DATA: dict[tuple[str, str], str] = {
     "downloaded still verifies; its public page is gone)",
     ("interop.xapistatementout", "learner"): "exported as `xapi_statements_out`; deleted (statements already "
     "delivered live on in the organization's LRS under the learner's public id)",
+    ("interop.xapistatementin", "learner"): "exported as `xapi_statements_in` (statements an LMS sent about "
+    "them); deleted with the learner",
     ("audit.auditidentity", "user"): "entries about the person exported as `audit_log`; the link is deleted, "
     "so the entries stay with a pseudonym that no longer leads to anyone",
 }
@@ -32,6 +34,8 @@ ACTING_FOR_OTHERS: dict[tuple[str, str], str] = {
     ("learners.trackassignment", "assigned_by"): "set to null (someone else's assignment stays)",
     ("learners.progressevent", "submitted_by"): "kept (events about other people): the account is then "
     "anonymised instead of deleted",
+    ("interop.xapistatementin", "submitter"): "the account that sent an xAPI statement (about others); the "
+    "statements go with the account when it is deleted (progress events they produced stay)",
     ("courses.courseskill", "reviewer"): "set to null (the catalog's tag stays)",
     ("courses.importrun", "actor"): "set to null (the catalog's import record stays)",
     ("admin.logentry", "user"): "staff actions in the admin (staff accounts are not erased by themselves)",

@@ -381,6 +381,10 @@ def learner_data_export(*, learner: LearnerProfile) -> dict[str, Any]:
             {"status": s.status, "created_at": _iso(s.created_at), "sent_at": _iso(s.sent_at), "statement": s.statement}
             for s in learner.xapi_statements_out.order_by("created_at", "pk")
         ],
+        "xapi_statements_in": [
+            {"stored_at": _iso(s.stored_at), "voided": s.voided, "statement": s.statement}
+            for s in learner.xapi_statements_in.order_by("stored_at", "pk")
+        ],
         "plan": (
             None if plan[1] is None else {"computed_at": _iso(plan[1]), "catalog_version": plan[2], "payload": plan[0]}
         ),

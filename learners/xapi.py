@@ -1,12 +1,17 @@
 """xAPI statements in: `registered`, `progressed` and `completed` become progress events.
 
-The statement id is the idempotency key; the actor is the learner's public id as an
-account name (or their e-mail as `mbox`); the activity id is the course's URL or code.
+The statements arrive through the xAPI Statements resource (interop/api/xapi.py), which validates
+them strictly first.  The statement id is the idempotency key; the actor is the learner's public id
+as an account name (or their e-mail as `mbox`); the activity id is the course's URL, or this
+service's own course IRI `<PUBLIC_BASE_URL>/courses/<id>/` (what the outbound statements use).
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
+
+from django.conf import settings
 
 from courses.models import Course
 from learners.models import LearnerProfile
@@ -44,6 +49,8 @@ def statements_to_events(statements: list[Any]) -> list[dict[str, Any] | str]:
             user__email__in=[e for e in emails if "\x00" not in e]
         ).values_list("user__email", "public_id")
     }
+    base = re.escape(str(settings.PUBLIC_BASE_URL).rstrip("/"))
+    own_course = re.compile(rf"^{base}/courses/(\d+)/?$")
     out: list[dict[str, Any] | str] = []
     for s in statements:
         if not isinstance(s, dict):
@@ -60,6 +67,9 @@ def statements_to_events(statements: list[Any]) -> list[dict[str, Any] | str]:
             learner = learner_by_email.get(mbox.removeprefix("mailto:"), "unknown")
         activity = _obj(s.get("object")).get("id")
         course: Any = course_by_url.get(activity, activity) if isinstance(activity, str) else activity
+        own = own_course.match(activity) if isinstance(activity, str) and activity not in course_by_url else None
+        if own:
+            course = int(own.group(1))
         event: dict[str, Any] = {
             "idempotency_key": s.get("id"),
             "learner": learner,

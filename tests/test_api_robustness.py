@@ -58,7 +58,11 @@ def test_progress_events_with_nul_are_rejected_one_by_one(provider_client, stand
         "object": {"id": "https://x\u0000"},
         "timestamp": "2025-01-01T00:00:00+09:00",
     }
-    assert provider_client.post("/api/v1/xapi/statements", statement, format="json").status_code == 200
+    answer = provider_client.post(
+        "/api/v1/xapi/statements", statement, format="json", HTTP_X_EXPERIENCE_API_VERSION="1.0.3"
+    )
+    assert answer.status_code == 400  # the whole statement is refused (id not a UUID, NUL characters)
+    assert any("NUL" in p for p in answer.json()["problems"])
 
 
 def test_an_event_kind_that_is_not_text_is_rejected(provider_client, standard):

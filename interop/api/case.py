@@ -57,7 +57,7 @@ class CaseApiView(APIView):
     kind = ""
 
     def answer(self, obj: dict[str, Any], package: dict[str, Any]) -> dict[str, Any]:
-        return obj
+        return case_format.single_object(self.kind, obj, package)
 
     def get(self, request: Request, sourced_id: str) -> Response:
         identifier = _uuid(sourced_id)
@@ -93,7 +93,7 @@ class CFDocumentListApi(APIView):
 @extend_schema_view(get=extend_schema(operation_id="case_document"))
 class CFDocumentApi(CaseDocumentApiView):
     def part(self, package: dict[str, Any]) -> dict[str, Any]:
-        return dict(package["CFDocument"])
+        return case_format.single_object("CFDocument", package["CFDocument"], package)
 
 
 @extend_schema_view(get=extend_schema(operation_id="case_package"))
@@ -119,7 +119,11 @@ class CFItemAssociationsApi(CaseApiView):
     kind = "CFItem"
 
     def answer(self, obj: dict[str, Any], package: dict[str, Any]) -> dict[str, Any]:
-        return {"CFItem": obj, "CFAssociations": case_format.item_associations(package, obj["identifier"])}
+        # CFAssociationSet: the item as CFItem (with CFDocumentURI), the associations as in a package
+        return {
+            "CFItem": case_format.single_object("CFItem", obj, package),
+            "CFAssociations": case_format.item_associations(package, obj["identifier"]),
+        }
 
 
 @extend_schema_view(get=extend_schema(operation_id="case_association"))
@@ -130,6 +134,20 @@ class CFAssociationApi(CaseApiView):
 @extend_schema_view(get=extend_schema(operation_id="case_rubric"))
 class CFRubricApi(CaseApiView):
     kind = "CFRubric"
+
+
+@extend_schema_view(get=extend_schema(operation_id="case_rubric_criterion"))
+class CFRubricCriterionApi(CaseApiView):
+    """One criterion of a rubric (a role × skill item) with its level."""
+
+    kind = "CFRubricCriterion"
+
+
+@extend_schema_view(get=extend_schema(operation_id="case_rubric_criterion_level"))
+class CFRubricCriterionLevelApi(CaseApiView):
+    """One level of a rubric criterion (the role's grade for the item)."""
+
+    kind = "CFRubricCriterionLevel"
 
 
 @extend_schema_view(get=extend_schema(operation_id="case_item_type"))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from interop.api import views
+from interop.api import views, xapi
 
 app_name = "interop-api"
 
@@ -10,6 +10,9 @@ urlpatterns = [
         views.RoleMoodleFrameworkApi.as_view(),
         name="role-moodle-framework",
     ),
+    path("xapi/statements", xapi.XapiStatementsApi.as_view(), name="xapi-statements"),
+    path("xapi/about", xapi.XapiAboutApi.as_view(), name="xapi-about"),
+    path("catalog/moodle-courses.csv", views.MoodleCourseUploadApi.as_view(), name="catalog-moodle-courses"),
     path("case-imports", views.CaseImportApi.as_view(), name="case-import"),
     path(
         "orgs/<int:org_id>/tracks/<int:track_id>/moodle-template",

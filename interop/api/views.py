@@ -18,13 +18,14 @@ from rest_framework.views import APIView
 
 from common.i18n import request_lang
 from interop.models import Credential
-from interop.moodle import framework_csv
+from interop.moodle import course_upload_csv, framework_csv
 from interop.selectors import (
     credential_get_own,
     credential_get_public,
     credentials_of,
     moodle_framework_for_role,
     moodle_template_for_track,
+    moodle_upload_courses,
 )
 from interop.services import audit_export, case_package_import, credential_share_set, credential_verify
 from learners.selectors import organization_for_admin
@@ -176,6 +177,39 @@ class RoleMoodleFrameworkApi(APIView):
         body = framework_csv(moodle_framework_for_role(role=role, lang=request_lang(request)))
         response = HttpResponse(body, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="moodle-framework-{version.code}-{role.code}.csv"'
+        return response
+
+
+class MoodleCourseUploadApi(APIView):
+    """The published catalog as the CSV of Moodle's course upload (tool_uploadcourse)."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        operation_id="catalog_moodle_courses",
+        parameters=[
+            OpenApiParameter("category", OpenApiTypes.INT, description="Moodle course category id (default 1)"),
+            OpenApiParameter("provider", OpenApiTypes.INT, description="only this provider's courses"),
+            OpenApiParameter("lang", OpenApiTypes.STR, enum=["ja", "en"]),
+        ],
+        responses={(200, "text/csv"): str, 400: OpenApiTypes.OBJECT},
+        tags=["catalog"],
+    )
+    def get(self, request: Request) -> HttpResponse:
+        params = request.query_params
+        problems = {
+            name: ["must be a whole number of at least 1"]
+            for name in ("category", "provider")
+            if name in params and (not params[name].isdigit() or int(params[name]) < 1 or len(params[name]) > 9)
+        }
+        if problems:
+            return Response(problems, status=400)
+        rows = moodle_upload_courses(
+            lang=request_lang(request), provider_id=int(params["provider"]) if "provider" in params else None
+        )
+        body = course_upload_csv(rows, category=int(params.get("category", "1")))
+        response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="moodle-courses.csv"'
         return response
 
 

@@ -99,3 +99,26 @@ def test_track_as_learning_plan_template_for_its_org_admin_only(world):
     world.track.target_role = None
     world.track.save()
     assert admin.get(url).status_code == 400
+
+
+def test_course_upload_csv_in_tool_uploadcourse_columns(standard):
+    from courses.services import catalog_import
+    from courses.tests.factories import catalog_json, course_record
+
+    catalog_import(data=catalog_json([course_record(1), course_record(2)]), filename="c.json")
+    client = APIClient()
+    response = client.get("/api/v1/catalog/moodle-courses.csv", {"category": 7})
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8"))))
+    assert list(rows[0]) == moodle.COURSE_UPLOAD_HEADERS
+    # every column is a field Moodle's course upload reads (tool_uploadcourse: shortname is the key)
+    assert set(rows[0]) <= {
+        "shortname", "fullname", "category", "category_idnumber", "category_path", "idnumber", "summary",
+        "summaryformat", "format", "visible", "startdate", "enddate", "lang", "tags",
+    }  # fmt: skip
+    assert len(rows) == 2 and len({r["shortname"] for r in rows}) == 2
+    assert all(r["category"] == "7" and r["fullname"] and r["idnumber"].startswith("dxp-course-") for r in rows)
+    assert all(r["summaryformat"] == "2" and r["visible"] == "1" for r in rows)
+    english = client.get("/api/v1/catalog/moodle-courses.csv", {"lang": "en"}).content.decode()
+    assert english.splitlines()[0] == ",".join(moodle.COURSE_UPLOAD_HEADERS)
+    assert client.get("/api/v1/catalog/moodle-courses.csv", {"category": "x"}).status_code == 400

@@ -82,6 +82,10 @@ def test_a_completion_arrives_once_with_a_pseudonymous_actor(world, lrs):
     (request,) = lrs.requests
     assert request["path"] == f"/xapi/statements?statementId={statement['id']}"
     assert request["headers"]["x-experience-api-version"] == "1.0.3"
+    assert "version" not in statement  # a statement producer leaves `version` to the LRS
+    from interop.xapi_validate import statement_problems
+
+    assert statement_problems(statement) == []  # and this service's own LRS would take it
     assert request["headers"]["authorization"] == "Basic " + base64.b64encode(b"dxp:s3cret").decode()
     # the same completion reported again, and a flush: nothing is sent twice
     complete(world, world.learner, world.optional, "done-again")

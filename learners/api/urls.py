@@ -6,7 +6,6 @@ app_name = "learners-api"
 
 urlpatterns = [
     path("progress-events/", views.ProgressEventIngestApi.as_view(), name="progress-events"),
-    path("xapi/statements", views.XapiStatementsApi.as_view(), name="xapi-statements"),
     path("me", me.MyAccountApi.as_view(), name="me-account"),
     path("me/export", me.MyDataExportApi.as_view(), name="me-export"),
     path("me/profile", me.MyProfileApi.as_view(), name="me-profile"),

@@ -1,9 +1,8 @@
-"""Progress ingest for course providers and company LMSs."""
+"""Progress ingest for course providers and company LMSs (xAPI statements: interop/api/xapi.py)."""
 
 from __future__ import annotations
 
 from django.contrib.auth.models import User
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.exceptions import PermissionDenied
@@ -16,7 +15,6 @@ from rest_framework.views import APIView
 from learners.api.serializers import ProgressBatchInput, ProgressBatchOutput
 from learners.events import event_parse
 from learners.services import MAX_BATCH, EventIn, EventOutcome, SubmitterScope, progress_events_ingest
-from learners.xapi import statements_to_events
 
 
 class ProgressEventIngestApi(APIView):
@@ -55,44 +53,5 @@ class ProgressEventIngestApi(APIView):
         outcomes = {o.index: o for o in progress_events_ingest(submitter=user, events=valid)}
         outcomes.update(rejected)
         results = [outcomes[i].as_dict() for i in range(len(raw))]
-        counts = {k: sum(r["status"] == k for r in results) for k in ("created", "duplicate", "rejected")}
-        return Response({**counts, "results": results})
-
-
-class XapiStatementsApi(APIView):
-    """xAPI statements (one or a list): registered, progressed, completed -> progress events."""
-
-    permission_classes = [IsAuthenticated]
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "ingest"
-
-    @extend_schema(
-        operation_id="xapi_statements", request=OpenApiTypes.OBJECT, responses=ProgressBatchOutput, tags=["progress"]
-    )
-    def post(self, request: Request) -> Response:
-        user = request.user
-        if not isinstance(user, User) or not SubmitterScope(user).may_submit:
-            raise PermissionDenied("Only staff, provider accounts and organization admins report progress.")
-        statements = request.data if isinstance(request.data, list) else [request.data]
-        if len(statements) > MAX_BATCH:
-            return Response(
-                {"detail": f"At most {MAX_BATCH} statements per request; this one has {len(statements)}."},
-                status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
-            )
-        valid: list[EventIn] = []
-        rejected: dict[int, EventOutcome] = {}
-        for index, item in enumerate(statements_to_events(statements)):
-            if isinstance(item, str):
-                key = str(statements[index].get("id", "")) if isinstance(statements[index], dict) else ""
-                rejected[index] = EventOutcome(index, key, "rejected", item)
-                continue
-            parsed = event_parse(index, item)
-            if isinstance(parsed, EventOutcome):
-                rejected[index] = parsed
-            else:
-                valid.append(parsed)
-        outcomes = {o.index: o for o in progress_events_ingest(submitter=user, events=valid)}
-        outcomes.update(rejected)
-        results = [outcomes[i].as_dict() for i in range(len(statements))]
         counts = {k: sum(r["status"] == k for r in results) for k in ("created", "duplicate", "rejected")}
         return Response({**counts, "results": results})

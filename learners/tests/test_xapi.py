@@ -38,27 +38,46 @@ def statement(verb, actor, activity, minutes, **extra):
 
 
 def test_statements_map_onto_progress_events(setup):
+    """Through the xAPI Statements resource: progress verbs become progress events (issue 4's ingest)."""
     client, learner, course = setup
+    client.credentials(HTTP_X_EXPERIENCE_API_VERSION="1.0.3")
     by_account = {"account": {"homePage": "https://lms.example.jp", "name": str(learner.public_id)}}
     statements = [
         statement("registered", by_account, course.url, 30),
         statement(
             "progressed",
             {"mbox": "mailto:hanako@example.org"},
-            "T-001",
+            f"http://localhost:8000/courses/{course.pk}/",  # this service's own course IRI
             20,
             result={"extensions": {"https://w3id.org/xapi/cmi5/result/extensions/progress": 60}},
         ),
-        statement("experienced", by_account, course.url, 10),
+        statement("experienced", by_account, course.url, 10),  # stored, not a progress event
     ]
-    body = client.post(URL, statements, format="json").json()
-    assert [r["status"] for r in body["results"]] == ["created", "created", "rejected"]
-    assert body["results"][2]["reason"].startswith("verb:")
+    response = client.post(URL, statements, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json() == [s["id"] for s in statements]
     enrollment = Enrollment.objects.get()
     assert (enrollment.status, enrollment.percent) == ("in_progress", 60)
-    again = client.post(URL, statements[:2], format="json").json()
-    assert [r["status"] for r in again["results"]] == ["duplicate", "duplicate"]
-    done = client.post(URL, statement("completed", by_account, course.url, 5), format="json").json()
-    assert done["created"] == 1
+    from interop.models import XapiStatementIn
+
+    assert sorted(XapiStatementIn.objects.values_list("progress_status", flat=True)) == ["", "created", "created"]
+    again = client.post(URL, statements[:2], format="json")
+    assert again.status_code == 200 and again.json() == [s["id"] for s in statements[:2]]
+    assert Enrollment.objects.get().percent == 60 and XapiStatementIn.objects.count() == 3
+    done = client.post(URL, statement("completed", by_account, course.url, 5), format="json")
+    assert done.status_code == 200
     enrollment.refresh_from_db()
     assert enrollment.status == "completed"
+
+
+def test_a_statement_about_an_unknown_learner_is_stored_and_its_rejection_kept(setup):
+    client, _learner, course = setup
+    client.credentials(HTTP_X_EXPERIENCE_API_VERSION="1.0.3")
+    stranger = {"account": {"homePage": "https://lms.example.jp", "name": "nobody"}}
+    response = client.post(URL, statement("registered", stranger, course.url, 5), format="json")
+    assert response.status_code == 200
+    from interop.models import XapiStatementIn
+
+    row = XapiStatementIn.objects.get()
+    assert row.progress_status == "rejected" and row.progress_reason.startswith("learner:")
+    assert not Enrollment.objects.exists()
