@@ -63,7 +63,7 @@ def pass_is_valid(exam: Exam, passed_on: date, today: date) -> bool:
 
 
 def _check_pass(exam_code: str, passed_on: date, certificate_number: str, today: date, row: int | None) -> Exam:
-    exam = Exam.objects.filter(code=exam_code.strip()).first()
+    exam = Exam.objects.filter(code=exam_code.strip()).first() if "\x00" not in exam_code else None
     if exam is None:
         raise ExamPassError("exam", f"{exam_code!r} is not a known exam code", row)
     if passed_on > today:
@@ -74,6 +74,8 @@ def _check_pass(exam_code: str, passed_on: date, certificate_number: str, today:
             f"{passed_on.isoformat()} is before {exam.code} was first held ({exam.first_held_on.isoformat()})",
             row,
         )
+    if "\x00" in certificate_number:
+        raise ExamPassError("certificate_number", "holds a NUL character", row)
     if len(certificate_number) > CERTIFICATE_MAX:
         raise ExamPassError("certificate_number", f"is longer than {CERTIFICATE_MAX} characters", row)
     return exam
@@ -210,6 +212,13 @@ def _decode(data: bytes) -> str:
     raise ExamPassError("file", "is neither UTF-8 nor CP932 text")
 
 
+def _rows(reader: Any) -> Any:
+    try:
+        yield from reader
+    except csv.Error as exc:
+        raise ExamPassError("file", f"is not valid CSV: {exc}", reader.line_num) from exc
+
+
 def _member_lookup(organization: Organization) -> dict[str, int]:
     """Active members by user name, e-mail and public id -> learner profile id."""
     out: dict[str, int] = {}
@@ -233,7 +242,10 @@ def org_exam_results_import(
     `date` (YYYY-MM-DD).  A pass already recorded (same member, exam, date) is not stored twice, so
     importing the same file again changes nothing; the same pass twice in one file is an error."""
     today = today or timezone.localdate()
-    reader = csv.reader(io.StringIO(_decode(data), newline=""))
+    text = _decode(data)
+    if "\x00" in text:
+        raise ExamPassError("file", "holds a NUL character")
+    reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = [h.strip().lower() for h in next(reader)]
     except StopIteration:
@@ -250,7 +262,7 @@ def org_exam_results_import(
     seen: dict[tuple[int, int, date], int] = {}
     report = ImportReport()
     creates: list[ExamPass] = []
-    for cells in reader:
+    for cells in _rows(reader):
         line = reader.line_num
         if not any(c.strip() for c in cells):
             continue

@@ -9,7 +9,6 @@ levels are derived from; its (submitted_by, idempotency_key) is unique.
 from __future__ import annotations
 
 import uuid
-from datetime import date
 
 from django.conf import settings
 from django.db import models
@@ -25,8 +24,6 @@ from common.reference import (
 )
 from courses.models import Course
 from skills.models import Role, SkillItem
-
-DX_CERTIFIED, DX_NOT_CERTIFIED = "certified", "not_certified"
 
 
 class Organization(models.Model):
@@ -65,16 +62,6 @@ class Organization(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    def dx_status_on(self, day: date) -> str:
-        """'certified' if DX認定 was valid on `day`, else 'not_certified'."""
-        if (
-            self.dx_certified_on
-            and self.dx_certified_on <= day
-            and (self.dx_certified_until is None or day <= self.dx_certified_until)
-        ):
-            return DX_CERTIFIED
-        return DX_NOT_CERTIFIED
 
 
 class Membership(models.Model):

@@ -357,3 +357,47 @@ def test_dx_update_refuses_half_a_period(org):
             organization=org["org"], certified_on=date(2023, 5, 1), certified_until=None, selection_year=None
         )
     assert err.value.field == "dx_certified_until"
+
+
+# --- the web pages ---------------------------------------------------------------------------------
+
+
+def test_me_page_adds_an_exam_and_explains_a_bad_one(exams, client, django_capture_on_commit_callbacks):
+    from learners.tests.factories import UserFactory
+
+    user = UserFactory.create()
+    learner = LearnerFactory.create(user=user, target_role=exams.roles.get(code="SE_BACKEND"))
+    learner.onboarded_at = learner.created_at
+    learner.save()
+    client.force_login(user)
+    page = client.get("/me/?lang=en").content.decode()
+    assert "Passed exams" in page and "基本情報技術者試験 (FE)" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/me/exams/", {"exam": "FE", "passed_on": "2023-10-01"}, follow=True)
+    assert "your levels and plan are updated" in response.content.decode()
+    assert _levels(learner, exams)["TE01"] == (2, AssessmentSource.EXAM)
+    response = client.post("/me/exams/?lang=en", {"exam": "FE", "passed_on": "2999-01-01"}, follow=True)
+    assert "passed_on: 2999-01-01 is in the future" in response.content.decode()
+    assert ExamPass.objects.count() == 1
+
+
+def test_team_page_shows_exams_and_saves_dx(org, client):
+    a = org["staff"][0]
+    org_exam_results_import(
+        organization=org["org"], data=f"member,exam,date\n{a.user.username},SC,2024-04-21\n".encode()
+    )
+    client.force_login(org["admin"])
+    url = f"/team/{org['org'].pk}/"
+    page = client.get(url + "?lang=en").content.decode()
+    assert "DX認定 and DXセレクション" in page and ">SC<" in page
+    response = client.post(
+        f"/team/{org['org'].pk}/dx/",
+        {"dx_certified_on": "2023-05-01", "dx_certified_until": "2025-04-30", "dx_selection_year": "2024"},
+        follow=True,
+    )
+    assert "2023-05-01" in response.content.decode()
+    org["org"].refresh_from_db()
+    assert org["org"].dx_selection_year == 2024
+    bad = SimpleUploadedFile("r.csv", f"member,exam,date\n{org['outsider'].user.username},FE,2023-10-01\n".encode())
+    response = client.post(f"/team/{org['org'].pk}/exam-results/?lang=en", {"file": bad}, follow=True)
+    assert "Nothing was imported: row 2, field member" in response.content.decode()
