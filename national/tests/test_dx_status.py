@@ -124,3 +124,25 @@ def test_breakdown_api_and_dashboard_show_the_dimension(standard, client):
     page = client.get("/national/?lang=en").content.decode()
     assert "DX-certified (DX認定) and other employers" in page
     assert "DX-certified employer" in page
+
+
+def test_an_exam_pass_alone_never_counts_toward_the_target(standard):
+    """docs/national-progress.md: an exam pass is evidence of skill, not training delivered; it counts nobody."""
+    import io
+
+    from django.core.management import call_command
+
+    from learners.exam_services import exam_pass_add, org_exam_results_import
+
+    call_command("load_exam_map", stdout=io.StringIO())
+    person, colleague = member(), member()
+    exam_pass_add(learner=person, exam_code="FE", passed_on=date(2024, 10, 1))
+    organization = Membership.objects.get(user=colleague.user).organization
+    org_exam_results_import(
+        organization=organization, data=f"member,exam,date\n{colleague.public_id},AP,2024-04-21\n".encode()
+    )
+    assert not NationalCount.objects.exists() and not NationalCell.objects.filter(people__gt=0).exists()
+    ingest(staff(), completion(person, course(), jst(2024, 11, 1)))  # a completed course counts them, once
+    assert list(NationalCount.objects.values_list("learner_id", flat=True)) == [person.pk]
+    assert NationalCell.objects.get(grouping=0).people == 1
+    assert national_reconcile().ok
