@@ -10,8 +10,8 @@ from django.core.management.base import CommandError
 from rest_framework.test import APIClient
 
 from courses.models import CaseProgram, Course
-from courses.tests.factories import catalog_json, course_record
 from courses.services import catalog_import
+from courses.tests.factories import catalog_json, course_record
 
 pytestmark = pytest.mark.django_db
 SAMPLE = Path(__file__).resolve().parents[2] / "fixtures" / "sample_case_programs.json"
@@ -79,6 +79,8 @@ def test_cards_show_the_badge_and_the_filter(programs, client):
     assert page.count("badge case") == CaseProgram.objects.count()
     assert "Case-based programs only" in page
     assert "T-001" not in page
-    detail = client.get(f"/courses/{CaseProgram.objects.filter(online=False).first().pk}/?lang=en").content.decode()
+    onsite = CaseProgram.objects.filter(online=False).first()
+    assert onsite is not None
+    detail = client.get(f"/courses/{onsite.pk}/?lang=en").content.decode()
     assert "Team size" in detail and "Mentors" in detail
     assert "Fukuoka" in detail or "Hokkaido" in detail

@@ -90,7 +90,7 @@ class ExamPassOutput(serializers.Serializer):
     exam_name_en = serializers.CharField()
     passed_on = serializers.DateField()
     certificate_number = serializers.CharField()
-    source = serializers.CharField()
+    source = serializers.CharField()  # type: ignore[assignment]  # a field named like Field.source
     expires_on = serializers.DateField(allow_null=True)
     valid = serializers.BooleanField()
     mapping_estimated = serializers.BooleanField()

@@ -108,12 +108,13 @@ def test_the_plan_carries_the_capstone_when_ready(standard, settings):
     core = [r.skill_item for r in role.requirements.select_related("skill_item") if r.grade in ("a", "b")]
     learner = LearnerFactory.create(target_role=role, prefecture="13", weekly_hours=10)
     online = CaseProgram.objects.filter(online=True).order_by("cohort_starts_on").first()
+    assert online is not None
     today = online.application_deadline - timedelta(days=1)
-    skill_assessments_record(learner=learner, levels={item: 1 for item in core})
+    skill_assessments_record(learner=learner, levels=dict.fromkeys(core, 1))
     from recommender import capstone
 
     assert capstone.capstone_for(learner=learner, current={i.code: 1 for i in core}, today=today) is None
-    skill_assessments_record(learner=learner, levels={item: 2 for item in core})
+    skill_assessments_record(learner=learner, levels=dict.fromkeys(core, 2))
     proposed = capstone.capstone_for(learner=learner, current={i.code: 2 for i in core}, today=today)
     assert proposed is not None and proposed["course"]["id"] == online.pk and proposed["online"] is True
     payload = plan_compute(learner=learner)  # the one call site: the plan carries what the rule says for today
