@@ -374,7 +374,7 @@ def test_me_page_adds_an_exam_and_explains_a_bad_one(exams, client, django_captu
     assert "Passed exams" in page and "基本情報技術者試験 (FE)" in page
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post("/me/exams/", {"exam": "FE", "passed_on": "2023-10-01"}, follow=True)
-    assert "your levels and plan are updated" in response.content.decode()
+    assert "レベルと学習プランを更新しました" in response.content.decode()  # Japanese by default
     assert _levels(learner, exams)["TE01"] == (2, AssessmentSource.EXAM)
     response = client.post("/me/exams/?lang=en", {"exam": "FE", "passed_on": "2999-01-01"}, follow=True)
     assert "passed_on: 2999-01-01 is in the future" in response.content.decode()
