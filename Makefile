@@ -30,6 +30,8 @@ setup: $(VENV)/.runtime
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py load_dss
 	$(PY) manage.py import_catalog fixtures/sample_catalog.json --providers fixtures/sample_providers.json
+	$(PY) manage.py load_case_programs
+	$(PY) manage.py load_exam_map
 	$(PY) manage.py seed_demo
 
 ## run: set up, then serve the web app at http://$(HOST):$(PORT)

@@ -287,3 +287,53 @@ class ImportRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.filename or 'import'} ({self.outcome})"
+
+
+class CourseKind(models.TextChoices):
+    COURSE = "course", _("course")
+    CASE_PROGRAM = "case_program", _("case-based program")
+
+
+class CaseProgram(models.Model):
+    """A project-based program in the style of マナビDXクエスト: teams work on a real company's case in a cohort.
+
+    A course with this row is of kind `case_program` (docs/catalog-format.md, "Case-based programs")."""
+
+    course = models.OneToOneField(Course, on_delete=models.CASCADE, primary_key=True, related_name="case_program")
+    cohort_starts_on = models.DateField(_("cohort starts on"))
+    cohort_ends_on = models.DateField(_("cohort ends on"))
+    application_deadline = models.DateField(_("application deadline"))
+    team_size_min = models.PositiveSmallIntegerField(_("team size (min)"))
+    team_size_max = models.PositiveSmallIntegerField(_("team size (max)"))
+    mentors = models.CharField(_("mentors"), max_length=300)
+    case_industry = models.CharField(_("case: industry (JSIC division)"), max_length=1)
+    case_company_size = models.CharField(_("case: company size"), max_length=10)
+    case_region = models.CharField(_("case: region (prefecture code)"), max_length=2, blank=True)
+    hours_per_week = models.DecimalField(_("hours per week"), max_digits=4, decimal_places=1)
+    online = models.BooleanField(_("online"), default=True)
+
+    class Meta:
+        ordering = ["cohort_starts_on", "course"]
+        verbose_name = _("case-based program")
+        verbose_name_plural = _("case-based programs")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(cohort_ends_on__gt=F("cohort_starts_on")), name="courses_case_cohort_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(application_deadline__lte=F("cohort_starts_on")), name="courses_case_apply_before_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(team_size_min__gte=1, team_size_max__gte=F("team_size_min")),
+                name="courses_case_team_size_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(hours_per_week__gt=0, hours_per_week__lte=60), name="courses_case_hours_per_week"
+            ),
+            models.CheckConstraint(
+                condition=Q(online=True) | ~Q(case_region=""), name="courses_case_onsite_has_region"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"case program {self.course_id} {self.cohort_starts_on}"

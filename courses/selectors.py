@@ -67,6 +67,7 @@ class CourseQuery:
     provider: int | None = None
     untagged: bool | None = None
     ordering: str = ""
+    kind: str = ""  # "course" or "case_program" (project-based programs with a cohort)
 
 
 def _items_for(version: StandardVersion, *, role: str = "", persona_type: str = "") -> QuerySet[Any]:
@@ -118,6 +119,8 @@ def course_search(*, query: CourseQuery, version: StandardVersion) -> QuerySet[C
         qs = qs.filter(prefecture=query.prefecture)
     if query.provider is not None:
         qs = qs.filter(provider_id=query.provider)
+    if query.kind:
+        qs = qs.filter(case_program__isnull=query.kind != "case_program")
     if query.untagged is not None:
         has_tags = active_tags().values("course_id")
         qs = qs.exclude(pk__in=has_tags) if query.untagged else qs.filter(pk__in=has_tags)
@@ -138,7 +141,7 @@ def course_search(*, query: CourseQuery, version: StandardVersion) -> QuerySet[C
 
 def with_listing_relations(qs: QuerySet[Course]) -> QuerySet[Course]:
     """What a list row shows: provider, active skill tags with items, literacy tags."""
-    return qs.select_related("provider").prefetch_related(
+    return qs.select_related("provider", "case_program").prefetch_related(
         Prefetch(
             "skill_tags",
             queryset=active_tags().select_related("skill_item__subcategory__category").order_by("position", "pk"),

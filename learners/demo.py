@@ -22,6 +22,7 @@ from django.utils import timezone
 from accounts.models import RoleGroup
 from accounts.services import user_role_grant
 from courses.models import Course, Provider
+from learners.exam_demo import demo_dx_certify
 from learners.models import (
     Enrollment,
     EnrollmentStatus,
@@ -254,6 +255,7 @@ def _seed_national(lms: User, provider_user: User, provider: Provider | None, ro
         )
         Membership.objects.get_or_create(user=lms, organization=regional, left_on=None, defaults={"kind": "admin"})
         organizations.append(regional)
+    demo_dx_certify(organizations)  # issue 23: DX認定 employers for the ministry's breakdown
     usernames = [f"national{n:04d}" for n in range(1, NATIONAL_PEOPLE + 1)]
     existing = set(User.objects.filter(username__in=usernames).values_list("username", flat=True))
     User.objects.bulk_create(

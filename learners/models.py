@@ -12,7 +12,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from common.reference import (
@@ -32,6 +32,10 @@ class Organization(models.Model):
     industry = models.CharField(_("industry (JSIC division)"), max_length=1, choices=INDUSTRY_CHOICES)
     prefecture = models.CharField(_("prefecture"), max_length=2, choices=PREFECTURE_CHOICES)
     size_band = models.CharField(_("size band"), max_length=10, choices=[(b, b) for b in ORGANIZATION_SIZE_BANDS])
+    # METI's DX認定 (Digital Governance Code) and DXセレクション; recorded by the organization (docs/exams.md).
+    dx_certified_on = models.DateField(_("DX certification (DX認定) granted on"), null=True, blank=True)
+    dx_certified_until = models.DateField(_("DX certification valid until"), null=True, blank=True)
+    dx_selection_year = models.PositiveSmallIntegerField(_("DX Selection (DXセレクション) year"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -47,6 +51,12 @@ class Organization(models.Model):
             models.CheckConstraint(
                 condition=Q(corporate_number="") | Q(corporate_number__regex=r"^[0-9]{13}$"),
                 name="learners_org_corporate_number_13_digits",
+            ),
+            models.CheckConstraint(
+                condition=Q(dx_certified_on__isnull=True)
+                | Q(dx_certified_until__isnull=True)
+                | Q(dx_certified_until__gt=F("dx_certified_on")),
+                name="learners_org_dx_valid_after_granted",
             ),
         ]
 
@@ -314,3 +324,39 @@ class TrackAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.track_id}→{self.learner_id}"
+
+
+class ExamPassSource(models.TextChoices):
+    LEARNER = "learner", _("entered by the learner")
+    EMPLOYER = "employer", _("imported by the employer")
+
+
+class ExamPass(models.Model):
+    """A passed exam (docs/exams.md): evidence of the items its map names, as assessments of source exam."""
+
+    learner = models.ForeignKey(LearnerProfile, on_delete=models.CASCADE, related_name="exam_passes")
+    exam = models.ForeignKey("skills.Exam", on_delete=models.PROTECT, related_name="passes")
+    passed_on = models.DateField(_("passed on"))
+    certificate_number = models.CharField(_("certificate number"), max_length=40, blank=True)
+    source = models.CharField(_("entered by"), max_length=10, choices=ExamPassSource.choices)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    organization = models.ForeignKey(
+        Organization, on_delete=models.SET_NULL, null=True, blank=True, related_name="exam_passes"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["learner", "-passed_on", "pk"]
+        verbose_name = _("exam pass")
+        verbose_name_plural = _("exam passes")
+        constraints = [
+            models.UniqueConstraint(fields=["learner", "exam", "passed_on"], name="learners_exam_pass_once"),
+            models.CheckConstraint(
+                condition=Q(source__in=ExamPassSource.values), name="learners_exam_pass_source_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.learner_id}:{self.exam_id}@{self.passed_on}"

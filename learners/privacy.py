@@ -10,6 +10,7 @@ PERSONAL_DATA: dict[tuple[str, str], str] = {
     ("learners.membership", "user"): "exported as `memberships`; deleted",
     ("learners.skillassessment", "learner"): "exported as `assessments`; deleted",
     ("learners.enrollment", "learner"): "exported as `enrollments`; deleted",
+    ("learners.exampass", "learner"): "exported as `exam_passes`; deleted (their exam assessments with them)",
     ("learners.progressevent", "learner"): "exported as `progress_events`; deleted",
     ("learners.trackassignment", "learner"): "exported as `track_assignments`; deleted",
     ("recommender.learnerplan", "learner"): "exported as `plan`; deleted",
@@ -31,6 +32,7 @@ PERSONAL_DATA: dict[tuple[str, str], str] = {
 ACTING_FOR_OTHERS: dict[tuple[str, str], str] = {
     ("learners.skillassessment", "recorded_by"): "set to null (someone else's assessment stays)",
     ("learners.track", "created_by"): "set to null (the employer's track stays)",
+    ("learners.exampass", "recorded_by"): "set to null (the exam pass of someone else an employer imported stays)",
     ("learners.trackassignment", "assigned_by"): "set to null (someone else's assignment stays)",
     ("learners.progressevent", "submitted_by"): "kept (events about other people): the account is then "
     "anonymised instead of deleted",

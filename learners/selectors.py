@@ -333,6 +333,16 @@ def learner_data_export(*, learner: LearnerProfile) -> dict[str, Any]:
             .select_related("skill_item")
             .order_by("assessed_at", "pk")
         ],
+        "exam_passes": [
+            {
+                "exam": p.exam.code,
+                "passed_on": _iso(p.passed_on),
+                "certificate_number": p.certificate_number,
+                "entered_by": p.source,
+                "created_at": _iso(p.created_at),
+            }
+            for p in learner.exam_passes.select_related("exam").order_by("passed_on", "pk")
+        ],
         "enrollments": [
             {
                 "course": e.course_id,

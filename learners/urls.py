@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from accounts.views import LoginView
-from learners import views
+from learners import exam_views, views
 
 app_name = "learners"
 
@@ -13,6 +13,10 @@ urlpatterns = [
     path("me/plan/", views.my_plan, name="plan"),
     path("me/courses/<int:course_id>/progress/", views.course_progress, name="course-progress"),
     path("me/export/", views.my_data_export, name="export"),
+    path("me/exams/", exam_views.my_exam_add, name="exam-add"),
+    path("me/exams/<int:pk>/delete/", exam_views.my_exam_delete, name="exam-delete"),
+    path("team/<int:org_id>/dx/", exam_views.team_dx_update, name="team-dx"),
+    path("team/<int:org_id>/exam-results/", exam_views.team_exam_import, name="team-exam-import"),
     path("me/delete/", views.account_delete, name="account-delete"),
     path("me/onboarding/role/", views.onboarding_role, name="onboarding-role"),
     path("me/onboarding/skills/", views.onboarding_skills, name="onboarding-skills"),

@@ -24,6 +24,7 @@ from accounts.services import user_has_role, user_role_grant
 from audit.models import AuditAction
 from audit.services import audit_record
 from courses.models import Course, CourseStatus
+from learners.exam_views import my_exams_context, team_exams_context
 from learners.forms import (
     AccountDeleteForm,
     ConstraintsForm,
@@ -185,6 +186,7 @@ def me(request: HttpRequest) -> HttpResponse:
             "gaps": gaps[:12],
             "enrollments": enrollments_of(learner=profile).order_by("-enrolled_at"),
             "assignments": tracks_of_learner(learner=profile),
+            **my_exams_context(profile),
         },
     )
 
@@ -216,7 +218,14 @@ def team(request: HttpRequest, org_id: int) -> HttpResponse:
     return render(
         request,
         "learners/team.html",
-        {"organization": organization, "data": data, "rows": heat_rows, "items": items, "tracks": tracks},
+        {
+            "organization": organization,
+            "data": data,
+            "rows": heat_rows,
+            "items": items,
+            "tracks": tracks,
+            **team_exams_context(organization),
+        },
     )
 
 

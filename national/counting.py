@@ -13,10 +13,10 @@ from zoneinfo import ZoneInfo
 TOKYO = ZoneInfo("Asia/Tokyo")
 
 # The dimensions a breakdown can use, in their canonical order (also the bit order of a grouping).
-DIMENSIONS: tuple[str, ...] = ("fiscal_year", "prefecture", "industry", "persona_type", "org_size")
+DIMENSIONS: tuple[str, ...] = ("fiscal_year", "prefecture", "industry", "persona_type", "org_size", "dx_status")
 MAX_DIMENSIONS = 2
 BIT: dict[str, int] = {name: 1 << i for i, name in enumerate(DIMENSIONS)}
-# Every grouping of at most two dimensions: the total (0), 5 singles and 10 pairs.
+# Every grouping of at most two dimensions: the total (0), 6 singles and 15 pairs.
 GROUPINGS: tuple[int, ...] = tuple(m for m in range(1 << len(DIMENSIONS)) if m.bit_count() <= MAX_DIMENSIONS)
 
 # A rolled-up dimension in a cell key ("all fiscal years", "all prefectures", ...).
@@ -36,9 +36,24 @@ class Attributes(NamedTuple):
     industry: str
     persona_type: str
     org_size: str
+    dx_status: str = ""  # the employer's DX認定 on the completion day: certified | not_certified; "" no employer
 
 
-CellKey = tuple[int, int, str, str, str, str]  # (grouping, fiscal_year, prefecture, industry, persona_type, org_size)
+# (grouping, fiscal_year, prefecture, industry, persona_type, org_size, dx_status)
+CellKey = tuple[int, int, str, str, str, str, str]
+
+
+DX_CERTIFIED, DX_NOT_CERTIFIED = "certified", "not_certified"
+
+
+def dx_status_value(has_employer: bool, certified_on: date | None, valid_until: date | None, moment: datetime) -> str:
+    """The employer's DX認定 on the day of `moment` (Asia/Tokyo): certified, not_certified, or "" without one."""
+    if not has_employer:
+        return ""
+    day = moment.astimezone(TOKYO).date()
+    if certified_on is not None and certified_on <= day and (valid_until is None or day <= valid_until):
+        return DX_CERTIFIED
+    return DX_NOT_CERTIFIED
 
 
 def fiscal_year_of(moment: datetime | date) -> int:
@@ -84,11 +99,12 @@ def cell_key(grouping: int, attrs: Attributes) -> CellKey:
         attrs.industry if grouping & BIT["industry"] else ALL,
         attrs.persona_type if grouping & BIT["persona_type"] else ALL,
         attrs.org_size if grouping & BIT["org_size"] else ALL,
+        attrs.dx_status if grouping & BIT["dx_status"] else ALL,
     )
 
 
 def cell_keys(attrs: Attributes) -> Iterator[CellKey]:
-    """The 16 cells one counted person adds 1 to."""
+    """The 22 cells one counted person adds 1 to."""
     for grouping in GROUPINGS:
         yield cell_key(grouping, attrs)
 

@@ -3,7 +3,7 @@
 `NationalCount` holds, for each counted learner, the completion that made them count and the
 attributes they are counted under (a snapshot taken when that completion was counted).
 `NationalCell` holds the number of counted people for every grouping of at most two
-dimensions (the total, 5 single dimensions, 10 pairs), so a breakdown is one indexed read.
+dimensions (the total, 6 single dimensions, 15 pairs), so a breakdown is one indexed read.
 Both are derived data: `reconcile_national` recomputes them from enrollments, courses and tags.
 Neither ever leaves the `national` app as rows: the API and pages show suppressed aggregates only.
 """
@@ -31,6 +31,8 @@ class NationalCount(models.Model):
     industry = models.CharField(max_length=1, blank=True)
     persona_type = models.CharField(max_length=40)
     org_size = models.CharField(max_length=10, blank=True)
+    # The employer's DX認定 on the completion day (docs/national-progress.md): certified | not_certified | "".
+    dx_status = models.CharField(max_length=15, blank=True, default="")
     counted_at = models.DateTimeField()
 
     class Meta:
@@ -51,6 +53,7 @@ class NationalCell(models.Model):
     industry = models.CharField(max_length=1)
     persona_type = models.CharField(max_length=40)
     org_size = models.CharField(max_length=10)
+    dx_status = models.CharField(max_length=15, default="*")
     people = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -58,14 +61,14 @@ class NationalCell(models.Model):
         verbose_name_plural = _("rollup cells")
         constraints = [
             models.UniqueConstraint(
-                fields=["grouping", "fiscal_year", "prefecture", "industry", "persona_type", "org_size"],
+                fields=["grouping", "fiscal_year", "prefecture", "industry", "persona_type", "org_size", "dx_status"],
                 name="national_one_cell_per_key",
             ),
             models.CheckConstraint(condition=Q(grouping__in=list(GROUPINGS)), name="national_cell_grouping_valid"),
         ]
 
     def __str__(self) -> str:
-        values = (self.fiscal_year, self.prefecture, self.industry, self.persona_type, self.org_size)
+        values = (self.fiscal_year, self.prefecture, self.industry, self.persona_type, self.org_size, self.dx_status)
         return f"g{self.grouping} " + " ".join(str(v) for v in values)
 
 

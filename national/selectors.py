@@ -24,6 +24,8 @@ from common.reference import INDUSTRIES, ORGANIZATION_SIZE_BANDS, PREFECTURES
 from national.counting import (
     CATEGORY_PREFIX,
     DIMENSIONS,
+    DX_CERTIFIED,
+    DX_NOT_CERTIFIED,
     LITERACY,
     MAX_DIMENSIONS,
     dimension_value,
@@ -123,6 +125,8 @@ def _domain(name: str, observed: set[Value], current_fiscal_year: int) -> list[V
         known = [*INDUSTRIES, ""]
     elif name == "org_size":
         known = [*ORGANIZATION_SIZE_BANDS, ""]
+    elif name == "dx_status":
+        known = [DX_CERTIFIED, DX_NOT_CERTIFIED, ""]
     else:
         personas, categories = _standard_codes()
         known = [*personas, *(CATEGORY_PREFIX + c for c in categories), LITERACY]
@@ -156,6 +160,7 @@ class Labels:
             "industry": _("Industry"),
             "persona_type": _("Persona type"),
             "org_size": _("Organization size"),
+            "dx_status": _("DX certification (DX認定)"),
         }[name]
 
     def value(self, name: str, value: Value) -> str:
@@ -168,6 +173,10 @@ class Labels:
             return f"{value} {INDUSTRIES[str(value)][index]}" if value in INDUSTRIES else _("not given")
         if name == "org_size":
             return _("%(band)s employees") % {"band": value} if value else _("no organization")
+        if name == "dx_status":
+            return {DX_CERTIFIED: _("DX-certified employer"), DX_NOT_CERTIFIED: _("employer not DX-certified")}.get(
+                str(value), _("no organization")
+            )
         personas, categories = self._names()
         text = str(value)
         if text == LITERACY:
@@ -214,11 +223,11 @@ def _counts(groupings: Sequence[int]) -> dict[int, dict[tuple[Value, ...], int]]
     """Stored cells of these groupings: grouping -> (values in canonical dimension order) -> people."""
     out: dict[int, dict[tuple[Value, ...], int]] = {g: {} for g in groupings}
     for row in NationalCell.objects.filter(grouping__in=list(groupings), people__gt=0).values_list(
-        "grouping", "fiscal_year", "prefecture", "industry", "persona_type", "org_size", "people"
+        "grouping", *DIMENSIONS, "people"
     ):
-        key = row[:6]
+        key = row[:-1]
         dims = dimensions_of(key[0])
-        out[key[0]][tuple(dimension_value(key, d) for d in dims)] = row[6]
+        out[key[0]][tuple(dimension_value(key, d) for d in dims)] = row[-1]
     return out
 
 

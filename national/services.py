@@ -35,6 +35,7 @@ from national.counting import (
     cell_key,
     cell_keys,
     dimensions_of,
+    dx_status_value,
     fiscal_year_of,
     persona_value,
 )
@@ -120,32 +121,40 @@ def _snapshot(firsts: dict[int, First]) -> dict[int, Attributes]:
         ):
             if pk in firsts:
                 profiles[pk] = (user_id, prefecture, industry, persona)
-    organizations: dict[int, tuple[str, str, str]] = {}
+    organizations: dict[int, tuple[str, str, str, Any, Any]] = {}
     for where in _id_filters(ids, "user__learner__pk"):
         # The newest active membership decides (several employers at once are rare).
-        for user_id, prefecture, industry, size in (
+        for user_id, prefecture, industry, size, dx_on, dx_until in (
             Membership.objects.filter(where, left_on__isnull=True)
             .order_by("user_id", "-joined_on", "-pk")
-            .values_list("user_id", "organization__prefecture", "organization__industry", "organization__size_band")
+            .values_list(
+                "user_id",
+                "organization__prefecture",
+                "organization__industry",
+                "organization__size_band",
+                "organization__dx_certified_on",
+                "organization__dx_certified_until",
+            )
         ):
-            organizations.setdefault(user_id, (prefecture, industry, size))
+            organizations.setdefault(user_id, (prefecture, industry, size, dx_on, dx_until))
     categories = _main_categories(f.course_id for f in firsts.values())
     out: dict[int, Attributes] = {}
     for learner_id, first in firsts.items():
         owner, own_prefecture, own_industry, role_persona = profiles[learner_id]
-        org_prefecture, org_industry, org_size = organizations.get(owner, ("", "", ""))
+        org_prefecture, org_industry, org_size, dx_on, dx_until = organizations.get(owner, ("", "", "", None, None))
         out[learner_id] = Attributes(
             fiscal_year=fiscal_year_of(first.completed_at),
             prefecture=own_prefecture or org_prefecture,
             industry=own_industry or org_industry,
             persona_type=persona_value(role_persona, categories.get(first.course_id)),
             org_size=org_size,
+            dx_status=dx_status_value(owner in organizations, dx_on, dx_until, first.completed_at),
         )
     return out
 
 
 def _attributes(row: NationalCount) -> Attributes:
-    return Attributes(row.fiscal_year, row.prefecture, row.industry, row.persona_type, row.org_size)
+    return Attributes(row.fiscal_year, row.prefecture, row.industry, row.persona_type, row.org_size, row.dx_status)
 
 
 def _add(deltas: Counter[CellKey], attrs: Attributes, sign: int) -> None:
@@ -155,7 +164,7 @@ def _add(deltas: Counter[CellKey], attrs: Attributes, sign: int) -> None:
         deltas[key] += sign
 
 
-_CELL_COLUMNS = ("grouping", "fiscal_year", "prefecture", "industry", "persona_type", "org_size")
+_CELL_COLUMNS = ("grouping", *DIMENSIONS)
 
 
 def _cells_apply(deltas: Counter[CellKey]) -> None:
@@ -181,7 +190,7 @@ def _cells_apply(deltas: Counter[CellKey]) -> None:
 
 
 def _cells_upsert(table: str, run: list[tuple[CellKey, int]]) -> None:
-    placeholders = ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(run))
+    placeholders = ", ".join(["(" + ", ".join(["%s"] * (len(_CELL_COLUMNS) + 1)) + ")"] * len(run))
     params: list[Any] = []
     for key, delta in run:
         params += [*key, delta]
@@ -362,6 +371,7 @@ def national_cells_expected() -> dict[CellKey, int]:
         "industry": ALL,
         "persona_type": ALL,
         "org_size": ALL,
+        "dx_status": ALL,
     }
     for grouping in GROUPINGS:
         dims = dimensions_of(grouping)

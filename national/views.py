@@ -35,6 +35,7 @@ DIMENSION_CHOICES = [
     ("industry", gettext_lazy("Industry")),
     ("persona_type", gettext_lazy("Persona type")),
     ("org_size", gettext_lazy("Organization size")),
+    ("dx_status", gettext_lazy("DX certification (DX認定)")),
 ]
 
 
@@ -146,7 +147,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             form.add_error("columns" if exc.field == "by" else exc.field, str(exc))
         else:
             custom = _table(data, labels, " × ".join(labels.dimension(d) for d in dims))
+    dx = national_breakdown(viewer=request.user, dimensions=("dx_status", "fiscal_year"), today=today)
     context = {
+        "dx": _table(dx, labels, _("People counted by their employer's DX certification and fiscal year")),
         "progress": progress,
         "charts": _charts(progress),
         "prefectures": _table(prefectures, labels, _("People counted by prefecture and fiscal year")),

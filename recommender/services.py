@@ -18,6 +18,7 @@ from courses.services import course_skill_propose
 from learners.models import EnrollmentStatus, LearnerProfile, SkillAssessment
 from learners.selectors import learner_current_levels
 from learners.services import learner_profile_get_or_create
+from recommender.capstone import capstone_for
 from recommender.core.plan import Constraints
 from recommender.engine import course_text, course_vectors_sync
 from recommender.models import LearnerPlan, ReplanChunk, ReplanChunkStatus, ReplanRun, ReplanRunStatus
@@ -77,6 +78,7 @@ def plan_compute(*, learner: LearnerProfile, overrides: dict[str, Any] | None = 
         assigned=assigned,
     )
     data = plan_json(gaps, plan)
+    data["capstone"] = capstone_for(learner=learner, current=current)  # after the builder, never inside it
     data["constraints"] = {**asdict(limits), "formats": list(limits.formats)}
     return data
 

@@ -13,6 +13,7 @@ own organization, so that role reaches past the 404s.  Reports go to --report-di
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import socket
 import subprocess
@@ -62,6 +63,8 @@ def prepare() -> dict[str, str]:
             providers=str(ROOT / "fixtures" / "sample_providers.json"),
             verbosity=0,
         )
+    call_command("load_exam_map", stdout=io.StringIO())  # exams and their estimated map (idempotent)
+    call_command("load_case_programs", stdout=io.StringIO())
     if not Organization.objects.exists():
         call_command("seed_demo", force=True, verbosity=0)
     from django.contrib.auth.models import User

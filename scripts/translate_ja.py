@@ -24,6 +24,109 @@ JA = {
     "skill items": "スキル項目",
     "DX literacy items": "DXリテラシー項目",
     "estimated": "推定",
+    # --- exams as evidence, case-based programs, DX認定 (issue 23) ---
+    "case-based program": "ケース型プログラム",
+    "case-based programs": "ケース型プログラム",
+    "cohort starts on": "期の開始日",
+    "cohort ends on": "期の終了日",
+    "application deadline": "応募締切",
+    "team size (min)": "チーム人数（最少）",
+    "team size (max)": "チーム人数（最多）",
+    "mentors": "メンター",
+    "case: industry (JSIC division)": "ケース：業種（日本標準産業分類の大分類）",
+    "case: company size": "ケース：企業規模",
+    "case: region (prefecture code)": "ケース：地域（都道府県コード）",
+    "hours per week": "週あたりの時間",
+    "online": "オンライン",
+    "Kind": "種類",
+    "Case-based program": "ケース型プログラム",
+    "Cohort": "開催期",
+    "apply by %(d)s": "応募締切 %(d)s",
+    "Team size": "チーム人数",
+    "Hours per week": "週あたりの時間",
+    "Mentors": "メンター",
+    "The case": "ケース",
+    "Case-based programs only (team projects on a company's case)": "ケース型プログラムのみ（企業の実課題にチームで取り組む）",
+    "Exam": "試験",
+    "Passed on": "合格日",
+    "Certificate number (optional)": "合格証書番号（任意）",
+    "DX認定 granted on": "DX認定の認定日",
+    "Valid until": "有効期限",
+    "DXセレクション year": "DXセレクションの選定年",
+    "CSV file (member, exam, date)": "CSVファイル（member, exam, date）",
+    "%(exam)s recorded: your levels and plan are updated.": "%(exam)s を登録しました。レベルと学習プランを更新しました。",
+    "The exam pass was removed.": "試験の合格記録を削除しました。",
+    "DX認定 and DXセレクション saved.": "DX認定とDXセレクションを保存しました。",
+    "file: larger than 2 MB": "file: 2MBを超えています",
+    "row %(row)s, ": "%(row)s 行目、",
+    "Nothing was imported: %(where)sfield %(field)s: %(message)s": (
+        "何も取り込んでいません：%(where)s項目 %(field)s：%(message)s"
+    ),
+    "%(created)s exam results imported (%(same)s already recorded) for %(people)s people.": (
+        "%(people)s 人分の試験結果を %(created)s 件取り込みました（登録済み %(same)s 件）。"
+    ),
+    "DX certification (DX認定) granted on": "DX認定の認定日",
+    "DX certification valid until": "DX認定の有効期限",
+    "DX Selection (DXセレクション) year": "DXセレクションの選定年",
+    "entered by the learner": "本人が登録",
+    "imported by the employer": "勤務先が取り込み",
+    "passed on": "合格日",
+    "certificate number": "合格証書番号",
+    "entered by": "登録者",
+    "exam pass": "試験合格",
+    "exam passes": "試験合格",
+    "Capstone: a case-based program": "仕上げ：ケース型プログラム",
+    "Cohort %(s)s – %(e)s, %(h)s hours a week; apply by %(d)s.": "開催期 %(s)s 〜 %(e)s、週 %(h)s 時間。応募締切 %(d)s。",
+    "Online.": "オンライン開催。",
+    "Passed exams": "合格した試験",
+    "A passed exam counts as evidence of the skills it covers, above your self-assessment; your plan stops "
+    "proposing what it already shows. Which skills and levels an exam shows is this project's estimate (no "
+    "official mapping exists).": (
+        "合格した試験は、その試験が扱うスキルの根拠として自己評価より優先され、学習プランは試験で示されたスキルの講座を"
+        "提案しなくなります。試験がどのスキル項目のどのレベルを示すかは本プロジェクトによる推定です（公式の対応表はありません）。"
+    ),
+    "The estimated mapping": "推定の対応表",
+    "Evidence": "根拠としての扱い",
+    "Remove": "削除",
+    "counts": "反映中",
+    "until %(d)s": "%(d)s まで",
+    "expired on %(d)s": "%(d)s に失効",
+    "(imported by your employer)": "（勤務先が取り込み）",
+    "Add the exam": "試験を追加",
+    "DX認定 and DXセレクション": "DX認定とDXセレクション",
+    "DX認定 (Digital Governance Code) from %(a)s until %(b)s.": "DX認定（デジタルガバナンス・コード）：%(a)s 〜 %(b)s。",
+    "No DX認定 recorded.": "DX認定は登録されていません。",
+    "Selected for DXセレクション %(y)s.": "DXセレクション %(y)s に選定。",
+    "Record DX認定 / DXセレクション": "DX認定・DXセレクションを登録",
+    "Save": "保存",
+    "The skills an exam shows are this project's estimate.": "試験が示すスキルは本プロジェクトによる推定です。",
+    "Member": "メンバー",
+    "Exams passed": "合格した試験",
+    "No exam results yet.": "試験結果はまだありません。",
+    "Columns: member (user name, e-mail or learner id), exam (code, e.g. FE), date (YYYY-MM-DD). UTF-8 or CP932. "
+    "One bad row: nothing is imported.": (
+        "列：member（ユーザー名、メールアドレスまたは学習者ID）、exam（試験コード、例：FE）、date（YYYY-MM-DD）。"
+        "UTF-8またはCP932。1行でも誤りがあれば何も取り込みません。"
+    ),
+    "Import exam results": "試験結果を取り込む",
+    "DX certification (DX認定)": "DX認定",
+    "DX-certified employer": "DX認定を受けた勤務先",
+    "employer not DX-certified": "DX認定のない勤務先",
+    "DX-certified (DX認定) and other employers": "DX認定企業とそれ以外の企業",
+    "An employer counts as DX-certified for a person when its DX認定 was valid on the day of the person's "
+    "counting completion, as the employer recorded it.": (
+        "勤務先がDX認定企業として数えられるのは、その人が計上された修了の日に、勤務先が登録したDX認定が有効だった場合です。"
+    ),
+    "People counted by their employer's DX certification and fiscal year": "勤務先のDX認定と年度別の計上人数",
+    "issuer": "実施団体",
+    "level estimated": "レベルは推定",
+    "first held on": "初回実施日",
+    "valid for (years)": "有効期間（年）",
+    "exams": "試験",
+    "level shown": "示すレベル",
+    "rationale": "根拠",
+    "exam skill mapping": "試験とスキル項目の対応",
+    "exam skill mappings": "試験とスキル項目の対応",
     "Browse the standard": "標準を見る",
     "No standard loaded yet": "標準がまだ読み込まれていません",
     "Load it with:": "次のコマンドで読み込めます：",
@@ -607,6 +710,12 @@ PLURALS = {
         "このロールの重要度のうち %(n)s 件は本プロジェクトによる推定値です（公式の対応表は未読込）。"
     ),
     "%(n)s course": "%(n)s 件の講座",
+    "Your core skill is at level 2 or more: put it to work on a real company's case in a team.": (
+        "コアスキルがレベル2以上になりました。%(n)s 件のコアスキルを、実在する企業のケースにチームで取り組んで活かしましょう。"
+    ),
+    "Only members who share their levels appear here; %(n)s member does not.": (
+        "レベルを共有しているメンバーだけが表示されます（共有していないメンバー：%(n)s 人）。"
+    ),
 }
 
 

@@ -269,3 +269,56 @@ class RoleSkillRequirement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.role_id}×{self.skill_item_id}={self.grade}"
+
+
+class Exam(models.Model):
+    """An examination or certification whose pass is evidence of skill (docs/exams.md).
+
+    IPA's national exams carry their official ITSS level; for private certifications the level is
+    this project's estimate (`level_is_estimated`)."""
+
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    name_ja = models.CharField(_("name (Japanese)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200)
+    issuer = models.CharField(_("issuer"), max_length=100)
+    level = models.PositiveSmallIntegerField(_("level"))
+    level_is_estimated = models.BooleanField(_("level estimated"), default=True)
+    first_held_on = models.DateField(_("first held on"))
+    # None: a pass never expires (the issuer sets no validity period).
+    valid_years = models.PositiveSmallIntegerField(_("valid for (years)"), null=True, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "code"]
+        verbose_name = _("exam")
+        verbose_name_plural = _("exams")
+        constraints = [
+            models.CheckConstraint(condition=Q(level__gte=1, level__lte=4), name="skills_exam_level_1_4"),
+            models.CheckConstraint(condition=~Q(code=""), name="skills_exam_code_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name_ja}"
+
+
+class ExamSkill(models.Model):
+    """What passing an exam shows: a DSS-P item and level (estimated unless an operator loads an official map)."""
+
+    exam = models.ForeignKey(Exam, on_delete=models.CASCADE, related_name="skill_map")
+    skill_item = models.ForeignKey(SkillItem, on_delete=models.CASCADE, related_name="exam_map")
+    level = models.PositiveSmallIntegerField(_("level shown"))
+    is_estimated = models.BooleanField(_("estimated"), default=True)
+    rationale = models.CharField(_("rationale"), max_length=500, blank=True)
+    source = models.CharField(_("source"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["exam__position", "skill_item__position"]
+        verbose_name = _("exam skill mapping")
+        verbose_name_plural = _("exam skill mappings")
+        constraints = [
+            models.UniqueConstraint(fields=["exam", "skill_item"], name="skills_one_map_per_exam_item"),
+            models.CheckConstraint(condition=Q(level__gte=1, level__lte=4), name="skills_exam_map_level_1_4"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.exam_id}→{self.skill_item_id}@{self.level}"

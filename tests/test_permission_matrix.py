@@ -9,15 +9,18 @@ learner A and to the admin of A's organization.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import uuid
 from collections.abc import Iterable, Iterator
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, path
 from django.utils import timezone
@@ -126,6 +129,14 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("api/v1/me/plan", "post"): SIGNED_IN,
     # employers: only the admin of the organization; everyone else is told it does not exist
     ("api/v1/orgs/", "get"): SIGNED_IN,
+    # exams as evidence (docs/exams.md): the list is public; passes are one's own; imports are the employer's
+    ("api/v1/exams/", "get"): PUBLIC,
+    ("api/v1/me/exams", "get"): SIGNED_IN,
+    ("api/v1/me/exams", "post"): row(401, 201, 201, 201, 201, 201, 201, 201, 201),
+    ("api/v1/me/exams/<int:pk>", "delete"): row(401, 204, 404, 404, 404, 404, 404, 404, 404),
+    ("api/v1/orgs/<int:org_id>/exam-results", "post"): ORG_ADMIN_OF_A,
+    ("api/v1/orgs/<int:org_id>/dx-certification", "get"): row(401, 404, 404, 200, 404, 404, 404, 404, 200),
+    ("api/v1/orgs/<int:org_id>/dx-certification", "put"): row(401, 404, 404, 200, 404, 404, 404, 404, 200),
     ("api/v1/orgs/<int:org_id>/members", "get"): ORG_ADMIN_OF_A,
     ("api/v1/orgs/<int:org_id>/dashboard", "get"): ORG_ADMIN_OF_A,
     ("api/v1/orgs/<int:org_id>/tracks/", "get"): ORG_ADMIN_OF_A,
@@ -212,6 +223,7 @@ def world(db, standard):
     from courses.services import catalog_import
     from courses.tests.factories import PROVIDER, catalog_json, course_record
     from interop.services import credentials_award
+    from learners.exam_services import exam_pass_add
     from learners.models import Membership
     from learners.services import EventIn, progress_events_ingest, skill_assessments_record, track_assign, track_create
     from learners.tests.factories import LearnerFactory, OrganizationFactory
@@ -250,6 +262,8 @@ def world(db, standard):
     track_assign(track=track, learners=[learner_a], due_on=None, assigned_by=people["admin_a"])
     skill_assessments_record(learner=learner_a, levels={standard.skill_items.get(code="BT01"): 2})
     credentials_award(learner_id=learner_a.pk)  # a credential of A's (what awaits the commit does not run here)
+    call_command("load_exam_map", stdout=io.StringIO())
+    exam_pass = exam_pass_add(learner=learner_a, exam_code="IP", passed_on=date(2022, 4, 17))
     tag = CourseSkill.objects.create(
         course=Course.objects.get(code="T-002"),
         skill_item=standard.skill_items.get(code="DU04"),
@@ -270,6 +284,7 @@ def world(db, standard):
         "org_a": org_a,
         "track": track,
         "standard": standard,
+        "exam_pass": exam_pass,
     }
 
 
@@ -316,6 +331,8 @@ def _url(route: str, w: dict[str, Any]) -> str:
         values["pk"] = w["course"].pk
     elif route.startswith("api/v1/me/enrollments/"):
         values["pk"] = w["learner_a"].enrollments.get().pk
+    elif route.startswith("api/v1/me/exams/"):
+        values["pk"] = w["exam_pass"].pk
     elif route.startswith("api/v1/catalog/imports/"):
         values["pk"] = w["run"].pk
     elif route.startswith("api/v1/catalog/review/"):
@@ -370,6 +387,16 @@ def _body(route: str, method: str, w: dict[str, Any]) -> tuple[Any, str]:
         ("api/v1/case-imports", "post"): {"version": "dss-matrix", "package": _case_package(w)},
         ("api/v1/credentials/verify", "post"): w["learner_a"].credentials.get().document,
         ("api/v1/me/credentials/<uuid:credential_id>", "patch"): {"shared": False},
+        ("api/v1/me/exams", "post"): {"exam": "FE", "passed_on": "2023-10-01"},
+        ("api/v1/orgs/<int:org_id>/exam-results", "post"): (
+            {"file": SimpleUploadedFile("r.csv", f"member,exam,date\n{learner},AP,2024-04-21\n".encode())},
+            "multipart",
+        ),
+        ("api/v1/orgs/<int:org_id>/dx-certification", "put"): {
+            "dx_certified_on": "2023-05-01",
+            "dx_certified_until": "2025-04-30",
+            "dx_selection_year": None,
+        },
     }
     body = bodies.get((route, method))
     if body is None:
@@ -396,8 +423,8 @@ def _request(client: APIClient, method: str, url: str, body: Any, fmt: str) -> A
                 url += f"?statementId={uuid.uuid4()}"
             if body is None:
                 result["response"] = getattr(client, method)(url, **extra)
-            elif fmt == "json":
-                result["response"] = getattr(client, method)(url, body, format="json", **extra)
+            elif fmt in ("json", "multipart"):
+                result["response"] = getattr(client, method)(url, body, format=fmt, **extra)
             else:
                 result["response"] = getattr(client, method)(url, body, content_type=fmt, **extra)
             raise _RolledBack

@@ -46,3 +46,21 @@ FORMAT_LABELS = {
 @register.filter
 def format_label(value: str) -> str:
     return str(FORMAT_LABELS.get(value, value))
+
+
+@register.filter
+def industry_label(code: str) -> str:
+    """A JSIC division letter as its name in the active language."""
+    from common.reference import INDUSTRIES
+
+    names = INDUSTRIES.get(code)
+    return names[1 if normalize_lang(translation.get_language()) == "en" else 0] if names else code
+
+
+@register.filter
+def prefecture_label(code: str) -> str:
+    """A prefecture code as its name in the active language ('' stays empty)."""
+    from common.reference import PREFECTURES
+
+    names = PREFECTURES.get(code)
+    return names[1 if normalize_lang(translation.get_language()) == "en" else 0] if names else code

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from common.i18n import pick
 from common.reference import PREFECTURES
 from common.serializers import LangText
 from courses.catalog_format import FORMATS, LANGUAGES
-from courses.models import Course, CourseSkill, ImportRun, Provider
+from courses.models import CaseProgram, Course, CourseSkill, ImportRun, Provider
 from courses.selectors import ORDERINGS, CourseQuery
 
 
@@ -66,6 +67,9 @@ class CourseSearchInput(serializers.Serializer):
     prefecture = serializers.ChoiceField(choices=sorted(PREFECTURES), required=False)
     provider = serializers.IntegerField(required=False, min_value=1)
     untagged = _optional_bool("true: only courses without skill tags")
+    kind = serializers.ChoiceField(
+        choices=["course", "case_program"], required=False, help_text="case_program: project-based programs"
+    )
     ordering = serializers.ChoiceField(choices=sorted(ORDERINGS), required=False)
     page = serializers.IntegerField(required=False, min_value=1, default=1)
     page_size = serializers.IntegerField(required=False, min_value=1, max_value=100, default=20)
@@ -113,6 +117,7 @@ class CourseSearchInput(serializers.Serializer):
             provider=d.get("provider"),
             untagged=d.get("untagged"),
             ordering=d.get("ordering", ""),
+            kind=d.get("kind", ""),
         )
 
 
@@ -146,6 +151,33 @@ class CourseBriefOutput(serializers.ModelSerializer[Course]):
         fields = ["id", "code", "title", "title_ja", "title_en", "provider", "level"]
 
 
+class CaseProgramOutput(serializers.ModelSerializer[CaseProgram]):
+    hours_per_week = serializers.FloatField(read_only=True)
+
+    class Meta:
+        model = CaseProgram
+        fields = [
+            "cohort_starts_on",
+            "cohort_ends_on",
+            "application_deadline",
+            "team_size_min",
+            "team_size_max",
+            "mentors",
+            "case_industry",
+            "case_company_size",
+            "case_region",
+            "hours_per_week",
+            "online",
+        ]
+
+
+def _case(course: Course) -> CaseProgram | None:
+    try:
+        return course.case_program
+    except CaseProgram.DoesNotExist:
+        return None
+
+
 class CourseOutput(serializers.ModelSerializer[Course]):
     title = LangText("title")
     provider = ProviderOutput(read_only=True)
@@ -154,6 +186,8 @@ class CourseOutput(serializers.ModelSerializer[Course]):
     hours = serializers.FloatField(read_only=True)
     is_free = serializers.BooleanField(read_only=True)
     untagged = serializers.SerializerMethodField()
+    kind = serializers.SerializerMethodField()
+    case_program = serializers.SerializerMethodField()
 
     class Meta:
         model = Course
@@ -177,6 +211,8 @@ class CourseOutput(serializers.ModelSerializer[Course]):
             "skills",
             "literacy",
             "untagged",
+            "kind",
+            "case_program",
         ]
 
     def get_literacy(self, obj: Course) -> list[str]:
@@ -184,6 +220,14 @@ class CourseOutput(serializers.ModelSerializer[Course]):
 
     def get_untagged(self, obj: Course) -> bool:
         return not getattr(obj, "active_skill_tags", [])
+
+    def get_kind(self, obj: Course) -> str:
+        return "case_program" if _case(obj) is not None else "course"
+
+    @extend_schema_field(CaseProgramOutput(allow_null=True))
+    def get_case_program(self, obj: Course) -> dict[str, Any] | None:
+        case = _case(obj)
+        return CaseProgramOutput(case).data if case is not None else None
 
 
 class CourseDetailOutput(CourseOutput):

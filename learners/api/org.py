@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 from audit.models import AuditAction
 from audit.services import audit_record
 from courses.models import Course, CourseStatus
+from learners.exam_services import exam_passes_shared
 from learners.models import Organization, Track
 from learners.selectors import (
     current_levels_of,
@@ -54,6 +55,7 @@ MEMBER_LIST = inline_serializer(
         "username": serializers.CharField(),
         "target_role": serializers.CharField(allow_null=True),
         "levels": serializers.JSONField(),
+        "exams": serializers.JSONField(help_text="passed exams [{exam, passed_on}], or 'not shared'"),
     },
     many=True,
 )
@@ -121,6 +123,7 @@ class OrgMembersApi(APIView):
         members = list(members_of(organization=organization))
         levels = current_levels_of(learner_ids=[m.pk for m in members if m.share_levels])
         codes = dict(SkillItem.objects.filter(version=standard_version_get()).values_list("pk", "code"))
+        exams = exam_passes_shared(learner_ids=[m.pk for m in members if m.share_levels])
         rows = []
         for m in members:
             row: dict[str, Any] = {"learner": str(m.public_id), "username": m.user.get_username()}
@@ -132,6 +135,7 @@ class OrgMembersApi(APIView):
                 if m.share_levels
                 else "not shared"
             )
+            row["exams"] = exams.get(m.pk, []) if m.share_levels else "not shared"
             rows.append(row)
         _audit(request, organization, "orgs.members", people=len(rows))
         return Response(rows)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from learners.api import me, org, views
+from learners.api import exams, me, org, views
 
 app_name = "learners-api"
 
@@ -13,6 +13,11 @@ urlpatterns = [
     path("me/enrollments/", me.MyEnrollmentsApi.as_view(), name="me-enrollments"),
     path("me/enrollments/<int:pk>/", me.MyEnrollmentDetailApi.as_view(), name="me-enrollment"),
     path("me/tracks", org.MyTracksApi.as_view(), name="me-tracks"),
+    path("exams/", exams.ExamListApi.as_view(), name="exams"),
+    path("me/exams", exams.MyExamsApi.as_view(), name="me-exams"),
+    path("me/exams/<int:pk>", exams.MyExamDetailApi.as_view(), name="me-exam"),
+    path("orgs/<int:org_id>/exam-results", exams.OrgExamResultsApi.as_view(), name="org-exam-results"),
+    path("orgs/<int:org_id>/dx-certification", exams.OrgDxCertificationApi.as_view(), name="org-dx"),
     path("orgs/", org.OrgListApi.as_view(), name="orgs"),
     path("orgs/<int:org_id>/members", org.OrgMembersApi.as_view(), name="org-members"),
     path("orgs/<int:org_id>/dashboard", org.OrgDashboardApi.as_view(), name="org-dashboard"),

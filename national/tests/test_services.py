@@ -3,6 +3,7 @@
 import random
 from collections import Counter
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth.models import User
@@ -97,11 +98,21 @@ def oracle() -> dict:
             p.industry or (org.industry if org else ""),
             persona_value(p.target_role.persona_type.code if p.target_role else None, main),
             org.size_band if org else "",
+            _dx(org, e.completed_at),
         )
         if attrs.fiscal_year >= 2022:
             for key in cell_keys(attrs):
                 cells[key] += 1
     return dict(cells)
+
+
+def _dx(org, completed_at) -> str:
+    """The employer's DX認定 on the completion day in Tokyo, recomputed independently."""
+    if org is None:
+        return ""
+    day = completed_at.astimezone(ZoneInfo("Asia/Tokyo")).date()
+    on, until = org.dx_certified_on, org.dx_certified_until
+    return "certified" if on and on <= day and (until is None or day <= until) else "not_certified"
 
 
 def assert_exact():

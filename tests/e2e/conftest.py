@@ -72,6 +72,8 @@ def live_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         ["migrate", "--no-input", "-v0"],
         ["load_dss"],
         ["import_catalog", "fixtures/sample_catalog.json", "--providers", "fixtures/sample_providers.json"],
+        ["load_case_programs"],
+        ["load_exam_map"],
         ["seed_demo"],
     ):
         subprocess.run([*manage, *command], cwd=ROOT, env=env, check=True, capture_output=True)

@@ -69,8 +69,8 @@ def test_concurrent_writers_of_shared_cells_neither_deadlock_nor_drift(standard)
     assert _run_together([lambda n=n, g=g: job(n, g) for n, g in enumerate(groups)]) == []
     stored = national_cells_stored()
     assert stored == national_cells_expected()
-    assert stored[(1, 2023, "*", "*", "*", "*")] == 24 and stored[(1, 2024, "*", "*", "*", "*")] == 24
-    assert (1, 2025, "*", "*", "*", "*") not in stored  # emptied (kept at zero, not shown)
+    assert stored[(1, 2023, "*", "*", "*", "*", "*")] == 24 and stored[(1, 2024, "*", "*", "*", "*", "*")] == 24
+    assert (1, 2025, "*", "*", "*", "*", "*") not in stored  # emptied (kept at zero, not shown)
     assert national_reconcile().ok
 
 
