@@ -213,6 +213,12 @@ STORAGES = {
 }
 
 # --- API ------------------------------------------------------------------------
+# How many reverse proxies of ours stand in front of the app.  0 (the default): X-Forwarded-For is ignored
+# and the client is the connection's peer.  N: the client is the N-th X-Forwarded-For entry from the right
+# (entries further left are whatever the client wrote).  Lock-outs and throttles key on this address.
+NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+if NUM_PROXIES < 0:
+    raise ImproperlyConfigured("NUM_PROXIES must be 0 or more")
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.ApiTokenAuthentication",
@@ -224,13 +230,13 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    # Proxies in front of the app: the client address (lock-outs, throttles) is taken from X-Forwarded-For.
-    "NUM_PROXIES": env.int("NUM_PROXIES", default=None),
+    # The client address (lock-outs, throttles) is common.network.client_address; see NUM_PROXIES below.
+    "NUM_PROXIES": NUM_PROXIES,
     # `format` is a catalog filter and an export option here, not a renderer switch.
     "URL_FORMAT_OVERRIDE": None,
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "common.network.AnonRateThrottle",
+        "common.network.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("API_THROTTLE_ANON", default="120/minute"),
