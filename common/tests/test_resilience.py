@@ -107,3 +107,35 @@ def test_healthz_can_check_only_the_database(client, settings):
     response = client.get("/healthz?only=database")
     assert response.status_code == 200
     assert response.json()["checks"] == {"database": "ok"}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["api", "upload"])
+def test_psycopg_errors_from_the_copy_path_are_a_503(standard, path, client):
+    """COPY (courses/bulk.py) talks to psycopg directly: its OperationalError is not wrapped by Django."""
+    import psycopg
+    from django.contrib.auth import get_user_model
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from courses.models import Course, Provider
+    from courses.tests.factories import PROVIDER, catalog_json, course_record
+
+    user = get_user_model().objects.create_user("provider1", password="pw-for-tests-1234")
+    Provider.objects.create(name_ja=PROVIDER).members.add(user)
+    body = catalog_json([course_record(1)])
+    lost = psycopg.OperationalError("consuming input failed: server closed the connection unexpectedly")
+    with (
+        mock.patch("courses.bulk.OrmWriter.insert_courses", side_effect=lost),
+        mock.patch("courses.bulk.PostgresCopyWriter.insert_courses", side_effect=lost),
+    ):
+        if path == "api":
+            api = APIClient()
+            api.force_authenticate(user)
+            response = api.post("/api/v1/catalog/imports/", body, content_type="application/json")
+        else:
+            client.force_login(user)
+            upload = SimpleUploadedFile("courses.json", body, "application/json")
+            response = client.post("/courses/upload/", {"file": upload})
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    assert not Course.objects.exists()
