@@ -230,6 +230,12 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # JSON bodies pass the input boundary (common/input_checks.py): depth, size, numbers, NUL, surrogates.
+    "DEFAULT_PARSER_CLASSES": [
+        "common.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     # The client address (lock-outs, throttles) is common.network.client_address; see NUM_PROXIES below.
     "NUM_PROXIES": NUM_PROXIES,
     # `format` is a catalog filter and an export option here, not a renderer switch.
@@ -302,6 +308,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=5 *
 FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("FILE_UPLOAD_MAX_MEMORY_SIZE", default=2 * 1024 * 1024)
 CATALOG_IMPORT_MAX_BYTES = env.int("CATALOG_IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
 PROGRESS_EVENTS_MAX_BYTES = env.int("PROGRESS_EVENTS_MAX_BYTES", default=2 * 1024 * 1024)
+# JSON bodies (common/parsers.py): nesting depth and size are checked before parsing.
+JSON_MAX_DEPTH = env.int("JSON_MAX_DEPTH", default=64)
+JSON_MAX_BYTES = env.int("JSON_MAX_BYTES", default=CATALOG_IMPORT_MAX_BYTES)
 REQUEST_BODY_LIMITS = {
     "/api/v1/catalog/imports/": CATALOG_IMPORT_MAX_BYTES,
     "/api/v1/progress-events/": PROGRESS_EVENTS_MAX_BYTES,

@@ -39,7 +39,9 @@ def test_catalog_records_that_are_not_objects_or_hold_nul_are_reported(provider_
         assert response.json()["outcome"] == "rejected"
 
 
-def test_progress_events_with_nul_are_rejected_one_by_one(provider_client, standard):
+def test_progress_events_with_nul_are_a_400_naming_the_fields(provider_client, standard):
+    # Issue 16: NUL (and lone surrogates) are refused at the input boundary for the whole body, naming
+    # each field, before any event is read (they were rejected one by one before).
     event = {
         "idempotency_key": "k\u0000",
         "learner": "6c97ac83-feff-499b-b812-26c5a0f2b083",
@@ -49,8 +51,8 @@ def test_progress_events_with_nul_are_rejected_one_by_one(provider_client, stand
         "source": "\u0000",
     }
     response = provider_client.post("/api/v1/progress-events/", {"events": [event]}, format="json")
-    assert response.status_code == 200
-    assert response.json()["rejected"] == 1
+    assert response.status_code == 400
+    assert set(response.json()) == {"events[0].idempotency_key", "events[0].course", "events[0].source"}
     statement = {
         "id": "s1",
         "actor": {"mbox": "mailto:a\u0000@example.org"},
@@ -58,7 +60,9 @@ def test_progress_events_with_nul_are_rejected_one_by_one(provider_client, stand
         "object": {"id": "https://x\u0000"},
         "timestamp": "2025-01-01T00:00:00+09:00",
     }
-    assert provider_client.post("/api/v1/xapi/statements", statement, format="json").status_code == 200
+    response = provider_client.post("/api/v1/xapi/statements", statement, format="json")
+    assert response.status_code == 400
+    assert set(response.json()) == {"actor.mbox", "object.id"}
 
 
 def test_an_event_kind_that_is_not_text_is_rejected(provider_client, standard):

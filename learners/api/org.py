@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from typing import Any
 
@@ -19,6 +18,7 @@ from rest_framework.views import APIView
 
 from audit.models import AuditAction
 from audit.services import audit_record
+from common.csv_safe import csv_writer
 from courses.models import Course, CourseStatus
 from learners.models import Organization, Track
 from learners.selectors import (
@@ -307,7 +307,7 @@ class OrgTrackCsvApi(APIView):
             people=len(progress),
         )
         out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\r\n")
+        writer = csv_writer(out)  # formula-like cells quoted (common/csv_safe.py)
         writer.writerow(
             ["learner", "username", "course", "title", "required", "due_on", "status", "percent", "overdue"]
         )
