@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 
 from common.csv_safe import csv_safe, csv_unescape
 from courses.services import catalog_import
-from courses.tests.factories import PROVIDER, catalog_json, course_record
+from courses.tests.factories import catalog_json, course_record
 
 pytestmark = pytest.mark.django_db
 FORMULAS = ["=cmd|' /C calc'!A0", '+HYPERLINK("http://evil")', "-2+3", "@SUM(A1)", "\tx", "\rx"]

@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 from audit.models import AuditAction
 from audit.services import audit_record
 from common.csv_safe import csv_writer
+from common.input_checks import BIGINT_MAX
 from courses.models import Course, CourseStatus
 from learners.models import Organization, Track
 from learners.selectors import (
@@ -139,7 +140,7 @@ class OrgMembersApi(APIView):
 
 class TrackInput(serializers.Serializer):
     class Item(serializers.Serializer):
-        course = serializers.IntegerField(min_value=1)
+        course = serializers.IntegerField(min_value=1, max_value=BIGINT_MAX)
         due_offset_days = serializers.IntegerField(min_value=0, max_value=3650, default=30)
         required = serializers.BooleanField(default=True)  # type: ignore[assignment]  # a field named like Field.required
 
