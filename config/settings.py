@@ -162,6 +162,27 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 2,
 }
 CELERY_TIMEZONE = "Asia/Tokyo"
+# Durable tasks (common/queue.py): an intent row in PostgreSQL for each, kept until a worker reports success;
+# the sweep re-sends those not done TASK_RESEND_AFTER_SECONDS after their last send once the queue has drained
+# (or after TASK_RESEND_MAX_WAIT_SECONDS regardless), so a broker that loses its data loses no work.
+TASK_INTENTS = env.list(
+    "TASK_INTENTS",
+    default=[
+        "recommender.tasks.learners_replan_task",
+        "recommender.tasks.replan_chunk_task",
+        "recommender.tasks.stale_plans_refresh_task",
+        "recommender.tasks.courses_infer_tags_task",
+        "interop.tasks.credentials_award_task",
+        "national.tasks.national_learners_recount_task",
+        "national.tasks.national_catalog_sync_task",
+    ],
+)
+TASK_RESEND_AFTER_SECONDS = env.int("TASK_RESEND_AFTER_SECONDS", default=600)
+TASK_RESEND_MAX_WAIT_SECONDS = env.int("TASK_RESEND_MAX_WAIT_SECONDS", default=6 * 3600)
+TASK_SWEEP_SECONDS = env.int("TASK_SWEEP_SECONDS", default=60)
+CELERY_BEAT_SCHEDULE = {
+    "task-outbox-sweep": {"task": "common.tasks.task_outbox_sweep_task", "schedule": float(TASK_SWEEP_SECONDS)},
+}
 
 # --- Auth ---------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = ["accounts.backends.LockoutModelBackend"]

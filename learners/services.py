@@ -27,7 +27,7 @@ from common.input_checks import (
     due_date_problem,
     event_time_problem,
 )
-from common.queue import enqueue
+from common.queue import enqueue, enqueue_on_commit
 from courses.models import Course, ReviewStatus
 from courses.models import CourseSkill as CourseTag
 from learners.models import (
@@ -389,7 +389,7 @@ def _apply(items: list[_Resolved]) -> None:
         )
         _record_completion_levels(completed_now)
         replan_ids = sorted({e.learner_id for e, _ in completed_now})
-        transaction.on_commit(lambda: _enqueue_replan(replan_ids))
+        _enqueue_replan(replan_ids, on_commit=True)  # the intent commits with the completions (common/queue.py)
     # A new completion, or an earlier time for one, can change whom the national count holds and in
     # which fiscal year: recounted in this transaction (last, to hold the rollup's rows briefly).
     recount = sorted({e.learner_id for key, e in locked.items() if e.completed_at != completed_before[key]})
@@ -421,11 +421,14 @@ def _enrollments_write(enrollments: list[Enrollment]) -> None:
         cursor.execute(sql, params)
 
 
-def _enqueue_replan(learner_ids: list[int]) -> None:
+def _enqueue_replan(learner_ids: list[int], *, on_commit: bool = False) -> None:
     from recommender.tasks import learners_replan_task
 
     for start in range(0, len(learner_ids), 100):
-        enqueue(learners_replan_task, learner_ids=learner_ids[start : start + 100])
+        if on_commit:
+            enqueue_on_commit(learners_replan_task, learner_ids=learner_ids[start : start + 100])
+        else:
+            enqueue(learners_replan_task, learner_ids=learner_ids[start : start + 100])
 
 
 def _fold(enrollment: Enrollment, event: EventIn) -> bool:
@@ -795,7 +798,7 @@ def out_of_window_dates_repair(*, apply: bool, now: datetime | None = None) -> D
     TrackAssignment.objects.bulk_update(assignments, ["due_on"])
     if learner_ids:
         national_learners_recount(learner_ids=learner_ids)
-        transaction.on_commit(lambda: _enqueue_replan(learner_ids))
+        _enqueue_replan(learner_ids, on_commit=True)
     return report
 
 
