@@ -154,10 +154,17 @@ def test_a_durable_task_intent_commits_with_the_work_and_is_sent_after(
 
     settings.TASK_INTENTS = ["recommender.tasks.learners_replan_task"]
     with mock.patch.object(broker_not_eager, "send_task") as send:
-        with pytest.raises(RuntimeError), transaction.atomic():
-            enqueue_on_commit(learners_replan_task, learner_ids=[1])
-            assert PendingTask.objects.filter(durable=True).count() == 1  # written in the transaction
-            raise RuntimeError("the work failed")
+        seen = []
+
+        def work_that_fails() -> None:
+            with transaction.atomic():
+                enqueue_on_commit(learners_replan_task, learner_ids=[1])
+                seen.append(PendingTask.objects.filter(durable=True).count())  # written in the transaction
+                raise RuntimeError("the work failed")
+
+        with pytest.raises(RuntimeError):
+            work_that_fails()
+        assert seen == [1]
         assert not PendingTask.objects.exists()  # rolled back with the work
         send.assert_not_called()
         with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
