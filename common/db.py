@@ -21,7 +21,7 @@ def _robust_loader(tz: tzinfo | None) -> type:
     import psycopg
     from psycopg.types.datetime import TimestamptzLoader
 
-    class RobustTimestamptzLoader(TimestamptzLoader):  # type: ignore[misc]
+    class RobustTimestamptzLoader(TimestamptzLoader):
         timezone = tz  # what Django's create_cursor compares before registering its own loader
 
         def load(self, data: Any) -> datetime:

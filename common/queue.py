@@ -144,7 +144,8 @@ def broker_queue_length() -> int | None:
     try:
         with current_app.connection_for_read() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
-            declared = conn.default_channel.queue_declare(queue=current_app.conf.task_default_queue, passive=True)
+            channel: Any = conn.default_channel
+            declared = channel.queue_declare(queue=current_app.conf.task_default_queue, passive=True)
             return int(declared.message_count)
     except Exception as exc:  # a queue never declared, or a broker that cannot tell
         logger.info("broker queue length unknown: %s", exc)

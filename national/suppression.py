@@ -149,7 +149,7 @@ def table_edges_1d(
     counts: Mapping[K, int], order: Sequence[K], status: Mapping[K, Status], total_status: Status, threshold: int
 ) -> dict[Any, Edge]:
     total = sum(counts[key] for key in order)
-    edges = {("cell", key): _edge("S", "T", counts[key], status[key], threshold) for key in order}
+    edges: dict[Any, Edge] = {("cell", key): _edge("S", "T", counts[key], status[key], threshold) for key in order}
     edges[("total",)] = _edge("T", "S", total, total_status, threshold)
     return edges
 

@@ -14,10 +14,11 @@ PASSWORD = "a-long-Passw0rd!"
 
 
 def _request(remote: str = "203.0.113.9", xff: str | None = None):
-    extra = {"REMOTE_ADDR": remote}
+    request = RequestFactory().get("/")
+    request.META["REMOTE_ADDR"] = remote
     if xff is not None:
-        extra["HTTP_X_FORWARDED_FOR"] = xff
-    return RequestFactory().get("/", **extra)
+        request.META["HTTP_X_FORWARDED_FOR"] = xff
+    return request
 
 
 def test_without_num_proxies_the_header_is_ignored(settings):

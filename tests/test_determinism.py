@@ -10,8 +10,9 @@ def test_hypothesis_profile_follows_ci():
     expected = os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if ci else "dev")
     assert settings._current_profile == expected
     if expected == "ci":
-        assert settings.default.derandomize is True
-        assert settings.default.database is None
+        current = settings.default
+        assert current is not None and current.derandomize is True
+        assert current.database is None
 
 
 def test_the_ci_profile_is_derandomized():

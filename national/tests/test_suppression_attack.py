@@ -240,7 +240,7 @@ def test_a_generated_population_survives_the_attacker(standard):
 
     items = list(SkillItem.objects.filter(version=standard).order_by("pk")[:6])
     for n in range(12):
-        course = CourseFactory(hours=Decimal("12.0") if n % 3 else Decimal("3.0"))
+        course = CourseFactory.create(hours=Decimal("12.0") if n % 3 else Decimal("3.0"))
         if n < 10:
             CourseSkill.objects.create(course=course, skill_item=items[n % 6], level=1 + n % 3)
     call_command("generate_population", learners=1500, events=3000, orgs=30, seed=16)
