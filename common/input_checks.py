@@ -187,12 +187,12 @@ def event_time_problem(when: datetime, *, now: datetime) -> str | None:
     try:
         utc = when.astimezone(UTC)
     except (OverflowError, ValueError):
-        return "is outside the accepted window"
+        return "outside the accepted window (2000-01-01 to now + 5 minutes)"
     latest = now + EVENT_FUTURE_TOLERANCE
     if utc < EVENT_EARLIEST:
-        return f"is before {EVENT_EARLIEST.date().isoformat()}"
+        return f"before {EVENT_EARLIEST.date().isoformat()}"
     if utc > latest:
-        return f"is more than {int(EVENT_FUTURE_TOLERANCE.total_seconds() // 60)} minutes in the future"
+        return f"more than {int(EVENT_FUTURE_TOLERANCE.total_seconds() // 60)} minutes in the future"
     return None
 
 
