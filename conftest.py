@@ -15,6 +15,8 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 ROOT = Path(__file__).resolve().parent
 FIXTURE_PATH = ROOT / "fixtures" / "dss_skill_standard.json"
@@ -22,6 +24,16 @@ FIXTURE_PATH = ROOT / "fixtures" / "dss_skill_standard.json"
 
 def _ci() -> bool:
     return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+
+
+# Property-based tests are reproducible in CI: the "ci" profile derandomizes hypothesis (the same examples
+# on every run, no example database), so a landing cannot fail or pass by chance.  Locally the
+# "dev" profile keeps exploring new examples.  HYPOTHESIS_PROFILE overrides either.
+hypothesis_settings.register_profile(
+    "ci", derandomize=True, database=None, print_blob=True, suppress_health_check=[HealthCheck.too_slow]
+)
+hypothesis_settings.register_profile("dev")
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if _ci() else "dev"))
 
 
 def _on_postgres() -> bool:

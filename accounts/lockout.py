@@ -16,9 +16,9 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
-from rest_framework.throttling import BaseThrottle
 
 from accounts.models import AuthFailure
+from common.network import client_address as network_client_address
 
 SCOPES = ("user", "ip", "token")
 
@@ -33,10 +33,10 @@ def _key(value: str) -> str:
 
 
 def client_address(request: HttpRequest | Any | None) -> str:
-    """The client's address as DRF's throttles see it (honours REST_FRAMEWORK NUM_PROXIES)."""
-    if request is None or not hasattr(request, "META"):
+    """The client's address as the throttles see it (X-Forwarded-For only through NUM_PROXIES)."""
+    if request is None:
         return ""
-    return str(BaseThrottle().get_ident(request) or "")  # type: ignore[arg-type]  # reads only .META
+    return network_client_address(request)
 
 
 def auth_lockout_wait(*, scope: str, value: str) -> int:

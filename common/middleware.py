@@ -97,7 +97,13 @@ def _refusal(request: HttpRequest, status: int, message: str) -> HttpResponse:
     return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
 
 
-DATABASE_ERRORS = (OperationalError, InterfaceError)
+try:  # psycopg's own errors reach here unwrapped from raw-connection work (COPY in courses/bulk.py, the pool)
+    import psycopg
+
+    _PSYCOPG_ERRORS: tuple[type[Exception], ...] = (psycopg.OperationalError, psycopg.InterfaceError)
+except ImportError:  # pragma: no cover - psycopg is in requirements.txt
+    _PSYCOPG_ERRORS = ()
+DATABASE_ERRORS: tuple[type[Exception], ...] = (OperationalError, InterfaceError, *_PSYCOPG_ERRORS)
 RETRY_AFTER_SECONDS = 5
 
 

@@ -5,7 +5,7 @@ import os
 from typing import Any
 
 from celery import Celery
-from celery.signals import worker_ready
+from celery.signals import task_success, worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -24,3 +24,17 @@ def _send_the_outbox(**kwargs: Any) -> None:
         pending_tasks_flush()
     except Exception:  # the worker must start even if the database is not there yet
         logger.exception("could not send the task outbox")
+
+
+@task_success.connect
+def _durable_task_done(sender: Any = None, **kwargs: Any) -> None:
+    """A durable task (common/queue.py) succeeded: its intent is done and the sweep leaves it."""
+    from common.queue import task_done
+
+    request = getattr(sender, "request", None)
+    if request is None or getattr(request, "is_eager", False):
+        return
+    try:
+        task_done(getattr(request, "id", None))
+    except Exception:  # never fail the task over its bookkeeping; the sweep re-sends, tasks are idempotent
+        logger.exception("could not mark task %s done", getattr(request, "id", None))

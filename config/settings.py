@@ -162,6 +162,27 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 2,
 }
 CELERY_TIMEZONE = "Asia/Tokyo"
+# Durable tasks (common/queue.py): an intent row in PostgreSQL for each, kept until a worker reports success;
+# the sweep re-sends those not done TASK_RESEND_AFTER_SECONDS after their last send once the queue has drained
+# (or after TASK_RESEND_MAX_WAIT_SECONDS regardless), so a broker that loses its data loses no work.
+TASK_INTENTS = env.list(
+    "TASK_INTENTS",
+    default=[
+        "recommender.tasks.learners_replan_task",
+        "recommender.tasks.replan_chunk_task",
+        "recommender.tasks.stale_plans_refresh_task",
+        "recommender.tasks.courses_infer_tags_task",
+        "interop.tasks.credentials_award_task",
+        "national.tasks.national_learners_recount_task",
+        "national.tasks.national_catalog_sync_task",
+    ],
+)
+TASK_RESEND_AFTER_SECONDS = env.int("TASK_RESEND_AFTER_SECONDS", default=600)
+TASK_RESEND_MAX_WAIT_SECONDS = env.int("TASK_RESEND_MAX_WAIT_SECONDS", default=6 * 3600)
+TASK_SWEEP_SECONDS = env.int("TASK_SWEEP_SECONDS", default=60)
+CELERY_BEAT_SCHEDULE = {
+    "task-outbox-sweep": {"task": "common.tasks.task_outbox_sweep_task", "schedule": float(TASK_SWEEP_SECONDS)},
+}
 
 # --- Auth ---------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = ["accounts.backends.LockoutModelBackend"]
@@ -213,6 +234,12 @@ STORAGES = {
 }
 
 # --- API ------------------------------------------------------------------------
+# How many reverse proxies of ours stand in front of the app.  0 (the default): X-Forwarded-For is ignored
+# and the client is the connection's peer.  N: the client is the N-th X-Forwarded-For entry from the right
+# (entries further left are whatever the client wrote).  Lock-outs and throttles key on this address.
+NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+if NUM_PROXIES < 0:
+    raise ImproperlyConfigured("NUM_PROXIES must be 0 or more")
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.ApiTokenAuthentication",
@@ -224,13 +251,19 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    # Proxies in front of the app: the client address (lock-outs, throttles) is taken from X-Forwarded-For.
-    "NUM_PROXIES": env.int("NUM_PROXIES", default=None),
+    # JSON bodies pass the input boundary (common/input_checks.py): depth, size, numbers, NUL, surrogates.
+    "DEFAULT_PARSER_CLASSES": [
+        "common.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    # The client address (lock-outs, throttles) is common.network.client_address; see NUM_PROXIES below.
+    "NUM_PROXIES": NUM_PROXIES,
     # `format` is a catalog filter and an export option here, not a renderer switch.
     "URL_FORMAT_OVERRIDE": None,
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "common.network.AnonRateThrottle",
+        "common.network.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("API_THROTTLE_ANON", default="120/minute"),
@@ -296,6 +329,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=5 *
 FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("FILE_UPLOAD_MAX_MEMORY_SIZE", default=2 * 1024 * 1024)
 CATALOG_IMPORT_MAX_BYTES = env.int("CATALOG_IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
 PROGRESS_EVENTS_MAX_BYTES = env.int("PROGRESS_EVENTS_MAX_BYTES", default=2 * 1024 * 1024)
+# JSON bodies (common/parsers.py): nesting depth and size are checked before parsing.
+JSON_MAX_DEPTH = env.int("JSON_MAX_DEPTH", default=64)
+JSON_MAX_BYTES = env.int("JSON_MAX_BYTES", default=CATALOG_IMPORT_MAX_BYTES)
 REQUEST_BODY_LIMITS = {
     "/api/v1/catalog/imports/": CATALOG_IMPORT_MAX_BYTES,
     "/api/v1/progress-events/": PROGRESS_EVENTS_MAX_BYTES,

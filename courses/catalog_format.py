@@ -17,6 +17,17 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from common.csv_safe import csv_unescape, csv_writer
+from common.input_checks import (
+    MAX_INT_DIGITS,
+    PRICE_MAX_JPY,
+    InputError,
+    bad_text,
+    json_loads,
+    printable,
+    text_problem,
+)
+
 COLUMNS: tuple[str, ...] = (
     "provider",
     "code",
@@ -166,11 +177,10 @@ def load_records(data: bytes, filename: str = "") -> tuple[str, list[tuple[int, 
     text = decode_text(data)
     if file_format == "json":
         try:
-            parsed = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise CatalogFileError(
-                [RowIssue(0, "", f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}")]
-            ) from None
+            # Depth, size and numbers are checked before parsing; text is checked per row (validate_record).
+            parsed = json_loads(text, max_bytes=MAX_BYTES, check=False)
+        except InputError as exc:
+            raise CatalogFileError([RowIssue(0, printable(f), m) for f, m in exc.problems]) from None
         if not isinstance(parsed, list):
             raise CatalogFileError([RowIssue(0, "", "a JSON catalog must be a list of course objects")])
         if len(parsed) > MAX_ROWS:
@@ -184,6 +194,9 @@ def load_records(data: bytes, filename: str = "") -> tuple[str, list[tuple[int, 
         raise CatalogFileError([RowIssue(0, "", "the CSV file is empty; expected a header row")]) from None
     except csv.Error as exc:
         raise CatalogFileError([RowIssue(1, "", f"unreadable CSV: {exc}")]) from None
+    bad = [RowIssue(1, printable(h), f"the column name {p}") for h in header if (p := text_problem(h))]
+    if bad:
+        raise CatalogFileError(bad)
     unknown = [h for h in header if h not in ALL_COLUMNS]
     missing = [c for c in COLUMNS if c not in header]
     duplicated = [h for h, n in Counter(header).items() if n > 1]
@@ -218,6 +231,8 @@ def _text(value: Any, *, max_length: int, csv_mode: bool) -> str:
     if not isinstance(value, str):
         raise ValueError(f"must be text, got {type(value).__name__}")
     value = value.strip()
+    if csv_mode:
+        value = csv_unescape(value)
     if len(value) > max_length:
         raise ValueError(f"is {len(value)} characters; the limit is {max_length}")
     return value
@@ -227,7 +242,9 @@ def _int(value: Any, *, csv_mode: bool, low: int, high: int | None = None) -> in
     if csv_mode and isinstance(value, str):
         raw = value.strip().replace(",", "")
         if not re.fullmatch(r"-?[0-9]+", raw):
-            raise ValueError(f"{value!r} is not a whole number")
+            raise ValueError(f"{printable(value, 40)!r} is not a whole number")
+        if len(raw.lstrip("-")) > MAX_INT_DIGITS:
+            raise ValueError(f"has {len(raw.lstrip('-'))} digits; the range is {low} to {high or 'any'}")
         value = int(raw)
     elif isinstance(value, float) and value.is_integer():
         value = int(value)
@@ -333,9 +350,10 @@ def validate_record(row: int, record: Mapping[str, Any], vocab: Vocabulary) -> t
         return None, [RowIssue(row, "", "must be an object with the catalog keys")]
     if "__cells__" in record:
         return None, [RowIssue(row, "", f"has {record['__cells__']} cells; the header has {record['__expected__']}")]
-    nul = sorted(k for k, v in record.items() if isinstance(v, str) and "\x00" in v)
-    if nul:
-        return None, [RowIssue(row, key, "contains a NUL character") for key in nul]
+    bad = bad_text({k: v for k, v in record.items() if k != "__csv__"})
+    if bad:
+        # NUL or a lone surrogate, in a key or a value: named (printably) and nothing else is read.
+        return None, [RowIssue(row, field, message) for field, message in bad]
     csv_mode = bool(record.get("__csv__"))
     data = {k: v for k, v in record.items() if k != "__csv__"}
     code_hint = str(data.get("code", ""))[:60] if isinstance(data.get("code"), str) else ""
@@ -368,7 +386,7 @@ def validate_record(row: int, record: Mapping[str, Any], vocab: Vocabulary) -> t
         check(name, _text, max_length=60, csv_mode=csv_mode)
     check("level", _int, csv_mode=csv_mode, low=1, high=4)
     check("hours", _hours, csv_mode=csv_mode)
-    check("price_jpy", _int, csv_mode=csv_mode, low=0)
+    check("price_jpy", _int, csv_mode=csv_mode, low=0, high=PRICE_MAX_JPY)
     check("reskill_certified", _bool, csv_mode=csv_mode)
     check("training_benefit_eligible", _bool, csv_mode=csv_mode)
     check("skills", _skills, csv_mode=csv_mode, vocab=vocab)
@@ -466,7 +484,7 @@ def dump_json(rows: Iterable[CourseRow]) -> str:
 def dump_csv(rows: Iterable[CourseRow]) -> str:
     """CSV with a UTF-8 BOM so that Excel opens Japanese text correctly."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv_writer(out)  # formula-like cells quoted (common/csv_safe.py); csv_unescape reads them back
     writer.writerow(ALL_COLUMNS)
     for row in rows:
         record = to_record(row)

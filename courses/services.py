@@ -6,7 +6,6 @@ bulk writes here bump it once per call.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -20,6 +19,7 @@ from django.utils import timezone
 
 from audit.models import AuditAction
 from audit.services import FROM_REQUEST, audit_record
+from common.input_checks import json_loads
 from common.queue import enqueue
 from common.reference import PREFECTURES
 from courses.bulk import CatalogWriter, catalog_writer
@@ -507,7 +507,8 @@ def catalog_version_current() -> int:
 
 
 def providers_load_file(*, path: Path) -> tuple[int, int]:
-    records = json.loads(path.read_text(encoding="utf-8"))
+    """Load a providers file; InputError (naming the field) for NUL, lone surrogates, depth or size."""
+    records = json_loads(path.read_bytes())
     return providers_load(records=records)
 
 

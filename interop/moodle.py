@@ -11,11 +11,12 @@ the importer replaces the scale id by the scale it finds or creates for those it
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from dataclasses import dataclass, field
 from typing import Any
+
+from common.csv_safe import csv_writer
 
 HEADERS = [
     "Parent ID number",
@@ -123,7 +124,7 @@ def framework_rows(framework: Framework) -> list[list[str]]:
 def framework_csv(framework: Framework) -> str:
     """The CSV file tool_lpimportcsv imports (UTF-8, comma-separated, CRLF line ends)."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv_writer(out)  # formula-like cells quoted (common/csv_safe.py)
     writer.writerow(HEADERS)
     writer.writerows(framework_rows(framework))
     return out.getvalue()

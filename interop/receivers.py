@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
 from django.dispatch import receiver
 
 from learners.models import LearnerProfile, SkillAssessment
@@ -13,16 +12,13 @@ from learners.signals import courses_completed, learner_erasing, levels_recorded
 
 
 def _award_after_commit(learner_ids: set[int]) -> None:
-    from common.queue import enqueue
+    from common.queue import enqueue_on_commit
     from interop.tasks import credentials_award_task
 
     ids = sorted(learner_ids)
-
-    def send() -> None:
-        for start in range(0, len(ids), 100):
-            enqueue(credentials_award_task, learner_ids=ids[start : start + 100])
-
-    transaction.on_commit(send)
+    # The intent is written in this transaction and sent after the commit (common/queue.py).
+    for start in range(0, len(ids), 100):
+        enqueue_on_commit(credentials_award_task, learner_ids=ids[start : start + 100])
 
 
 @receiver(courses_completed)

@@ -7,8 +7,10 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from common.input_checks import event_time_problem
 from learners.models import EventKind
 from learners.services import EventIn, EventOutcome
 
@@ -59,6 +61,9 @@ def event_parse(index: int, item: Any) -> EventIn | EventOutcome:
             occurred = None
     if occurred is None or occurred.tzinfo is None:
         problems.append("occurred_at: an ISO 8601 time with a time zone is required")
+    elif problem := event_time_problem(occurred, now=timezone.now()):
+        # 2000-01-01 .. now + 5 minutes: a year-1 time is stored as BC by PostgreSQL and cannot be read back.
+        problems.append(f"occurred_at: {problem}")
     source = item.get("source", "") or ""
     if not isinstance(source, str) or len(source) > 100 or "\x00" in source:
         problems.append("source: text of at most 100 characters")

@@ -128,9 +128,13 @@ class TrackForm(forms.Form):
     def clean_due_on(self) -> Any:
         from django.utils import timezone
 
+        from common.input_checks import DUE_DATE_MAX_DAYS
+
         due = self.cleaned_data["due_on"]
         if due < timezone.localdate():
             raise forms.ValidationError(_("The due date is in the past."))
+        if (due - timezone.localdate()).days > DUE_DATE_MAX_DAYS:
+            raise forms.ValidationError(_("The due date is more than 5 years ahead."))
         return due
 
 

@@ -13,13 +13,21 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.backends import lockout_wait
 from accounts.lockout import auth_failure_record, client_address
 from audit.models import AuditAction
 from audit.services import audit_identity_forget, audit_record
-from common.queue import enqueue
+from common.input_checks import (
+    DUE_DATE_MAX_DAYS,
+    EVENT_EARLIEST,
+    EVENT_FUTURE_TOLERANCE,
+    due_date_problem,
+    event_time_problem,
+)
+from common.queue import enqueue, enqueue_on_commit
 from courses.models import Course, ReviewStatus
 from courses.models import CourseSkill as CourseTag
 from learners.models import (
@@ -41,7 +49,7 @@ from national.services import national_learners_recount
 from skills.models import Role, SkillItem
 
 MAX_BATCH = 1000
-FUTURE_TOLERANCE = timedelta(minutes=5)
+FUTURE_TOLERANCE = EVENT_FUTURE_TOLERANCE
 
 
 @dataclass
@@ -173,8 +181,9 @@ def progress_events_ingest(*, submitter: User, events: Sequence[EventIn]) -> lis
             reason = "learner: no learner with this id"
         elif course is None:
             reason = reason or f"course: no course {event.course!r}"
-        elif event.occurred_at > now + FUTURE_TOLERANCE:
-            reason = "occurred_at: more than 5 minutes in the future"
+        elif time_problem := event_time_problem(event.occurred_at, now=now):
+            # 2000-01-01 .. now + 5 minutes (common/input_checks.py): the web forms come here too.
+            reason = f"occurred_at: {time_problem}"
         elif event.kind == EventKind.PROGRESS and event.percent is None:
             reason = "percent: required for a progress event"
         else:
@@ -380,7 +389,7 @@ def _apply(items: list[_Resolved]) -> None:
         )
         _record_completion_levels(completed_now)
         replan_ids = sorted({e.learner_id for e, _ in completed_now})
-        transaction.on_commit(lambda: _enqueue_replan(replan_ids))
+        _enqueue_replan(replan_ids, on_commit=True)  # the intent commits with the completions (common/queue.py)
     # A new completion, or an earlier time for one, can change whom the national count holds and in
     # which fiscal year: recounted in this transaction (last, to hold the rollup's rows briefly).
     recount = sorted({e.learner_id for key, e in locked.items() if e.completed_at != completed_before[key]})
@@ -412,11 +421,14 @@ def _enrollments_write(enrollments: list[Enrollment]) -> None:
         cursor.execute(sql, params)
 
 
-def _enqueue_replan(learner_ids: list[int]) -> None:
+def _enqueue_replan(learner_ids: list[int], *, on_commit: bool = False) -> None:
     from recommender.tasks import learners_replan_task
 
     for start in range(0, len(learner_ids), 100):
-        enqueue(learners_replan_task, learner_ids=learner_ids[start : start + 100])
+        if on_commit:
+            enqueue_on_commit(learners_replan_task, learner_ids=learner_ids[start : start + 100])
+        else:
+            enqueue(learners_replan_task, learner_ids=learner_ids[start : start + 100])
 
 
 def _fold(enrollment: Enrollment, event: EventIn) -> bool:
@@ -595,8 +607,9 @@ def track_assign(
     today = timezone.localdate()
     longest = max(track.items.values_list("due_offset_days", flat=True), default=0)
     due = due_on or today + timedelta(days=longest)
-    if due < today:
-        raise TrackError("due_on", "the due date is in the past")
+    problem = due_date_problem(due, today=today)  # today .. 5 years ahead (common/input_checks.py)
+    if problem:
+        raise TrackError("due_on", problem)
     existing = set(TrackAssignment.objects.filter(track=track).values_list("learner_id", flat=True))
     new = [
         TrackAssignment(track=track, learner=p, assigned_by=assigned_by, assigned_on=today, due_on=due)
@@ -719,3 +732,99 @@ def account_deletion_refusal(*, user: User, password: str, request: Any = None) 
         auth_failure_record(scope="ip", value=client_address(request))
         return Refusal("password", "The password is not correct.")
     return None
+
+
+# --- repair of dates outside their windows (docs/operations.md) -------------------------------
+
+
+@dataclass
+class DateRepairReport:
+    events: int
+    enrollments: int
+    assessments: int
+    assignments: int
+    learner_ids: list[int]
+
+    @property
+    def total(self) -> int:
+        return self.events + self.enrollments + self.assessments + self.assignments
+
+
+def _outside(name: str, earliest: datetime, latest: datetime) -> Q:
+    return Q(**{f"{name}__lt": earliest}) | Q(**{f"{name}__gt": latest})
+
+
+@transaction.atomic
+def out_of_window_dates_repair(*, apply: bool, now: datetime | None = None) -> DateRepairReport:
+    """Find stored dates outside their windows and, with `apply`, fix them; idempotent.
+
+    Events: `occurred_at` outside 2000-01-01 .. now + 5 minutes becomes the time the server received
+    the event.  Enrollments touched by such an event, or holding such a time themselves, are derived
+    again from their events by the ingest's own rules; their learners are recounted nationally and
+    re-planned.  Assessments outside the window get the repair time; track due dates outside
+    2000-01-01 .. assigned + 5 years are brought to the nearest end of that window."""
+    now = now or timezone.now()
+    earliest, latest = EVENT_EARLIEST, now + EVENT_FUTURE_TOLERANCE
+    events = ProgressEvent.objects.filter(_outside("occurred_at", earliest, latest))
+    pairs = set(events.values_list("learner_id", "course_id"))
+    enrollment_q = Q()
+    for name in ("enrolled_at", "completed_at", "dropped_at", "last_event_at"):
+        enrollment_q |= _outside(name, earliest, latest)
+    pairs |= set(Enrollment.objects.filter(enrollment_q).values_list("learner_id", "course_id"))
+    assessments = SkillAssessment.objects.filter(_outside("assessed_at", earliest, latest))
+    first_day = EVENT_EARLIEST.date()
+    assignments = list(
+        TrackAssignment.objects.filter(
+            Q(due_on__lt=first_day) | Q(due_on__gt=timezone.localdate(now) + timedelta(days=DUE_DATE_MAX_DAYS))
+        ).only("pk", "assigned_on", "due_on")
+    )
+    learner_ids = sorted({lid for lid, _ in pairs} | set(assessments.values_list("learner_id", flat=True)))
+    report = DateRepairReport(
+        events=events.count(),
+        enrollments=len(pairs),
+        assessments=assessments.count(),
+        assignments=len(assignments),
+        learner_ids=learner_ids,
+    )
+    if not apply or not report.total:
+        return report
+    events.update(occurred_at=F("received_at"))
+    for learner_id, course_id in sorted(pairs):
+        _enrollment_refold(learner_id=learner_id, course_id=course_id, now=now)
+    assessments.update(assessed_at=now)
+    for assignment in assignments:
+        start = max(assignment.assigned_on, first_day)
+        assignment.due_on = min(max(assignment.due_on, start), start + timedelta(days=DUE_DATE_MAX_DAYS))
+    TrackAssignment.objects.bulk_update(assignments, ["due_on"])
+    if learner_ids:
+        national_learners_recount(learner_ids=learner_ids)
+        _enqueue_replan(learner_ids, on_commit=True)
+    return report
+
+
+def _enrollment_refold(*, learner_id: int, course_id: int, now: datetime) -> None:
+    """Derive one enrollment again from its (repaired) events, in time order."""
+    enrollment = Enrollment.objects.select_for_update().filter(learner_id=learner_id, course_id=course_id).first()
+    if enrollment is None:
+        return
+    events = list(
+        ProgressEvent.objects.filter(learner_id=learner_id, course_id=course_id).order_by("occurred_at", "pk")
+    )
+    enrollment.status, enrollment.percent = EnrollmentStatus.ENROLLED, 0
+    enrollment.enrolled_at = events[0].occurred_at if events else now
+    enrollment.completed_at = enrollment.dropped_at = enrollment.last_event_at = None
+    for event in events:
+        _fold(
+            enrollment,
+            EventIn(
+                index=0,
+                idempotency_key=event.idempotency_key,
+                learner="",
+                course=course_id,
+                kind=event.kind,
+                occurred_at=event.occurred_at,
+                percent=event.percent,
+                source=event.source,
+            ),
+        )
+    enrollment.save()

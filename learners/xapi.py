@@ -13,6 +13,7 @@ from typing import Any
 
 from django.conf import settings
 
+from common.input_checks import scaled_score_problem
 from courses.models import Course
 from learners.models import LearnerProfile
 
@@ -82,6 +83,9 @@ def statements_to_events(statements: list[Any]) -> list[dict[str, Any] | str]:
             result = _obj(s.get("result"))
             progress = _obj(result.get("extensions")).get(PROGRESS_EXTENSION)
             scaled = _obj(result.get("score")).get("scaled")
+            if problem := scaled_score_problem(scaled):  # -1..1 (a shared check: common/input_checks.py)
+                out.append(problem)
+                continue
             if progress is None and isinstance(scaled, int | float):
                 progress = round(scaled * 100)
             event["percent"] = progress

@@ -6,7 +6,6 @@ only counts of at least the threshold, "<10" and "x" for suppressed cells, and d
 
 from __future__ import annotations
 
-import csv
 import io
 from typing import Any
 
@@ -21,6 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.csv_safe import csv_writer
 from common.i18n import request_lang
 from national.counting import DIMENSIONS
 from national.reference import FISCAL_YEAR_MAX, FISCAL_YEAR_MIN, TARGET_LAST_FISCAL_YEAR
@@ -115,7 +115,7 @@ def breakdown_json(data: Breakdown, labels: Labels) -> dict[str, Any]:
 
 def _csv_response(rows: list[list[Any]], filename: str) -> HttpResponse:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv_writer(out)  # formula-like cells quoted (common/csv_safe.py)
     writer.writerows(rows)
     response = HttpResponse(("\ufeff" + out.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

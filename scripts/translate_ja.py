@@ -504,6 +504,7 @@ JA = {
     "Due date": "期限",
     "Assign to": "割り当て先",
     "The due date is in the past.": "期限が過去の日付です。",
+    "The due date is more than 5 years ahead.": "期限が5年より先の日付です。",
     "Enroll": "受講登録",
     "Save progress": "進捗を保存",
     "Mark as complete": "修了にする",

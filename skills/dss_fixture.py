@@ -8,12 +8,13 @@ Each problem names the record (section, index and code) and the field.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from common.input_checks import InputError, json_loads
 
 FORMAT = "dxpathways.dss/1"
 GRADES = ("a", "b", "c", "d", "z")
@@ -357,8 +358,14 @@ def read_fixture(path: Path, *, expected_counts: Mapping[str, int] | None = None
     except (OSError, UnicodeDecodeError) as exc:
         raise FixtureError(source, [FixtureIssue("(file)", "", f"cannot be read as UTF-8: {exc}")]) from None
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        issue = FixtureIssue(f"line {exc.lineno}, column {exc.colno}", "", f"invalid JSON: {exc.msg}")
-        raise FixtureError(source, [issue]) from None
+        data = json_loads(text)  # depth, size, numbers, NUL, lone surrogates (common/input_checks.py)
+    except InputError as exc:
+        issues = []
+        for field, message in exc.problems:
+            where = re.match(r"invalid JSON at (line \d+, column \d+): (.*)", message)
+            if where:
+                issues.append(FixtureIssue(where.group(1), "", f"invalid JSON: {where.group(2)}"))
+            else:
+                issues.append(FixtureIssue(field or "(file)", "", message))
+        raise FixtureError(source, issues) from None
     return parse_fixture(data, source=source, expected_counts=expected_counts)

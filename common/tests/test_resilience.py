@@ -44,7 +44,8 @@ def broker_not_eager():
     return app
 
 
-def test_a_task_the_broker_cannot_take_waits_in_the_outbox(broker_not_eager, caplog):
+def test_a_task_the_broker_cannot_take_waits_in_the_outbox(broker_not_eager, caplog, settings):
+    settings.TASK_INTENTS = []  # the outbox alone; durable tasks below
     with (
         mock.patch.object(learners_replan_task, "apply_async", side_effect=BrokerError("connection refused")),
         caplog.at_level(logging.WARNING, logger="common.queue"),
@@ -107,3 +108,115 @@ def test_healthz_can_check_only_the_database(client, settings):
     response = client.get("/healthz?only=database")
     assert response.status_code == 200
     assert response.json()["checks"] == {"database": "ok"}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["api", "upload"])
+def test_psycopg_errors_from_the_copy_path_are_a_503(standard, path, client):
+    """COPY (courses/bulk.py) talks to psycopg directly: its OperationalError is not wrapped by Django."""
+    import psycopg
+    from django.contrib.auth import get_user_model
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from courses.models import Course, Provider
+    from courses.tests.factories import PROVIDER, catalog_json, course_record
+
+    user = get_user_model().objects.create_user("provider1", password="pw-for-tests-1234")
+    Provider.objects.create(name_ja=PROVIDER).members.add(user)
+    body = catalog_json([course_record(1)])
+    lost = psycopg.OperationalError("consuming input failed: server closed the connection unexpectedly")
+    with (
+        mock.patch("courses.bulk.OrmWriter.insert_courses", side_effect=lost),
+        mock.patch("courses.bulk.PostgresCopyWriter.insert_courses", side_effect=lost),
+    ):
+        if path == "api":
+            api = APIClient()
+            api.force_authenticate(user)
+            response = api.post("/api/v1/catalog/imports/", body, content_type="application/json")
+        else:
+            client.force_login(user)
+            upload = SimpleUploadedFile("courses.json", body, "application/json")
+            response = client.post("/courses/upload/", {"file": upload})
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    assert not Course.objects.exists()
+
+
+# --- durable tasks: intents kept until done, re-sent when the broker lost them (issue 16) --------------
+
+
+def test_a_durable_task_intent_commits_with_the_work_and_is_sent_after(
+    broker_not_eager, settings, django_capture_on_commit_callbacks
+):
+    from django.db import transaction
+
+    from common.queue import enqueue_on_commit
+
+    settings.TASK_INTENTS = ["recommender.tasks.learners_replan_task"]
+    with mock.patch.object(broker_not_eager, "send_task") as send:
+        seen = []
+
+        def work_that_fails() -> None:
+            with transaction.atomic():
+                enqueue_on_commit(learners_replan_task, learner_ids=[1])
+                seen.append(PendingTask.objects.filter(durable=True).count())  # written in the transaction
+                raise RuntimeError("the work failed")
+
+        with pytest.raises(RuntimeError):
+            work_that_fails()
+        assert seen == [1]
+        assert not PendingTask.objects.exists()  # rolled back with the work
+        send.assert_not_called()
+        with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+            enqueue_on_commit(learners_replan_task, learner_ids=[1, 2])
+            send.assert_not_called()  # not before the commit
+    (row,) = PendingTask.objects.all()
+    send.assert_called_once()
+    assert send.call_args.kwargs["task_id"] == str(row.task_id)
+    assert row.durable and row.sent_at is not None and row.done_at is None
+
+
+def test_the_sweep_resends_durable_tasks_not_done_with_the_same_id(broker_not_eager, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from common.queue import pending_tasks_sweep, task_done
+
+    settings.TASK_INTENTS = ["recommender.tasks.learners_replan_task"]
+    with mock.patch.object(broker_not_eager, "send_task"):
+        enqueue(learners_replan_task, learner_ids=[1])
+        enqueue(learners_replan_task, learner_ids=[2])
+    lost, finished = PendingTask.objects.order_by("pk")
+    task_done(str(finished.task_id))  # what the worker's task_success receiver does
+    PendingTask.objects.update(sent_at=timezone.now() - timedelta(minutes=11))
+    with (
+        mock.patch("common.queue.broker_queue_length", return_value=0),
+        mock.patch.object(broker_not_eager, "send_task") as send,
+    ):
+        report = pending_tasks_sweep(resend_after=timedelta(minutes=10))
+    assert (report.resent, report.not_done) == (1, 1)
+    send.assert_called_once()
+    assert send.call_args.kwargs["task_id"] == str(lost.task_id)
+    # a queue that still holds messages: the lost task is not sent again yet (it may still be waiting)
+    PendingTask.objects.update(sent_at=timezone.now() - timedelta(minutes=11))
+    with (
+        mock.patch("common.queue.broker_queue_length", return_value=5),
+        mock.patch.object(broker_not_eager, "send_task") as send,
+    ):
+        assert pending_tasks_sweep(resend_after=timedelta(minutes=10)).resent == 0
+    send.assert_not_called()
+    task_done(str(lost.task_id))
+    with mock.patch("common.queue.broker_queue_length", return_value=0):
+        assert pending_tasks_sweep(resend_after=timedelta(0)).not_done == 0
+
+
+def test_the_sweep_command_reports(broker_not_eager, settings, capsys):
+    from django.core.management import call_command
+
+    settings.TASK_INTENTS = ["recommender.tasks.learners_replan_task"]
+    with mock.patch.object(broker_not_eager, "send_task"):
+        enqueue(learners_replan_task, learner_ids=[1])
+        with mock.patch("common.queue.broker_queue_length", return_value=0):
+            call_command("flush_task_outbox", "--sweep", "--resend-after", "0")
+    assert "1 durable task(s) sent again" in capsys.readouterr().out

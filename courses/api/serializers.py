@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from common.i18n import pick
+from common.input_checks import BIGINT_MAX, PRICE_MAX_JPY
 from common.reference import PREFECTURES
 from common.serializers import LangText
 from courses.catalog_format import FORMATS, LANGUAGES
@@ -57,7 +58,7 @@ class CourseSearchInput(serializers.Serializer):
     level = CommaListField(
         child=serializers.IntegerField(min_value=1, max_value=4), required=False, help_text="course levels, e.g. 2,3"
     )
-    max_price = serializers.IntegerField(required=False, min_value=0, help_text="yen")
+    max_price = serializers.IntegerField(required=False, min_value=0, max_value=PRICE_MAX_JPY, help_text="yen")
     free = _optional_bool("true: free courses only; false: paid only")
     format = CommaListField(child=serializers.ChoiceField(choices=FORMATS), required=False)
     language = serializers.ChoiceField(choices=LANGUAGES, required=False)
@@ -65,13 +66,13 @@ class CourseSearchInput(serializers.Serializer):
     training_benefit_eligible = _optional_bool("eligible for education and training benefits")
     max_hours = serializers.DecimalField(required=False, max_digits=6, decimal_places=1, min_value=0)
     prefecture = serializers.ChoiceField(choices=sorted(PREFECTURES), required=False)
-    provider = serializers.IntegerField(required=False, min_value=1)
+    provider = serializers.IntegerField(required=False, min_value=1, max_value=BIGINT_MAX)
     untagged = _optional_bool("true: only courses without skill tags")
     kind = serializers.ChoiceField(
         choices=["course", "case_program"], required=False, help_text="case_program: project-based programs"
     )
     ordering = serializers.ChoiceField(choices=sorted(ORDERINGS), required=False)
-    page = serializers.IntegerField(required=False, min_value=1, default=1)
+    page = serializers.IntegerField(required=False, min_value=1, max_value=1_000_000, default=1)
     page_size = serializers.IntegerField(required=False, min_value=1, max_value=100, default=20)
 
     def __init__(self, *args: Any, codes: dict[str, set[str]] | None = None, **kwargs: Any) -> None:

@@ -41,7 +41,7 @@ def test_valid_json_parses():
     [
         ({"level": 5}, "row 1 (T-001), field 'level': 5 is out of range: must be from 1 to 4"),
         ({"level": "2"}, "row 1 (T-001), field 'level': must be a whole number, got '2'"),
-        ({"price_jpy": -1}, "row 1 (T-001), field 'price_jpy': -1 is out of range: must be at least 0"),
+        ({"price_jpy": -1}, "row 1 (T-001), field 'price_jpy': -1 is out of range: must be from 0 to 10000000"),
         ({"hours": 0}, "row 1 (T-001), field 'hours': 0 must be greater than 0"),
         ({"hours": -3}, "row 1 (T-001), field 'hours': -3 must be greater than 0"),
         (

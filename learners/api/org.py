@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from typing import Any
 
@@ -19,6 +18,8 @@ from rest_framework.views import APIView
 
 from audit.models import AuditAction
 from audit.services import audit_record
+from common.csv_safe import csv_writer
+from common.input_checks import BIGINT_MAX
 from courses.models import Course, CourseStatus
 from learners.exam_services import exam_passes_shared
 from learners.models import Organization, Track
@@ -143,7 +144,7 @@ class OrgMembersApi(APIView):
 
 class TrackInput(serializers.Serializer):
     class Item(serializers.Serializer):
-        course = serializers.IntegerField(min_value=1)
+        course = serializers.IntegerField(min_value=1, max_value=BIGINT_MAX)
         due_offset_days = serializers.IntegerField(min_value=0, max_value=3650, default=30)
         required = serializers.BooleanField(default=True)  # type: ignore[assignment]  # a field named like Field.required
 
@@ -311,7 +312,7 @@ class OrgTrackCsvApi(APIView):
             people=len(progress),
         )
         out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\r\n")
+        writer = csv_writer(out)  # formula-like cells quoted (common/csv_safe.py)
         writer.writerow(
             ["learner", "username", "course", "title", "required", "due_on", "status", "percent", "overdue"]
         )

@@ -9,9 +9,9 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from common.network import ScopedRateThrottle
 from learners.api.serializers import ProgressBatchInput, ProgressBatchOutput
 from learners.events import event_parse
 from learners.services import MAX_BATCH, EventIn, EventOutcome, SubmitterScope, progress_events_ingest

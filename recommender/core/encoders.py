@@ -199,7 +199,9 @@ class _CharWbCounter:
         # str.split() and the vectorizer's r"\s\s+" collapsing agree on what whitespace is.
         pieces = [" " + " ".join(words) if (words := self.preprocess(doc).split()) else "" for doc in docs]
         joined = "".join(pieces) + " "
-        codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+        # "surrogatepass": a lone surrogate (text that is not valid Unicode) is one code like any other
+        # character outside the alphabet, as scikit-learn treats it, instead of an UnicodeEncodeError.
+        codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
         chars = self.ids[np.minimum(codes, len(self.ids) - 1)]
         known = chars != 0
         space = codes == ord(" ")

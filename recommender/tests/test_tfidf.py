@@ -6,6 +6,7 @@ from functools import cache
 from pathlib import Path
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import sparse
@@ -141,6 +142,18 @@ def _mixed_text(draw: st.DrawFn) -> str:
 @settings(max_examples=150, deadline=None)
 @given(st.lists(_mixed_text(), min_size=1, max_size=6))
 def test_tfidf_matches_scikit_learn_on_generated_text(texts):
+    assert_same_as_scikit_learn(texts)
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [
+        ["\ud800"],  # what hypothesis drew in CI (issue 16): a lone surrogate raised UnicodeEncodeError
+        ["a\ud800b", " \udfff ", "データ\udc80分析"],
+        ["\ud83d", "\ude00", "\ud83d\ude00"],  # halves of a pair, apart and together
+    ],
+)
+def test_tfidf_transform_handles_a_lone_surrogate(texts):
     assert_same_as_scikit_learn(texts)
 
 

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from common.input_checks import InputError
 from courses.services import catalog_import, providers_load_file
 from skills.selectors import StandardNotLoaded, standard_version_get
 
@@ -28,7 +29,13 @@ class Command(BaseCommand):
         except StandardNotLoaded as exc:
             raise CommandError(str(exc)) from exc
         if options["providers"]:
-            created, updated = providers_load_file(path=Path(options["providers"]))
+            providers = Path(options["providers"])
+            try:
+                created, updated = providers_load_file(path=providers)
+            except FileNotFoundError:
+                raise CommandError(f"{providers}: no such file") from None
+            except InputError as exc:
+                raise CommandError(f"{providers}: {exc}") from None
             self.stdout.write(f"Providers: {created} created, {updated} updated.")
         if not path.exists():
             raise CommandError(f"{path}: no such file")

@@ -1,9 +1,9 @@
-import json
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
+from common.input_checks import InputError, json_loads
 from interop.management.base import VersionCodeCommand
 from interop.services import case_package_import
 from skills.dss_fixture import FixtureError
@@ -23,10 +23,10 @@ class Command(VersionCodeCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         path = Path(options["path"])
         try:
-            package = json.loads(path.read_text(encoding="utf-8"))
+            package = json_loads(path.read_bytes())  # depth, size, numbers, NUL, lone surrogates
         except FileNotFoundError:
             raise CommandError(f"{path}: does not exist") from None
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        except (OSError, InputError) as exc:
             raise CommandError(f"{path}: not a readable JSON file: {exc}") from None
         try:
             report = case_package_import(

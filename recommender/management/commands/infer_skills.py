@@ -4,6 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from common.input_checks import InputError, bad_text, json_loads
 from recommender.core.tagging import CourseText
 from recommender.planning import infer
 from skills.selectors import StandardNotLoaded, standard_version_get
@@ -24,10 +25,10 @@ class Command(BaseCommand):
         if not 1 <= options["top"] <= 10:
             raise CommandError("--top must be from 1 to 10")
         try:
-            records = json.loads(path.read_text(encoding="utf-8"))
+            records = json_loads(path.read_bytes(), check=False)
         except FileNotFoundError:
             raise CommandError(f"{path}: no such file") from None
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        except InputError as exc:
             raise CommandError(f"{path}: not valid JSON: {exc}") from None
         if not isinstance(records, list):
             raise CommandError(f"{path}: must be a JSON list of objects")
@@ -35,6 +36,9 @@ class Command(BaseCommand):
         for index, record in enumerate(records):
             if not isinstance(record, dict):
                 raise CommandError(f"{path}: item {index}: must be an object")
+            bad = bad_text(record)  # NUL or a lone surrogate, in a key or a value (common/input_checks.py)
+            if bad:
+                raise CommandError(f"{path}: item {index}, field '{bad[0][0]}': {bad[0][1]}")
             for name in ("id", "title", "description"):
                 if name not in record:
                     raise CommandError(f"{path}: item {index}, field '{name}': is missing")
