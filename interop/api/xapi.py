@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import uuid
 from datetime import datetime
 from typing import Any
@@ -30,6 +29,7 @@ from rest_framework.views import APIView
 
 from accounts.authentication import ApiTokenAuthentication
 from accounts.models import ApiToken
+from common.input_checks import json_loads
 from interop.selectors import xapi_statement_get, xapi_statements_visible_to
 from interop.services import XapiRefused, xapi_statements_store
 from interop.xapi_validate import VERSION_RE, statement_problems, xapi_format, xapi_ifi, xapi_statement_matches
@@ -268,7 +268,7 @@ class XapiStatementsApi(_XapiView):
         agent = None
         if "agent" in params:
             try:
-                agent = json.loads(params["agent"])
+                agent = json_loads(params["agent"])
             except ValueError:
                 raise ValueError("agent: a JSON Agent or Group is required") from None
             if not isinstance(agent, dict) or not xapi_ifi(agent):

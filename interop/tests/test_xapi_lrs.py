@@ -165,3 +165,21 @@ def test_statements_are_visible_only_to_their_submitter(client: APIClient) -> No
     learner = APIClient()
     learner.force_authenticate(UserFactory.create())
     assert learner.post(URL, st(), format="json", **V).status_code == 403
+
+
+def test_hostile_input_is_a_400_on_every_part_of_the_resource(client: APIClient) -> None:
+    """The input boundary of issue 16 holds on the Statements resource: deep nesting in the body and in the
+    `agent` query parameter, lone surrogates, NUL."""
+    deep = "[" * 50_000 + "]" * 50_000
+    assert client.generic("POST", URL, deep, content_type="application/json", **V).status_code == 400
+    assert client.get(URL, {"agent": deep}, **V).status_code == 400
+    assert client.get(URL, {"agent": '{"mbox": "mailto:a@b.c\\ud800"}'}, **V).status_code == 400
+    bad = st(object={"id": "http://example.org/activity/\ud800"})
+    assert client.generic("POST", URL, _raw(bad), content_type="application/json", **V).status_code == 400
+    assert not XapiStatementIn.objects.exists()
+
+
+def _raw(value: Any) -> str:
+    import json
+
+    return json.dumps(value)  # ensure_ascii keeps the lone surrogate as the escape \ud800
