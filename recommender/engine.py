@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from django.conf import settings
 
-from courses.models import CatalogState, Course, CourseSkill, CourseStatus, ReviewStatus
+from courses.models import CatalogState, Course, CourseSkill, CourseStatus, ReviewStatus, TagSource
 from recommender.core.encoders import SentenceTransformerEncoder
 from recommender.core.plan import CourseOption
 from recommender.core.tagging import CourseText, HybridTagger, SkillDoc, Weights, dense_english_only
@@ -320,10 +320,17 @@ def _load_course_options(*, version: StandardVersion) -> list[CourseOption]:
     )
     out = []
     for c in courses:
-        skills = {
-            t.skill_item.code: t.level
+        tags = [
+            t
             for t in c.skill_tags.all()
             if t.review_status != ReviewStatus.REJECTED and t.skill_item.version_id == version.pk
+        ]
+        skills = {t.skill_item.code: t.level for t in tags}
+        # An inferred tag no reviewer has accepted is a guess: the planner weighs it by its confidence.
+        inferred = {
+            t.skill_item.code: float(t.confidence)
+            for t in tags
+            if t.source == TagSource.INFERRED and t.review_status == ReviewStatus.PENDING
         }
         sections = sorted({_section_code(t) for t in c.literacy_tags.all()} - {""})
         out.append(
@@ -341,6 +348,8 @@ def _load_course_options(*, version: StandardVersion) -> list[CourseOption]:
                 code=c.code,
                 literacy=tuple(sections),
                 prerequisites=tuple(p.pk for p in c.prerequisites.all()),
+                prefecture=c.prefecture,
+                inferred=inferred,
             )
         )
     return out

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+from django.conf import settings
 
 from recommender.core.gaps import GapReport, analyze_gaps
 from recommender.core.plan import Constraints, Plan, PlanBuilder
@@ -27,6 +28,11 @@ def gaps_for(*, role: Role, current: Mapping[str, int], literacy_evidence: bool)
     )
 
 
+def plan_builder() -> PlanBuilder:
+    """The plan builder with the configured threshold for inferred tags (`RECOMMENDER_MIN_TAG_CONFIDENCE`)."""
+    return PlanBuilder(min_confidence=settings.RECOMMENDER_MIN_TAG_CONFIDENCE)
+
+
 def plan_for(
     *,
     role: Role,
@@ -35,10 +41,19 @@ def plan_for(
     literacy_evidence: bool = True,
     exclude: frozenset[int] = frozenset(),
     assigned: Sequence[int] = (),
+    enrolled: Sequence[int] = (),
+    previous: Sequence[int] = (),
 ) -> tuple[GapReport, Plan]:
     gaps = gaps_for(role=role, current=current, literacy_evidence=literacy_evidence)
-    plan = PlanBuilder().build(
-        gaps=gaps, courses=course_options(version=role.version), limits=limits, exclude=exclude, assigned=assigned
+    plan = plan_builder().build(
+        gaps=gaps,
+        courses=course_options(version=role.version),
+        limits=limits,
+        exclude=exclude,
+        assigned=assigned,
+        enrolled=enrolled,
+        previous=previous,
+        current=current,
     )
     return gaps, plan
 
@@ -62,16 +77,38 @@ def plan_json(gaps: GapReport, plan: Plan) -> dict[str, Any]:
                     "level": i.course.level,
                     "format": i.course.format,
                 },
-                "skills": [{"code": m.code, "from": m.from_level, "to": m.to_level} for m in i.moves],
+                "skills": [
+                    {
+                        "code": m.code,
+                        "from": m.from_level,
+                        "to": m.to_level,
+                        "core": m.core,
+                        "inferred": m.inferred,
+                        "confidence": m.confidence,
+                    }
+                    for m in i.moves
+                ],
                 "hours": i.course.hours,
                 "price_jpy": i.course.price_jpy,
+                "paid_by_employer": i.assigned,
                 "week": i.week,
                 "reason": i.reason,
+                "core": i.core,
                 "score": {"gain": i.gain, "gain_per_hour": i.gain_per_hour},
                 "why": i.why,
             }
             for i in plan.items
         ],
+        "core": {
+            "items": plan.core_items,
+            "at_target_now": plan.core_at_target_now,
+            "at_target_after": plan.core_at_target_after,
+            "gaps": [
+                {"code": p.code, "grade": p.grade, "current": p.current, "planned": p.planned, "target": p.target}
+                for p in plan.core
+            ],
+            "no_course": list(plan.unmet),
+        },
         "totals": {
             "courses": len(plan.items),
             "hours": plan.hours,
@@ -81,8 +118,14 @@ def plan_json(gaps: GapReport, plan: Plan) -> dict[str, Any]:
             "gap_total": plan.total_gap,
             "coverage": plan.coverage,
         },
-        "message": plan.message,
+        "message": plan.message or _unmet_message(plan),
     }
+
+
+def _unmet_message(plan: Plan) -> str:
+    if not plan.unmet:
+        return ""
+    return "No suitable course for: " + ", ".join(plan.unmet)
 
 
 def infer(
@@ -108,3 +151,27 @@ def infer(
             }
         )
     return out
+
+
+def plan_suite_run(*, version: StandardVersion) -> tuple[list[Any], dict[str, Any]]:
+    """The plan suite (recommender/evaluation/plan_suite.py) on the current catalog's declared tags: each
+    case's results and the summary."""
+    from recommender.evaluation import plan_suite
+
+    roles = {r.code: r for r in version.roles.all()}
+    requirements = {
+        code: dict(role.requirements.values_list("skill_item__code", "grade")) for code, role in roles.items()
+    }
+    targets = grade_targets(version=version)
+
+    def gaps(role: str, levels: Mapping[str, int], literacy: bool) -> GapReport:
+        return analyze_gaps(
+            requirements=requirements[role], grade_targets=targets, current=levels, literacy_evidence=literacy
+        )
+
+    courses = plan_suite.declared_only(course_options(version=version))
+    builder = plan_builder()
+    results = [
+        plan_suite.run_case(case, courses=courses, gaps_for=gaps, builder=builder) for case in plan_suite.load_cases()
+    ]
+    return results, plan_suite.summarize(results)

@@ -40,6 +40,8 @@ def learner_constraints(*, learner: LearnerProfile, overrides: dict[str, Any] | 
         "free_only": learner.free_only,
         "formats": tuple(learner.preferred_formats or ()),
         "language": "",
+        "prefecture": learner.prefecture,
+        "travel": learner.travel,
     }
     values.update({k: v for k, v in (overrides or {}).items() if v is not None})
     values["formats"] = tuple(values["formats"])
@@ -59,9 +61,15 @@ def plan_compute(*, learner: LearnerProfile, overrides: dict[str, Any] | None = 
     limits = learner_constraints(learner=learner, overrides=overrides)
     codes = dict(SkillItem.objects.filter(version=learner.target_role.version).values_list("pk", "code"))
     current = {codes[k]: v.level for k, v in learner_current_levels(learner=learner).items() if k in codes}
-    studying = frozenset(
-        learner.enrollments.exclude(status=EnrollmentStatus.DROPPED).values_list("course_id", flat=True)
+    enrollments = list(learner.enrollments.order_by("enrolled_at", "pk").values_list("course_id", "status"))
+    finished = frozenset(
+        c for c, status in enrollments if status in (EnrollmentStatus.COMPLETED, EnrollmentStatus.DROPPED)
     )
+    studying = [c for c, status in enrollments if c not in finished]
+    stored = LearnerPlan.objects.filter(learner=learner).values_list("payload", flat=True).first() or {}
+    previous = [
+        item["course"]["id"] for item in stored.get("items", []) if item.get("reason") not in ("enrolled", "track")
+    ]
     assigned = [
         item.course_id
         for assignment in learner.track_assignments.select_related("track").order_by("due_on")
@@ -73,8 +81,10 @@ def plan_compute(*, learner: LearnerProfile, overrides: dict[str, Any] | None = 
         current=current,
         limits=limits,
         literacy_evidence=literacy,
-        exclude=studying,
+        exclude=finished,
         assigned=assigned,
+        enrolled=studying,
+        previous=previous,
     )
     data = plan_json(gaps, plan)
     data["constraints"] = {**asdict(limits), "formats": list(limits.formats)}
