@@ -64,6 +64,14 @@ class ConstraintsForm(forms.Form):
     )
     preferred_language = forms.ChoiceField(label=_("Language"), choices=[("ja", _("Japanese")), ("en", _("English"))])
     prefecture = forms.ChoiceField(label=_("Prefecture"), choices=[("", "—"), *PREFECTURE_CHOICES], required=False)
+    travel = forms.BooleanField(label=_("I can attend classroom courses in neighbouring prefectures"), required=False)
+    abroad = forms.BooleanField(label=_("I live outside Japan"), required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("abroad") and data.get("prefecture"):
+            self.add_error("prefecture", _("A learner who lives abroad has no prefecture."))
+        return data
 
 
 class PlanForm(forms.Form):

@@ -175,3 +175,38 @@ def plan_suite_run(*, version: StandardVersion) -> tuple[list[Any], dict[str, An
         plan_suite.run_case(case, courses=courses, gaps_for=gaps, builder=builder) for case in plan_suite.load_cases()
     ]
     return results, plan_suite.summarize(results)
+
+
+TRACK_HOURS = 400.0  # an employer's track is not bound by one person's weekly hours
+TRACK_MAX_COURSES = 15
+
+
+def track_propose(
+    *,
+    role: Role,
+    target_level: int | None = None,
+    budget_jpy: int | None = None,
+    formats: Sequence[str] = (),
+    prefecture: str = "",
+) -> list[int]:
+    """An employer's track for a role, by the plan model: for a beginner, the courses that take the role's
+    a/b items up their ladders (to the grade's target, or `target_level` when lower), largest weighted gap
+    first; within the budget (per person) and formats; classroom courses in or next to `prefecture`."""
+    requirements = dict(role.requirements.values_list("skill_item__code", "grade"))
+    core = {code: grade for code, grade in requirements.items() if grade in ("a", "b")}
+    targets = dict(grade_targets(version=role.version))
+    if target_level is not None:
+        targets = {grade: min(level, target_level) for grade, level in targets.items()}
+    gaps = analyze_gaps(requirements=core, grade_targets=targets, current={}, literacy_evidence=True)
+    limits = Constraints(
+        weekly_hours=TRACK_HOURS / 52,
+        weeks=52,
+        budget_jpy=100_000_000 if budget_jpy is None else budget_jpy,
+        formats=tuple(formats),
+        prefecture=prefecture,
+        travel=True,
+    )
+    builder = plan_builder()
+    builder.max_items = TRACK_MAX_COURSES
+    plan = builder.build(gaps=gaps, courses=course_options(version=role.version), limits=limits)
+    return [item.course.id for item in plan.items if item.core]

@@ -134,7 +134,7 @@ class PlanItem:
     gain: float
     gain_per_hour: float
     week: int
-    reason: str  # enrolled | track | kept | literacy | core | side
+    reason: str  # enrolled | track | literacy | core | side
     assigned: bool = False
 
     @property
@@ -149,7 +149,6 @@ class PlanItem:
             "enrolled": "In progress",
             "track": "Assigned by your employer",
             "literacy": "DX literacy first",
-            "kept": "Raises",
             "core": "Raises",
             "side": "Also raises",
         }[self.reason]
@@ -292,9 +291,6 @@ class PlanBuilder:
         def core_gain(moves: tuple[SkillMove, ...]) -> float:
             return sum(m.gain for m in moves if m.core)
 
-        def side_gain(moves: tuple[SkillMove, ...]) -> float:
-            return sum(m.gain for m in moves if not m.core)
-
         # 1. Courses in progress stay, first; then the employer's track, in its order.
         for course_id in enrolled:
             course = by_id.get(course_id)
@@ -311,8 +307,12 @@ class PlanBuilder:
             if len(chosen) >= self.max_items or course is None or not fits(course):
                 continue
             moves = moves_of(course)
-            if core_gain(moves) > 0 or (side_gain(moves) > 0 and not self._core_open(levels, targets, core_codes)):
-                take(course, "kept")
+            if core_gain(moves) > 0:
+                take(course, "core")
+            elif course.literacy and gaps.needs_literacy and not any(c.literacy for c, *_ in chosen):
+                take(course, "literacy")
+            elif any(m.gain > 0 for m in moves):
+                take(course, "side")
 
         # 3. DX literacy first for a learner with no literacy evidence: one course, preferring one that also
         # raises a core item, then the shortest.
@@ -377,9 +377,10 @@ class PlanBuilder:
         # 5. c/d items fill the time left, within SIDE_SHARE of the plan while a core gap remains.
         side_codes = set(targets) - core_codes
         if side_codes:
-            planned_hours = sum(c.hours for c, *_ in chosen)
-            if self._core_open(levels, targets, core_codes) or any(m.core for _c, ms, _r, _a in chosen for m in ms):
-                cap = [planned_hours * SIDE_SHARE / (1 - SIDE_SHARE)]
+            core_hours = sum(c.hours for c, ms, _r, _a in chosen if any(m.core for m in ms))
+            side_hours = sum(c.hours for c, ms, _r, _a in chosen if not any(m.core for m in ms))
+            if core_hours or self._core_open(levels, targets, core_codes):
+                cap = [max(0.0, core_hours * SIDE_SHARE / (1 - SIDE_SHARE) - side_hours)]
             else:
                 cap = [hours_left]
             steps(side_codes, "side", lambda moves: sum(m.gain for m in moves), cap)
@@ -391,7 +392,7 @@ class PlanBuilder:
             if level >= targets[code]:
                 continue
             if not any(
-                taught > level
+                min(taught, c.level) > level
                 and c.level <= level + 1
                 and c.id not in taken
                 and allowed(c, limits)

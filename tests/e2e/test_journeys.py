@@ -102,6 +102,9 @@ def test_employer_builds_a_track_assigns_it_and_exports_progress(session_for, la
     page.fill("input[name=name]", name)
     courses = page.locator("input[name=courses]")
     assert courses.count() >= 2
+    assert courses.nth(0).is_checked()  # the proposed track comes ticked, in order
+    for i in range(courses.count()):
+        courses.nth(i).uncheck()
     courses.nth(0).check()
     courses.nth(1).check()
     page.fill("input[name=due_on]", (timezone.localdate() + timedelta(days=45)).isoformat())
