@@ -285,7 +285,14 @@ def my_plan(request: HttpRequest) -> HttpResponse:
             "page_key": uuid.uuid4().hex,
             "skill_items": names,
             "core": core,
-            "no_course": [names.get(code) or code for code in core.get("no_course", [])],
+            "no_course": [
+                {"item": names.get(g["code"]), "code": g["code"], "next": g["planned"] + 1}
+                for code in core.get("no_course", [])
+                for g in core.get("gaps", [])
+                if g["code"] == code
+            ],
+            "levels_to_go": sum(g["target"] - g["current"] for g in core.get("gaps", [])),
+            "levels_after": sum(g["target"] - g["planned"] for g in core.get("gaps", [])),
             "completed": completed,
             "done": len(completed),
             "total_courses": len(completed) + len(items),

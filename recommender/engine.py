@@ -19,7 +19,7 @@ from django.conf import settings
 
 from courses.models import CatalogState, Course, CourseSkill, CourseStatus, ReviewStatus, TagSource
 from recommender.core.encoders import SentenceTransformerEncoder
-from recommender.core.plan import CourseOption
+from recommender.core.plan import Catalog, CourseOption
 from recommender.core.tagging import CourseText, HybridTagger, SkillDoc, Weights, dense_english_only
 from recommender.models import VectorKind
 from recommender.vectors import PASSAGE, QUERY, SyncStats, vectors_sync
@@ -292,17 +292,23 @@ def _section_code(tag: Any) -> str:
     return ""
 
 
-_options: dict[tuple[Any, ...], list[CourseOption]] = {}
+_options: dict[tuple[Any, ...], Catalog] = {}
 
 
-def course_options(*, version: StandardVersion) -> list[CourseOption]:
-    """Every published course with the skills it teaches; kept in memory until the catalog changes."""
+def course_catalog(*, version: StandardVersion) -> Catalog:
+    """Every published course with the skills it teaches, indexed by item; kept in memory until the catalog
+    changes."""
     key = (version.pk, catalog_state())
     with _lock:
         if key not in _options:
             _options.clear()
-            _options[key] = _load_course_options(version=version)
+            _options[key] = Catalog(_load_course_options(version=version))
         return _options[key]
+
+
+def course_options(*, version: StandardVersion) -> list[CourseOption]:
+    """Every published course with the skills it teaches (`course_catalog`'s list)."""
+    return course_catalog(version=version).courses
 
 
 def _load_course_options(*, version: StandardVersion) -> list[CourseOption]:

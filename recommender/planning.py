@@ -9,9 +9,9 @@ import numpy as np
 from django.conf import settings
 
 from recommender.core.gaps import GapReport, analyze_gaps
-from recommender.core.plan import Constraints, Plan, PlanBuilder
+from recommender.core.plan import Catalog, Constraints, Plan, PlanBuilder
 from recommender.core.tagging import CourseText
-from recommender.engine import course_options, taggers
+from recommender.engine import course_catalog, course_options, taggers
 from skills.models import Role, StandardVersion
 from skills.selectors import grade_targets
 
@@ -47,7 +47,7 @@ def plan_for(
     gaps = gaps_for(role=role, current=current, literacy_evidence=literacy_evidence)
     plan = plan_builder().build(
         gaps=gaps,
-        courses=course_options(version=role.version),
+        courses=course_catalog(version=role.version),
         limits=limits,
         exclude=exclude,
         assigned=assigned,
@@ -169,7 +169,7 @@ def plan_suite_run(*, version: StandardVersion) -> tuple[list[Any], dict[str, An
             requirements=requirements[role], grade_targets=targets, current=levels, literacy_evidence=literacy
         )
 
-    courses = plan_suite.declared_only(course_options(version=version))
+    courses = Catalog(plan_suite.declared_only(course_options(version=version)))
     builder = plan_builder()
     results = [
         plan_suite.run_case(case, courses=courses, gaps_for=gaps, builder=builder) for case in plan_suite.load_cases()
@@ -208,5 +208,5 @@ def track_propose(
     )
     builder = plan_builder()
     builder.max_items = TRACK_MAX_COURSES
-    plan = builder.build(gaps=gaps, courses=course_options(version=role.version), limits=limits)
+    plan = builder.build(gaps=gaps, courses=course_catalog(version=role.version), limits=limits)
     return [item.course.id for item in plan.items if item.core]

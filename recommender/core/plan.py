@@ -24,7 +24,7 @@ Deterministic: every tie is broken by price, then course id.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from recommender.core.gaps import GapReport
@@ -194,6 +194,32 @@ class Plan:
         return self.core_items - sum(1 for p in self.core if p.planned < p.target)
 
 
+class Catalog:
+    """The courses, indexed once (by id, by the items they teach, literacy courses): a plan scans only the
+    courses tagged with the learner's gap items, so its cost follows those, not the catalog's size."""
+
+    def __init__(self, courses: Sequence[CourseOption]) -> None:
+        self.courses = list(courses)
+        self.by_id = {c.id: c for c in self.courses}
+        by_item: dict[str, list[CourseOption]] = {}
+        for c in self.courses:
+            for code in c.skills:
+                by_item.setdefault(code, []).append(c)
+        self.by_item = by_item
+        self.literacy = [c for c in self.courses if c.literacy]
+
+    def __len__(self) -> int:
+        return len(self.courses)
+
+    def teaching(self, codes: Iterable[str]) -> list[CourseOption]:
+        """The courses tagged with any of these items, each once, in catalog order."""
+        seen: dict[int, CourseOption] = {}
+        for code in codes:
+            for c in self.by_item.get(code, ()):
+                seen.setdefault(c.id, c)
+        return sorted(seen.values(), key=lambda c: c.id)
+
+
 _Chosen = tuple[CourseOption, tuple[SkillMove, ...], str, bool]
 _GainOf = Callable[[tuple[SkillMove, ...]], float]
 
@@ -219,7 +245,7 @@ class PlanBuilder:
         self,
         *,
         gaps: GapReport,
-        courses: Sequence[CourseOption],
+        courses: Sequence[CourseOption] | Catalog,
         limits: Constraints,
         exclude: frozenset[int] = frozenset(),
         assigned: Sequence[int] = (),
@@ -230,7 +256,8 @@ class PlanBuilder:
         """The plan.  `exclude`: completed or dropped courses; `enrolled`: courses in progress (they stay, first);
         `assigned`: the employer's track courses; `previous`: the last plan's unstarted courses, in order;
         `current`: the learner's level on every item (default: the gaps' current levels)."""
-        by_id = {c.id: c for c in courses}
+        catalog = courses if isinstance(courses, Catalog) else Catalog(courses)
+        by_id = catalog.by_id
         gap_of = gaps.by_code()
         targets = {g.code: g.target for g in gaps.gaps}
         weights = {g.code: g.weight for g in gaps.gaps}
@@ -317,7 +344,7 @@ class PlanBuilder:
         # 3. DX literacy first for a learner with no literacy evidence: one course, preferring one that also
         # raises a core item, then the shortest.
         if gaps.needs_literacy and not any(c.literacy for c, *_ in chosen):
-            literacy = [c for c in courses if c.literacy and fits(c)]
+            literacy = [c for c in catalog.literacy if fits(c)]
             if literacy:
                 best = min(
                     literacy,
@@ -333,16 +360,16 @@ class PlanBuilder:
 
         # Only courses that teach a gap item and meet the learner's rules can ever be chosen: filter once
         # (the pruning that keeps a large catalog fast).
-        candidates = [
-            c for c in courses if c.id not in taken and any(k in targets for k in c.skills) and allowed(c, limits)
-        ]
+        candidates = [c for c in catalog.teaching(targets) if c.id not in taken and allowed(c, limits)]
+
+        candidate_ids = {c.id for c in candidates}
 
         def best_for(code: str, gain_of: _GainOf, max_hours: float) -> CourseOption | None:
             """The course for the next level of `code`: one whose main item it is first (a course about the
             item rather than one touching it), then the most gain per hour (with the overhead), price, id."""
             best, best_key = None, None
-            for course in candidates:
-                if code not in course.skills or course.hours > max_hours + 1e-9 or not fits(course):
+            for course in catalog.by_item.get(code, ()):
+                if course.id not in candidate_ids or course.hours > max_hours + 1e-9 or not fits(course):
                     continue
                 moves = moves_of(course)
                 if not any(m.code == code for m in moves):

@@ -17,7 +17,7 @@ from typing import Any
 
 from recommender.core.gaps import GapReport
 from recommender.core.geo import reachable
-from recommender.core.plan import CORE_GRADES, IN_PERSON, Constraints, CourseOption, Plan, PlanBuilder
+from recommender.core.plan import CORE_GRADES, IN_PERSON, Catalog, Constraints, CourseOption, Plan, PlanBuilder
 from recommender.evaluation.metrics import must_cover_share, violations
 
 CASES = Path(__file__).resolve().parent / "plan_cases.json"
@@ -122,7 +122,7 @@ def core_hours(plan: Plan, gaps: GapReport, levels: Mapping[str, int]) -> float:
 
 
 def run_case(
-    case: Mapping[str, Any], *, courses: Sequence[CourseOption], gaps_for: GapsFor, builder: PlanBuilder
+    case: Mapping[str, Any], *, courses: Sequence[CourseOption] | Catalog, gaps_for: GapsFor, builder: PlanBuilder
 ) -> CaseResult:
     limits = limits_of(case)
     levels = {k: int(v) for k, v in case["levels"].items()}
