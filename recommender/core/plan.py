@@ -431,7 +431,7 @@ class PlanBuilder:
                 unmet.append(code)
 
         items, week_hours = [], 0.0
-        for course, moves, reason, assigned_flag in chosen:
+        for course, moves, reason, assigned_flag in _foundations_first(chosen):
             week = int(week_hours // limits.weekly_hours) + 1
             week_hours += course.hours
             gain = sum(m.gain for m in moves)
@@ -473,3 +473,28 @@ class PlanBuilder:
     @staticmethod
     def _core_open(levels: Mapping[str, int], targets: Mapping[str, int], core_codes: set[str]) -> bool:
         return any(levels.get(c, 0) < targets[c] for c in core_codes)
+
+
+def _foundations_first(chosen: list[_Chosen]) -> list[_Chosen]:
+    """Courses in progress, the employer's track and the literacy course stay first, in their order; the rest
+    by course level (a stable sort, so kept courses keep their order), prerequisites before what needs them.
+
+    Always a valid ladder: a course of level L moves an item from L-1 to L, so the course that took an item to
+    L-1 has level L-1 and comes before any level-L course that needs it."""
+    fixed = [c for c in chosen if c[2] in ("enrolled", "track", "literacy")]
+    rest = [c for c in chosen if c[2] not in ("enrolled", "track", "literacy")]
+    ids = {c[0].id for c in rest}
+    pending = sorted(rest, key=lambda c: c[0].level)  # stable: selection order within a level
+    out: list[_Chosen] = []
+    placed: set[int] = set()
+    while pending:
+        for index, entry in enumerate(pending):
+            if all(p in placed or p not in ids for p in entry[0].prerequisites):
+                out.append(entry)
+                placed.add(entry[0].id)
+                pending.pop(index)
+                break
+        else:  # a cycle cannot happen (the catalog refuses them); keep the order rather than loop
+            out.extend(pending)
+            break
+    return fixed + out
