@@ -99,6 +99,7 @@ class MemberPlanApi(APIView):
         if not (member.share_target_role and member.share_levels):
             raise PermissionDenied("This member does not share their target role and levels.")
         plan = plan_compute(learner=member)
+        plan.pop("_catalog_version", None)
         audit_record(
             action=AuditAction.READ,
             event="orgs.member.plan",

@@ -295,10 +295,10 @@ def _section_code(tag: Any) -> str:
 _options: dict[tuple[Any, ...], Catalog] = {}
 
 
-def course_catalog(*, version: StandardVersion) -> Catalog:
+def course_catalog(*, version: StandardVersion, state: tuple[int, Any] | None = None) -> Catalog:
     """Every published course with the skills it teaches, indexed by item; kept in memory until the catalog
-    changes."""
-    key = (version.pk, catalog_state())
+    changes.  `state`: the catalog state the caller has just read (`catalog_state()`), to read it once."""
+    key = (version.pk, state or catalog_state())
     with _lock:
         if key not in _options:
             _options.clear()

@@ -3,26 +3,54 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from django.conf import settings
+from django.db.models import OuterRef, Subquery
 
 from recommender.core.gaps import GapReport, analyze_gaps
 from recommender.core.plan import Catalog, Constraints, Plan, PlanBuilder
 from recommender.core.tagging import CourseText
 from recommender.engine import course_catalog, course_options, taggers
-from skills.models import Role, StandardVersion
+from skills.models import ImportanceGrade, Role, StandardVersion
 from skills.selectors import grade_targets
 
 LITERACY_MIN_SCORE = 0.12
 
 
-def gaps_for(*, role: Role, current: Mapping[str, int], literacy_evidence: bool) -> GapReport:
-    requirements = dict(role.requirements.values_list("skill_item__code", "grade"))
+@dataclass(frozen=True)
+class RoleProfile:
+    """A role's grades and their targets, and the item codes by id, read in one query."""
+
+    requirements: dict[str, str]  # item code -> grade
+    targets: dict[str, int]  # grade -> target proficiency
+    codes: dict[int, str]  # skill item id -> code
+
+
+def role_profile(*, role: Role) -> RoleProfile:
+    target = ImportanceGrade.objects.filter(version_id=role.version_id, code=OuterRef("grade")).values(
+        "target_proficiency"
+    )[:1]
+    rows = role.requirements.annotate(target=Subquery(target)).values_list(
+        "skill_item_id", "skill_item__code", "grade", "target"
+    )
+    requirements, targets, codes = {}, {}, {}
+    for item_id, code, grade, level in rows:
+        requirements[code], codes[item_id] = grade, code
+        if level is not None:
+            targets[grade] = int(level)
+    return RoleProfile(requirements, targets, codes)
+
+
+def gaps_for(
+    *, role: Role, current: Mapping[str, int], literacy_evidence: bool, profile: RoleProfile | None = None
+) -> GapReport:
+    profile = profile or role_profile(role=role)
     return analyze_gaps(
-        requirements=requirements,
-        grade_targets=grade_targets(version=role.version),
+        requirements=profile.requirements,
+        grade_targets=profile.targets,
         current=current,
         literacy_evidence=literacy_evidence,
     )
@@ -43,11 +71,13 @@ def plan_for(
     assigned: Sequence[int] = (),
     enrolled: Sequence[int] = (),
     previous: Sequence[int] = (),
+    profile: RoleProfile | None = None,
+    catalog: Catalog | None = None,
 ) -> tuple[GapReport, Plan]:
-    gaps = gaps_for(role=role, current=current, literacy_evidence=literacy_evidence)
+    gaps = gaps_for(role=role, current=current, literacy_evidence=literacy_evidence, profile=profile)
     plan = plan_builder().build(
         gaps=gaps,
-        courses=course_catalog(version=role.version),
+        courses=catalog or course_catalog(version=role.version),
         limits=limits,
         exclude=exclude,
         assigned=assigned,

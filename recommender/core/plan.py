@@ -419,14 +419,12 @@ class PlanBuilder:
             if level >= targets[code]:
                 continue
             if not any(
-                min(taught, c.level) > level
+                min(c.skills[code], c.level) > level
                 and c.level <= level + 1
+                and c.id in candidate_ids
                 and c.id not in taken
-                and allowed(c, limits)
                 and self.confidence(c, code) > 0
-                for c in candidates
-                for k, taught in c.skills.items()
-                if k == code
+                for c in catalog.by_item.get(code, ())
             ):
                 unmet.append(code)
 

@@ -62,6 +62,9 @@ def test_a_beginner_climbs_the_ladder_one_level_at_a_time():
     assert ids(plan)[:4] == [1, 2, 3, 9]  # the shorter level-4 course, once the learner is at 3
     moves = [(m.from_level, m.to_level) for i in plan.items for m in i.moves if m.code == "DU05"]
     assert moves == [(0, 1), (1, 2), (2, 3), (3, 4)]
+    # Two ladders: all first steps before the second steps (foundations first), each ladder in order.
+    two = build([*catalog, course(5, {"DU04": 1}, level=1), course(6, {"DU04": 2}, level=2)])
+    assert [i.course.level for i in two.items] == sorted(i.course.level for i in two.items)
     # Without the level-1 course nothing can start: no jump from 0 to 2.
     assert build([c for c in catalog if c.id != 1]).items == ()
 
