@@ -126,6 +126,10 @@ def test_regenerate_with_a_prefecture_and_bad_location_input(world):
     assert abroad.status_code == 400 and "prefecture" in abroad.json()
     profile = client.patch("/api/v1/me/profile", {"abroad": True, "prefecture": "13"}, format="json")
     assert profile.status_code == 400 and "prefecture" in profile.json()
+    later = client.patch("/api/v1/me/profile", {"prefecture": "13"}, format="json")  # still abroad
+    assert later.status_code == 400 and "prefecture" in later.json()
+    moved = client.patch("/api/v1/me/profile", {"abroad": False, "prefecture": "13", "travel": True}, format="json")
+    assert moved.status_code == 200 and (moved.json()["prefecture"], moved.json()["travel"]) == ("13", True)
 
 
 def test_employer_sees_a_members_plan_only_with_consent(world):
