@@ -24,7 +24,7 @@ Deterministic: every tie is broken by price, then course id.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from recommender.core.gaps import GapReport
@@ -195,8 +195,9 @@ class Plan:
 
 
 class Catalog:
-    """The courses, indexed once (by id, by the items they teach, literacy courses): a plan scans only the
-    courses tagged with the learner's gap items, so its cost follows those, not the catalog's size."""
+    """The courses, indexed once per catalog version (by id, by item, by (item, level) step, literacy courses):
+    a plan scans only the courses that can take one of the learner's gap items one level up, so its cost
+    follows those, not the catalog's size."""
 
     def __init__(self, courses: Sequence[CourseOption]) -> None:
         self.courses = list(courses)
@@ -206,18 +207,18 @@ class Catalog:
             for code in c.skills:
                 by_item.setdefault(code, []).append(c)
         self.by_item = by_item
+        # (item, level L) -> the level-L courses that teach the item at L or above: the courses that can take
+        # a learner from L-1 to L on it (a course of level L raises an item to at most L, only from L-1).
+        steps: dict[tuple[str, int], list[CourseOption]] = {}
+        for c in self.courses:
+            for code, taught in c.skills.items():
+                if taught >= c.level:
+                    steps.setdefault((code, c.level), []).append(c)
+        self.steps = steps
         self.literacy = [c for c in self.courses if c.literacy]
 
     def __len__(self) -> int:
         return len(self.courses)
-
-    def teaching(self, codes: Iterable[str]) -> list[CourseOption]:
-        """The courses tagged with any of these items, each once, in catalog order."""
-        seen: dict[int, CourseOption] = {}
-        for code in codes:
-            for c in self.by_item.get(code, ()):
-                seen.setdefault(c.id, c)
-        return sorted(seen.values(), key=lambda c: c.id)
 
 
 _Chosen = tuple[CourseOption, tuple[SkillMove, ...], str, bool]
@@ -358,18 +359,14 @@ class PlanBuilder:
                 )
                 take(best, "literacy")
 
-        # Only courses that teach a gap item and meet the learner's rules can ever be chosen: filter once
-        # (the pruning that keeps a large catalog fast).
-        candidates = [c for c in catalog.teaching(targets) if c.id not in taken and allowed(c, limits)]
-
-        candidate_ids = {c.id for c in candidates}
-
         def best_for(code: str, gain_of: _GainOf, max_hours: float) -> CourseOption | None:
             """The course for the next level of `code`: one whose main item it is first (a course about the
             item rather than one touching it), then the most gain per hour (with the overhead), price, id."""
             best, best_key = None, None
-            for course in catalog.by_item.get(code, ()):
-                if course.id not in candidate_ids or course.hours > max_hours + 1e-9 or not fits(course):
+            # Only a course of level L = (level so far + 1) that teaches the item at L or above can raise it
+            # one level: the index holds exactly those, so a plan scans a few courses per step, not the catalog.
+            for course in catalog.steps.get((code, levels.get(code, 0) + 1), ()):
+                if course.hours > max_hours + 1e-9 or not fits(course):
                     continue
                 moves = moves_of(course)
                 if not any(m.code == code for m in moves):
@@ -419,12 +416,8 @@ class PlanBuilder:
             if level >= targets[code]:
                 continue
             if not any(
-                min(c.skills[code], c.level) > level
-                and c.level <= level + 1
-                and c.id in candidate_ids
-                and c.id not in taken
-                and self.confidence(c, code) > 0
-                for c in catalog.by_item.get(code, ())
+                c.id not in taken and self.confidence(c, code) > 0 and allowed(c, limits)
+                for c in catalog.steps.get((code, level + 1), ())
             ):
                 unmet.append(code)
 
