@@ -366,6 +366,8 @@ RECOMMENDER_WEIGHTS = env.str("RECOMMENDER_WEIGHTS", default="0.60,0.40,0.00")
 RECOMMENDER_DENSE = env.bool("RECOMMENDER_DENSE", default=True)
 # Learners per chunk of a batch re-planning run (one Celery task each; docs/replanning.md).
 RECOMMENDER_REPLAN_CHUNK_SIZE = env.int("RECOMMENDER_REPLAN_CHUNK_SIZE", default=200)
+# A plan counts an unreviewed inferred tag's gain in proportion to its confidence, and not at all below this.
+RECOMMENDER_MIN_TAG_CONFIDENCE = env.float("RECOMMENDER_MIN_TAG_CONFIDENCE", default=0.5)
 
 # --- Product --------------------------------------------------------------------
 # Where `load_dss` looks when no path is given.

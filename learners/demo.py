@@ -59,6 +59,16 @@ ORGANIZATIONS = [
     ("さくらフィナンシャル株式会社", "J", "13", "1001+", ["DS_PRO", "CS_MANAGER", "SE_BACKEND", "DES_UXUI"]),
 ]
 LEARNERS_PER_ORG = 20
+# One beginner per persona type, each with a prefecture: no experience, no assessment yet, the plan starts from
+# DX literacy and the first level of the role's core skills.  (username, role, prefecture, weekly hours, budget,
+# free only, may travel to neighbouring prefectures)
+BEGINNERS = [
+    ("beginner-ba", "BA_NEW", "23", 5, 50_000, False, False),
+    ("beginner-des", "DES_UXUI", "27", 4, 30_000, False, True),
+    ("beginner-ds", "DS_PRO", "13", 5, 50_000, False, False),
+    ("beginner-se", "SE_BACKEND", "40", 6, 0, True, False),
+    ("beginner-cs", "CS_MANAGER", "01", 3, 100_000, False, False),
+]
 PROVIDER_NAME = "株式会社データサイエンス道場"
 # Demo progress happens between this date and about 13 months later (fixed, so reruns match).
 ANCHOR = datetime(2025, 10, 1, 9, 0, tzinfo=ZoneInfo("Asia/Tokyo"))
@@ -70,6 +80,7 @@ class DemoAccounts:
     staff: str = "admin"
     org_admins: tuple[str, ...] = ("org1-admin", "org2-admin", "org3-admin")
     learners: tuple[str, ...] = ("learner01", "learner21", "learner41")
+    beginners: tuple[str, ...] = tuple(b[0] for b in BEGINNERS)
     provider: str = "provider"
     ministry: str = "ministry"
 
@@ -146,6 +157,21 @@ def demo_world_seed(*, password: str) -> DemoAccounts:
                 )
         _seed_progress(lms, org_index, members, courses)
         _seed_track(org, admin, members, courses, roles[role_codes[0]], random.Random(f"demo-track-{org_index}"))  # noqa: S311
+    for username, role_code, prefecture, hours, budget, free_only, travel in BEGINNERS:
+        user = _user(username, password)
+        user_role_grant(user=user, role=RoleGroup.LEARNER)
+        LearnerProfile.objects.get_or_create(
+            user=user,
+            defaults={
+                "prefecture": prefecture,
+                "travel": travel,
+                "target_role": roles[role_code],
+                "weekly_hours": hours,
+                "budget_jpy": budget,
+                "free_only": free_only,
+                "onboarded_at": t0,
+            },
+        )
     _seed_national(lms, provider_user, provider, list(roles.values()))
     return DemoAccounts(password=password)
 

@@ -64,6 +64,14 @@ class ConstraintsForm(forms.Form):
     )
     preferred_language = forms.ChoiceField(label=_("Language"), choices=[("ja", _("Japanese")), ("en", _("English"))])
     prefecture = forms.ChoiceField(label=_("Prefecture"), choices=[("", "—"), *PREFECTURE_CHOICES], required=False)
+    travel = forms.BooleanField(label=_("I can attend classroom courses in neighbouring prefectures"), required=False)
+    abroad = forms.BooleanField(label=_("I live outside Japan"), required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("abroad") and data.get("prefecture"):
+            self.add_error("prefecture", _("A learner who lives abroad has no prefecture."))
+        return data
 
 
 class PlanForm(forms.Form):
@@ -96,12 +104,13 @@ class ProgressForm(forms.Form):
 
 
 def course_label(course: Course) -> str:
-    """Title in the page's language, hours and price: what an employer weighs when building a track."""
+    """Title in the page's language, level, hours and price: what an employer weighs when building a track."""
     from django.utils.translation import get_language
 
     title = course.title_en if get_language() == "en" and course.title_en else course.title_ja
     price = f"¥{course.price_jpy:,}" if course.price_jpy else str(_("Free"))
-    return f"{title} ({course.hours:g} h, {price})"
+    level = _("Level %(l)s") % {"l": course.level}
+    return f"{title} ({level}, {course.hours:g} h, {price})"
 
 
 class TrackForm(forms.Form):

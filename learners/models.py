@@ -96,6 +96,10 @@ class LearnerProfile(models.Model):
     # The id other systems (LMSs, providers) use for this person; never the database key.
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     prefecture = models.CharField(_("prefecture"), max_length=2, blank=True, choices=PREFECTURE_CHOICES)
+    # Classroom courses in neighbouring prefectures too (the plan; docs/recommender.md).
+    # db_default: bulk loaders that COPY profiles without these columns get False too.
+    travel = models.BooleanField(_("I can travel to neighbouring prefectures"), default=False, db_default=False)
+    abroad = models.BooleanField(_("I live outside Japan"), default=False, db_default=False)
     industry = models.CharField(_("industry"), max_length=1, blank=True, choices=INDUSTRY_CHOICES)
     target_role = models.ForeignKey(
         Role, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("target role")
@@ -118,6 +122,9 @@ class LearnerProfile(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(weekly_hours__gte=0, weekly_hours__lte=80), name="learners_weekly_hours_0_80"
+            ),
+            models.CheckConstraint(
+                condition=Q(abroad=False) | Q(prefecture=""), name="learners_abroad_has_no_prefecture"
             ),
         ]
 

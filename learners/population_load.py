@@ -340,6 +340,8 @@ def _write_chunk(writer: _Writer, part: population.Chunk, learner_group: int) ->
             ("share_target_role", BOOL, p["share"]),
             ("share_levels", BOOL, p["share"]),
             ("share_track_progress", BOOL, True),
+            ("travel", BOOL, False),
+            ("abroad", BOOL, False),
             ("onboarded_at", TIME, p["onboarded_at"]),
             ("created_at", TIME, p["created_at"]),
         ],

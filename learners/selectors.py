@@ -296,6 +296,8 @@ def learner_data_export(*, learner: LearnerProfile) -> dict[str, Any]:
         "profile": {
             "public_id": str(learner.public_id),
             "prefecture": learner.prefecture,
+            "travel": learner.travel,
+            "abroad": learner.abroad,
             "industry": learner.industry,
             "target_role": learner.target_role.code if learner.target_role else None,
             "weekly_hours": float(learner.weekly_hours),

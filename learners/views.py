@@ -23,7 +23,7 @@ from accounts.models import RoleGroup
 from accounts.services import user_has_role, user_role_grant
 from audit.models import AuditAction
 from audit.services import audit_record
-from courses.models import Course, CourseStatus
+from courses.models import Course, CourseFormat, CourseStatus
 from learners.exam_views import my_exams_context, team_exams_context
 from learners.forms import (
     AccountDeleteForm,
@@ -135,6 +135,8 @@ def onboarding_constraints(request: HttpRequest) -> HttpResponse:
         "preferred_formats": profile.preferred_formats,
         "preferred_language": profile.preferred_language,
         "prefecture": profile.prefecture,
+        "travel": profile.travel,
+        "abroad": profile.abroad,
     }
     form = ConstraintsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -269,10 +271,16 @@ def my_plan(request: HttpRequest) -> HttpResponse:
     else:
         plan = plan_current(learner=profile)
     payload = plan.payload
-    enrollments = {e.course_id: e for e in enrollments_of(learner=profile)}
+    all_enrollments = list(enrollments_of(learner=profile))
+    enrollments = {e.course_id: e for e in all_enrollments}
     items = [{**item, "enrollment": enrollments.get(item["course"]["id"])} for item in payload.get("items", [])]
+    completed = sorted(
+        (e for e in all_enrollments if e.status == "completed"), key=lambda e: e.completed_at or e.enrolled_at
+    )
     weeks = payload.get("totals", {}).get("weeks") or 0
     finish = timezone.localdate() + timedelta(weeks=weeks) if weeks else None
+    core = payload.get("core") or {}
+    names = {i.code: i for i in profile.target_role.version.skill_items.all()}
     return render(
         request,
         "learners/plan.html",
@@ -284,7 +292,20 @@ def my_plan(request: HttpRequest) -> HttpResponse:
             "finish": finish,
             "form": form,
             "page_key": uuid.uuid4().hex,
-            "skill_items": {i.code: i for i in profile.target_role.version.skill_items.all()},
+            "skill_items": names,
+            "core": core,
+            "no_course": [
+                {"item": names.get(g["code"]), "code": g["code"], "next": g["planned"] + 1}
+                for code in core.get("no_course", [])
+                for g in core.get("gaps", [])
+                if g["code"] == code
+            ],
+            "levels_to_go": sum(g["target"] - g["current"] for g in core.get("gaps", [])),
+            "levels_after": sum(g["target"] - g["planned"] for g in core.get("gaps", [])),
+            "completed": completed,
+            "done": len(completed),
+            "total_courses": len(completed) + len(items),
+            "paid_hours": sum(float(i["hours"]) for i in items),
         },
         status=400 if form.errors else 200,
     )
@@ -331,14 +352,23 @@ def course_progress(request: HttpRequest, course_id: int) -> HttpResponse:
     return redirect(target or "learners:plan")
 
 
-TRACK_COURSE_CHOICES = 40
+TRACK_MORE_CHOICES = 30  # courses offered beside the proposed track (the filters narrow them)
+
+
+def _int_param(request: HttpRequest, name: str, low: int, high: int) -> int | None:
+    value = (request.POST.get(name) or request.GET.get(name) or "").strip()
+    return int(value) if value.isdigit() and low <= int(value) <= high else None
 
 
 @login_required
 def track_new(request: HttpRequest, org_id: int) -> HttpResponse:
-    """An employer builds a track for a role from courses that teach its key skills, and assigns it."""
+    """An employer builds a track for a role: the plan model proposes an ordered track of courses that take the
+    role's key skills (grade a or b) up their ladders; search, level and format filters offer other courses."""
+    from django.db.models import Case, IntegerField, Q, When
+
     from courses.models import CourseSkill, ReviewStatus
     from learners.services import TrackError
+    from recommender.planning import track_propose
 
     organization = organization_for_admin(user=request.user, organization_id=org_id)
     if organization is None:
@@ -347,16 +377,44 @@ def track_new(request: HttpRequest, org_id: int) -> HttpResponse:
     roles = version.roles.select_related("persona_type").order_by("position")
     role_id = request.POST.get("target_role") or request.GET.get("target_role")
     role = roles.filter(pk=role_id).first() if role_id and str(role_id).isdigit() else None
+    target_level = _int_param(request, "target_level", 1, 4)
+    budget = _int_param(request, "budget_jpy", 0, 100_000_000)
+    course_level = _int_param(request, "level", 1, 4)
+    fmt = request.GET.get("format", "") if request.GET.get("format", "") in CourseFormat.values else ""
+    query = (request.GET.get("q") or "").strip()[:100]
+    proposed: list[int] = []
     courses = Course.objects.filter(status=CourseStatus.PUBLISHED)
     if role is not None:
+        proposed = track_propose(
+            role=role,
+            target_level=target_level,
+            budget_jpy=budget,
+            formats=(fmt,) if fmt else (),
+            prefecture=organization.prefecture,
+        )
         key_items = role.requirements.filter(grade__in=["a", "b"]).values("skill_item")
         teaching = CourseSkill.objects.filter(skill_item__in=key_items).exclude(review_status=ReviewStatus.REJECTED)
         courses = courses.filter(pk__in=teaching.values("course"))
-    courses = courses.select_related("provider").order_by("level", "price_jpy", "pk")
-    allowed = Course.objects.filter(pk__in=[c.pk for c in courses[:TRACK_COURSE_CHOICES]]).order_by("level", "pk")
+    if query:
+        courses = courses.filter(Q(title_ja__icontains=query) | Q(title_en__icontains=query))
+    if course_level:
+        courses = courses.filter(level=course_level)
+    if fmt:
+        courses = courses.filter(format=fmt)
+    more = list(
+        courses.exclude(pk__in=proposed).order_by("level", "pk").values_list("pk", flat=True)[:TRACK_MORE_CHOICES]
+    )
+    chosen = [int(c) for c in request.POST.getlist("courses") if c.isdigit()] if request.method == "POST" else []
+    offered = proposed + [pk for pk in more if pk not in proposed] + [pk for pk in chosen if pk not in proposed]
+    position = Case(*[When(pk=pk, then=i) for i, pk in enumerate(offered)], output_field=IntegerField())
+    allowed = (
+        Course.objects.filter(pk__in=offered).select_related("provider").order_by(position, "pk")
+        if offered
+        else Course.objects.none()
+    )
     form = TrackForm(
         request.POST if request.method == "POST" else None,
-        initial={"target_role": role},
+        initial={"target_role": role, "courses": proposed},
         roles=roles,
         courses=allowed,
         members=members_of(organization=organization),
@@ -385,7 +443,21 @@ def track_new(request: HttpRequest, org_id: int) -> HttpResponse:
     return render(
         request,
         "learners/track_new.html",
-        {"organization": organization, "form": form, "role": role, "roles": roles},
+        {
+            "organization": organization,
+            "form": form,
+            "role": role,
+            "roles": roles,
+            "proposed": proposed,
+            "filters": {
+                "target_level": target_level,
+                "budget_jpy": budget,
+                "level": course_level,
+                "format": fmt,
+                "q": query,
+            },
+            "formats": CourseFormat.choices,
+        },
         status=400 if form.errors else 200,
     )
 

@@ -21,6 +21,7 @@ from courses.catalog_format import FORMATS
 from learners.api.serializers import MAX_BUDGET_JPY
 from learners.selectors import members_of, organization_for_admin
 from learners.services import learner_profile_get_or_create
+from recommender.core.geo import PREFECTURE_CODES
 from recommender.core.tagging import CourseText
 from recommender.planning import infer
 from recommender.services import plan_compute, plan_current_for_user, plan_refresh
@@ -40,6 +41,14 @@ class PlanOverrides(serializers.Serializer):
     free_only = serializers.BooleanField(required=False)
     formats = serializers.ListField(child=serializers.ChoiceField(choices=FORMATS), required=False)
     language = serializers.ChoiceField(choices=["ja", "en"], required=False, allow_blank=True)
+    prefecture = serializers.ChoiceField(choices=list(PREFECTURE_CODES), required=False, allow_blank=True)
+    travel = serializers.BooleanField(required=False)
+
+    def validate_prefecture(self, value: str) -> str:
+        learner = self.context.get("learner")
+        if value and learner is not None and learner.abroad:
+            raise serializers.ValidationError("Your profile says you live outside Japan: a prefecture does not apply.")
+        return value
 
 
 class MyGapsApi(APIView):
@@ -66,7 +75,7 @@ class MyPlanApi(APIView):
     @extend_schema(operation_id="me_plan_regenerate", request=PlanOverrides, responses=OpenApiTypes.OBJECT, tags=["me"])
     def post(self, request: Request) -> Response:
         learner = learner_profile_get_or_create(user=_user(request))
-        data = PlanOverrides(data=request.data)
+        data = PlanOverrides(data=request.data, context={"learner": learner})
         data.is_valid(raise_exception=True)
         stored = plan_refresh(learner_id=learner.pk, overrides=dict(data.validated_data))
         return Response(
@@ -90,6 +99,7 @@ class MemberPlanApi(APIView):
         if not (member.share_target_role and member.share_levels):
             raise PermissionDenied("This member does not share their target role and levels.")
         plan = plan_compute(learner=member)
+        plan.pop("_catalog_version", None)
         audit_record(
             action=AuditAction.READ,
             event="orgs.member.plan",

@@ -17,9 +17,9 @@ from typing import Any
 import numpy as np
 from django.conf import settings
 
-from courses.models import CatalogState, Course, CourseSkill, CourseStatus, ReviewStatus
+from courses.models import CatalogState, Course, CourseSkill, CourseStatus, ReviewStatus, TagSource
 from recommender.core.encoders import SentenceTransformerEncoder
-from recommender.core.plan import CourseOption
+from recommender.core.plan import Catalog, CourseOption
 from recommender.core.tagging import CourseText, HybridTagger, SkillDoc, Weights, dense_english_only
 from recommender.models import VectorKind
 from recommender.vectors import PASSAGE, QUERY, SyncStats, vectors_sync
@@ -292,17 +292,23 @@ def _section_code(tag: Any) -> str:
     return ""
 
 
-_options: dict[tuple[Any, ...], list[CourseOption]] = {}
+_options: dict[tuple[Any, ...], Catalog] = {}
 
 
-def course_options(*, version: StandardVersion) -> list[CourseOption]:
-    """Every published course with the skills it teaches; kept in memory until the catalog changes."""
-    key = (version.pk, catalog_state())
+def course_catalog(*, version: StandardVersion, state: tuple[int, Any] | None = None) -> Catalog:
+    """Every published course with the skills it teaches, indexed by item; kept in memory until the catalog
+    changes.  `state`: the catalog state the caller has just read (`catalog_state()`), to read it once."""
+    key = (version.pk, state or catalog_state())
     with _lock:
         if key not in _options:
             _options.clear()
-            _options[key] = _load_course_options(version=version)
+            _options[key] = Catalog(_load_course_options(version=version))
         return _options[key]
+
+
+def course_options(*, version: StandardVersion) -> list[CourseOption]:
+    """Every published course with the skills it teaches (`course_catalog`'s list)."""
+    return course_catalog(version=version).courses
 
 
 def _load_course_options(*, version: StandardVersion) -> list[CourseOption]:
@@ -320,10 +326,17 @@ def _load_course_options(*, version: StandardVersion) -> list[CourseOption]:
     )
     out = []
     for c in courses:
-        skills = {
-            t.skill_item.code: t.level
+        tags = [
+            t
             for t in c.skill_tags.all()
             if t.review_status != ReviewStatus.REJECTED and t.skill_item.version_id == version.pk
+        ]
+        skills = {t.skill_item.code: t.level for t in tags}
+        # An inferred tag no reviewer has accepted is a guess: the planner weighs it by its confidence.
+        inferred = {
+            t.skill_item.code: float(t.confidence)
+            for t in tags
+            if t.source == TagSource.INFERRED and t.review_status == ReviewStatus.PENDING
         }
         sections = sorted({_section_code(t) for t in c.literacy_tags.all()} - {""})
         out.append(
@@ -341,6 +354,8 @@ def _load_course_options(*, version: StandardVersion) -> list[CourseOption]:
                 code=c.code,
                 literacy=tuple(sections),
                 prerequisites=tuple(p.pk for p in c.prerequisites.all()),
+                prefecture=c.prefecture,
+                inferred=inferred,
             )
         )
     return out

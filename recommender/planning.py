@@ -3,28 +3,62 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from django.conf import settings
+from django.db.models import OuterRef, Subquery
 
 from recommender.core.gaps import GapReport, analyze_gaps
-from recommender.core.plan import Constraints, Plan, PlanBuilder
+from recommender.core.plan import Catalog, Constraints, Plan, PlanBuilder
 from recommender.core.tagging import CourseText
-from recommender.engine import course_options, taggers
-from skills.models import Role, StandardVersion
+from recommender.engine import course_catalog, course_options, taggers
+from skills.models import ImportanceGrade, Role, StandardVersion
 from skills.selectors import grade_targets
 
 LITERACY_MIN_SCORE = 0.12
 
 
-def gaps_for(*, role: Role, current: Mapping[str, int], literacy_evidence: bool) -> GapReport:
-    requirements = dict(role.requirements.values_list("skill_item__code", "grade"))
+@dataclass(frozen=True)
+class RoleProfile:
+    """A role's grades and their targets, and the item codes by id, read in one query."""
+
+    requirements: dict[str, str]  # item code -> grade
+    targets: dict[str, int]  # grade -> target proficiency
+    codes: dict[int, str]  # skill item id -> code
+
+
+def role_profile(*, role: Role) -> RoleProfile:
+    target = ImportanceGrade.objects.filter(version_id=role.version_id, code=OuterRef("grade")).values(
+        "target_proficiency"
+    )[:1]
+    rows = role.requirements.annotate(target=Subquery(target)).values_list(
+        "skill_item_id", "skill_item__code", "grade", "target"
+    )
+    requirements, targets, codes = {}, {}, {}
+    for item_id, code, grade, level in rows:
+        requirements[code], codes[item_id] = grade, code
+        if level is not None:
+            targets[grade] = int(level)
+    return RoleProfile(requirements, targets, codes)
+
+
+def gaps_for(
+    *, role: Role, current: Mapping[str, int], literacy_evidence: bool, profile: RoleProfile | None = None
+) -> GapReport:
+    profile = profile or role_profile(role=role)
     return analyze_gaps(
-        requirements=requirements,
-        grade_targets=grade_targets(version=role.version),
+        requirements=profile.requirements,
+        grade_targets=profile.targets,
         current=current,
         literacy_evidence=literacy_evidence,
     )
+
+
+def plan_builder() -> PlanBuilder:
+    """The plan builder with the configured threshold for inferred tags (`RECOMMENDER_MIN_TAG_CONFIDENCE`)."""
+    return PlanBuilder(min_confidence=settings.RECOMMENDER_MIN_TAG_CONFIDENCE)
 
 
 def plan_for(
@@ -35,10 +69,21 @@ def plan_for(
     literacy_evidence: bool = True,
     exclude: frozenset[int] = frozenset(),
     assigned: Sequence[int] = (),
+    enrolled: Sequence[int] = (),
+    previous: Sequence[int] = (),
+    profile: RoleProfile | None = None,
+    catalog: Catalog | None = None,
 ) -> tuple[GapReport, Plan]:
-    gaps = gaps_for(role=role, current=current, literacy_evidence=literacy_evidence)
-    plan = PlanBuilder().build(
-        gaps=gaps, courses=course_options(version=role.version), limits=limits, exclude=exclude, assigned=assigned
+    gaps = gaps_for(role=role, current=current, literacy_evidence=literacy_evidence, profile=profile)
+    plan = plan_builder().build(
+        gaps=gaps,
+        courses=catalog or course_catalog(version=role.version),
+        limits=limits,
+        exclude=exclude,
+        assigned=assigned,
+        enrolled=enrolled,
+        previous=previous,
+        current=current,
     )
     return gaps, plan
 
@@ -62,16 +107,38 @@ def plan_json(gaps: GapReport, plan: Plan) -> dict[str, Any]:
                     "level": i.course.level,
                     "format": i.course.format,
                 },
-                "skills": [{"code": m.code, "from": m.from_level, "to": m.to_level} for m in i.moves],
+                "skills": [
+                    {
+                        "code": m.code,
+                        "from": m.from_level,
+                        "to": m.to_level,
+                        "core": m.core,
+                        "inferred": m.inferred,
+                        "confidence": m.confidence,
+                    }
+                    for m in i.moves
+                ],
                 "hours": i.course.hours,
                 "price_jpy": i.course.price_jpy,
+                "paid_by_employer": i.assigned,
                 "week": i.week,
                 "reason": i.reason,
+                "core": i.core,
                 "score": {"gain": i.gain, "gain_per_hour": i.gain_per_hour},
                 "why": i.why,
             }
             for i in plan.items
         ],
+        "core": {
+            "items": plan.core_items,
+            "at_target_now": plan.core_at_target_now,
+            "at_target_after": plan.core_at_target_after,
+            "gaps": [
+                {"code": p.code, "grade": p.grade, "current": p.current, "planned": p.planned, "target": p.target}
+                for p in plan.core
+            ],
+            "no_course": list(plan.unmet),
+        },
         "totals": {
             "courses": len(plan.items),
             "hours": plan.hours,
@@ -81,8 +148,14 @@ def plan_json(gaps: GapReport, plan: Plan) -> dict[str, Any]:
             "gap_total": plan.total_gap,
             "coverage": plan.coverage,
         },
-        "message": plan.message,
+        "message": plan.message or _unmet_message(plan),
     }
+
+
+def _unmet_message(plan: Plan) -> str:
+    if not plan.unmet:
+        return ""
+    return "No suitable course for: " + ", ".join(plan.unmet)
 
 
 def infer(
@@ -108,3 +181,62 @@ def infer(
             }
         )
     return out
+
+
+def plan_suite_run(*, version: StandardVersion) -> tuple[list[Any], dict[str, Any]]:
+    """The plan suite (recommender/evaluation/plan_suite.py) on the current catalog's declared tags: each
+    case's results and the summary."""
+    from recommender.evaluation import plan_suite
+
+    roles = {r.code: r for r in version.roles.all()}
+    requirements = {
+        code: dict(role.requirements.values_list("skill_item__code", "grade")) for code, role in roles.items()
+    }
+    targets = grade_targets(version=version)
+
+    def gaps(role: str, levels: Mapping[str, int], literacy: bool) -> GapReport:
+        return analyze_gaps(
+            requirements=requirements[role], grade_targets=targets, current=levels, literacy_evidence=literacy
+        )
+
+    courses = Catalog(plan_suite.declared_only(course_options(version=version)))
+    builder = plan_builder()
+    results = [
+        plan_suite.run_case(case, courses=courses, gaps_for=gaps, builder=builder) for case in plan_suite.load_cases()
+    ]
+    return results, plan_suite.summarize(results)
+
+
+TRACK_HOURS = 400.0  # an employer's track is not bound by one person's weekly hours
+TRACK_MAX_COURSES = 15
+
+
+def track_propose(
+    *,
+    role: Role,
+    target_level: int | None = None,
+    budget_jpy: int | None = None,
+    formats: Sequence[str] = (),
+    prefecture: str = "",
+) -> list[int]:
+    """An employer's track for a role, by the plan model: for a beginner, the courses that take the role's
+    a/b items up their ladders (to the grade's target, or `target_level` when lower), largest weighted gap
+    first; within the budget (per person) and formats; classroom courses in or next to `prefecture`."""
+    requirements = dict(role.requirements.values_list("skill_item__code", "grade"))
+    core = {code: grade for code, grade in requirements.items() if grade in ("a", "b")}
+    targets = dict(grade_targets(version=role.version))
+    if target_level is not None:
+        targets = {grade: min(level, target_level) for grade, level in targets.items()}
+    gaps = analyze_gaps(requirements=core, grade_targets=targets, current={}, literacy_evidence=True)
+    limits = Constraints(
+        weekly_hours=TRACK_HOURS / 52,
+        weeks=52,
+        budget_jpy=100_000_000 if budget_jpy is None else budget_jpy,
+        formats=tuple(formats),
+        prefecture=prefecture,
+        travel=True,
+    )
+    builder = plan_builder()
+    builder.max_items = TRACK_MAX_COURSES
+    plan = builder.build(gaps=gaps, courses=course_catalog(version=role.version), limits=limits)
+    return [item.course.id for item in plan.items if item.core]

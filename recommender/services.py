@@ -20,9 +20,9 @@ from learners.selectors import learner_current_levels
 from learners.services import learner_profile_get_or_create
 from recommender.capstone import capstone_for
 from recommender.core.plan import Constraints
-from recommender.engine import course_text, course_vectors_sync
+from recommender.engine import catalog_state, course_catalog, course_text, course_vectors_sync
 from recommender.models import LearnerPlan, ReplanChunk, ReplanChunkStatus, ReplanRun, ReplanRunStatus
-from recommender.planning import infer, plan_for, plan_json
+from recommender.planning import infer, plan_for, plan_json, role_profile
 from recommender.selectors import fresh_plan_for_user
 from skills.models import SkillItem
 from skills.selectors import standard_version_get
@@ -41,14 +41,20 @@ def learner_constraints(*, learner: LearnerProfile, overrides: dict[str, Any] | 
         "free_only": learner.free_only,
         "formats": tuple(learner.preferred_formats or ()),
         "language": "",
+        "prefecture": learner.prefecture,
+        "travel": learner.travel,
     }
     values.update({k: v for k, v in (overrides or {}).items() if v is not None})
     values["formats"] = tuple(values["formats"])
     return Constraints(**values)
 
 
-def plan_compute(*, learner: LearnerProfile, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The plan for a learner now (read-only): gaps of the target role, minus what they study."""
+def plan_compute(
+    *, learner: LearnerProfile, overrides: dict[str, Any] | None = None, stored: LearnerPlan | None = None
+) -> dict[str, Any]:
+    """The plan for a learner now (read-only): gaps of the target role, minus what they study.  `stored`: their
+    current stored plan, when the caller has it (its unstarted courses are kept).  The catalog version the plan
+    was made from is under `_catalog_version`."""
     if learner.target_role is None:
         return {
             "gaps": [],
@@ -58,28 +64,45 @@ def plan_compute(*, learner: LearnerProfile, overrides: dict[str, Any] | None = 
             "message": "Choose a target role first.",
         }
     limits = learner_constraints(learner=learner, overrides=overrides)
-    codes = dict(SkillItem.objects.filter(version=learner.target_role.version).values_list("pk", "code"))
+    role = learner.target_role
+    profile = role_profile(role=role)
+    codes = profile.codes
     current = {codes[k]: v.level for k, v in learner_current_levels(learner=learner).items() if k in codes}
-    studying = frozenset(
-        learner.enrollments.exclude(status=EnrollmentStatus.DROPPED).values_list("course_id", flat=True)
+    enrollments = list(learner.enrollments.order_by("enrolled_at", "pk").values_list("course_id", "status"))
+    finished = frozenset(
+        c for c, status in enrollments if status in (EnrollmentStatus.COMPLETED, EnrollmentStatus.DROPPED)
     )
+    studying = [c for c, status in enrollments if c not in finished]
+    if stored is None:
+        payload = LearnerPlan.objects.filter(learner=learner).values_list("payload", flat=True).first() or {}
+    else:
+        payload = stored.payload or {}
+    previous = [
+        item["course"]["id"] for item in payload.get("items", []) if item.get("reason") not in ("enrolled", "track")
+    ]
     assigned = [
         item.course_id
         for assignment in learner.track_assignments.select_related("track").order_by("due_on")
         for item in assignment.track.items.order_by("position")
     ]
-    literacy = SkillAssessment.objects.filter(learner=learner, source__in=["course", "exam"]).exists() or bool(current)
+    literacy = bool(current) or SkillAssessment.objects.filter(learner=learner, source__in=["course", "exam"]).exists()
+    state = catalog_state()
     gaps, plan = plan_for(
-        role=learner.target_role,
+        role=role,
+        profile=profile,
+        catalog=course_catalog(version=role.version, state=state),
         current=current,
         limits=limits,
         literacy_evidence=literacy,
-        exclude=studying,
+        exclude=finished,
         assigned=assigned,
+        enrolled=studying,
+        previous=previous,
     )
     data = plan_json(gaps, plan)
     data["capstone"] = capstone_for(learner=learner, current=current)  # after the builder, never inside it
     data["constraints"] = {**asdict(limits), "formats": list(limits.formats)}
+    data["_catalog_version"] = state[0]
     return data
 
 
@@ -95,8 +118,13 @@ def _plan_store(
     *, learner: LearnerProfile, stored: LearnerPlan | None, overrides: dict[str, Any] | None = None
 ) -> LearnerPlan:
     """Compute and save the plan, revision + 1.  The caller's transaction holds the lock on `stored`."""
-    data = plan_compute(learner=learner, overrides=overrides)
-    fields = {"catalog_version": catalog_version(), "constraints": data.get("constraints", {}), "payload": data}
+    data = plan_compute(learner=learner, overrides=overrides, stored=stored)
+    version = data.pop("_catalog_version", None)
+    fields = {
+        "catalog_version": catalog_version() if version is None else version,
+        "constraints": data.get("constraints", {}),
+        "payload": data,
+    }
     if stored is None:
         try:
             with transaction.atomic():

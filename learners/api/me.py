@@ -60,7 +60,10 @@ class MyProfileApi(APIView):
             if role is None:
                 raise serializers.ValidationError({"target_role": [f"{changes['target_role']!r} is not a role code"]})
             changes["target_role"] = role
-        profile = learner_profile_update(profile=_me(request), changes=changes)
+        me = _me(request)
+        if changes.get("prefecture") and changes.get("abroad", me.abroad):
+            raise serializers.ValidationError({"prefecture": ["A learner who lives abroad has no prefecture."]})
+        profile = learner_profile_update(profile=me, changes=changes)
         return Response(ProfileOutput(profile).data)
 
 

@@ -58,6 +58,8 @@ class ProgressBatchOutput(serializers.Serializer):
 class ProfileOutput(serializers.Serializer):
     public_id = serializers.UUIDField()
     prefecture = serializers.CharField()
+    travel = serializers.BooleanField()
+    abroad = serializers.BooleanField()
     industry = serializers.CharField()
     target_role = serializers.CharField(source="target_role.code", default=None, allow_null=True)
     weekly_hours = serializers.DecimalField(max_digits=4, decimal_places=1)
@@ -75,6 +77,8 @@ MAX_BUDGET_JPY = 100_000_000  # the column holds up to 2**31 - 1; no plausible t
 
 class ProfileInput(serializers.Serializer):
     prefecture = serializers.ChoiceField(choices=[], required=False, allow_blank=True)
+    travel = serializers.BooleanField(required=False)
+    abroad = serializers.BooleanField(required=False)
     industry = serializers.ChoiceField(choices=[], required=False, allow_blank=True)
     target_role = serializers.CharField(required=False, allow_null=True, max_length=30)
     weekly_hours = serializers.DecimalField(max_digits=4, decimal_places=1, min_value=0, max_value=80, required=False)
@@ -94,6 +98,13 @@ class ProfileInput(serializers.Serializer):
         super().__init__(*args, **kwargs)
         self.fields["prefecture"].choices = PREFECTURE_CHOICES  # type: ignore[attr-defined]
         self.fields["industry"].choices = INDUSTRY_CHOICES  # type: ignore[attr-defined]
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs.get("abroad"):
+            if attrs.get("prefecture"):
+                raise serializers.ValidationError({"prefecture": ["A learner who lives abroad has no prefecture."]})
+            attrs["prefecture"] = ""  # moving abroad clears the prefecture
+        return attrs
 
 
 class AssessmentsInput(serializers.Serializer):

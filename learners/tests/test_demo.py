@@ -7,7 +7,7 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 
 from courses.services import catalog_import, providers_load
-from learners.demo import NATIONAL_PEOPLE, ORGANIZATIONS
+from learners.demo import BEGINNERS, NATIONAL_PEOPLE, ORGANIZATIONS
 from learners.models import (
     Enrollment,
     LearnerProfile,
@@ -42,7 +42,12 @@ def test_the_demo_world_is_complete_and_idempotent(standard, capsys):
     assert "org1-admin" in out and "ministry" in out and "learner01" in out
     call_command("seed_demo", "--force")
     assert _counts() == first
-    assert LearnerProfile.objects.count() == 60 + NATIONAL_PEOPLE
+    assert LearnerProfile.objects.count() == 60 + len(BEGINNERS) + NATIONAL_PEOPLE
+    beginners = LearnerProfile.objects.filter(user__username__in=[b[0] for b in BEGINNERS]).select_related(
+        "target_role__persona_type"
+    )
+    assert {b.target_role.persona_type.code for b in beginners if b.target_role} == {"BA", "DES", "DS", "SE", "CS"}
+    assert all(b.prefecture and not b.assessments.exists() for b in beginners)
     assert Enrollment.objects.filter(status="completed").exists()
     assert SkillAssessment.objects.filter(source="course").exists()
     dashboards = [team_dashboard(organization=o) for o in Organization.objects.filter(name__in=DEMO_ORGANIZATIONS)]

@@ -1,5 +1,6 @@
 """An employer builds a track in the web app and assigns it; only for its own organization."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -88,3 +89,39 @@ def test_only_the_organizations_admin_builds_its_tracks(client, team):
     assert client.get(f"/team/{team['org'].pk}/tracks/new/").status_code == 404
     client.force_login(team["admin"])
     assert client.get(f"/team/{team['other'].pk}/tracks/new/").status_code == 404
+
+
+def test_the_track_builder_proposes_a_ladder_and_filters_the_rest(client, standard, settings):
+    settings.RECOMMENDER_DENSE = False
+    catalog_import(
+        data=catalog_json(
+            [
+                course_record(1, title_en="Stats 2", skills=[{"code": "DU04", "level": 2}], level=2),
+                course_record(2, title_en="Stats 1", skills=[{"code": "DU04", "level": 1}], level=1),
+                course_record(3, title_en="ML 1", skills=[{"code": "DU05", "level": 1}], level=1, format="live-online"),
+                course_record(4, title_en="Advanced ML", skills=[{"code": "DU05", "level": 4}], level=4),
+            ]
+        ),
+        filename="c.json",
+    )
+    org = OrganizationFactory.create()
+    admin = MembershipFactory.create(organization=org, kind=Membership.Kind.ADMIN).user
+    client.force_login(admin)
+    role = standard.roles.get(code="DS_PRO")
+    url = f"/team/{org.pk}/tracks/new/"
+    html = client.get(url, {"target_role": role.pk, "lang": "en"}).content.decode()
+    codes = {c.code: c.pk for c in Course.objects.all()}
+    ticked = [pk for pk in codes.values() if _ticked(html, pk)]
+    order = [html.index(f'name="courses" value="{codes[c]}"') for c in ("T-002", "T-003", "T-001")]
+    assert order == sorted(order)  # level 1 courses first, then the level-2 step of DU04
+    assert f'name="courses" value="{codes["T-004"]}"' in html  # offered (it teaches DU05) but not proposed
+    assert codes["T-004"] not in ticked and len(ticked) == 3
+    # Filters: only live-online courses are proposed and offered; a target level of 1 stops the ladder at 1.
+    live = client.get(url, {"target_role": role.pk, "format": "live-online"}).content.decode()
+    assert _ticked(live, codes["T-003"]) and f'name="courses" value="{codes["T-002"]}"' not in live
+    capped = client.get(url, {"target_role": role.pk, "target_level": "1"}).content.decode()
+    assert not _ticked(capped, codes["T-001"]) and _ticked(capped, codes["T-002"])
+
+
+def _ticked(html: str, pk: int) -> bool:
+    return re.search(rf'<input[^>]*name="courses" value="{pk}"[^>]*checked', html) is not None

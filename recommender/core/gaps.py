@@ -30,6 +30,7 @@ class Gap:
 class GapReport:
     gaps: tuple[Gap, ...]
     needs_literacy: bool
+    core_items: int = 0  # the role's a/b items, with a gap or not
 
     @property
     def total_weighted(self) -> float:
@@ -61,4 +62,5 @@ def analyze_gaps(
         if gap.size > 0:
             gaps.append(gap)
     gaps.sort(key=lambda g: (-g.weighted, -g.weight, g.code))
-    return GapReport(tuple(gaps), needs_literacy=not literacy_evidence)
+    core = sum(1 for grade in requirements.values() if grade in ("a", "b"))
+    return GapReport(tuple(gaps), needs_literacy=not literacy_evidence, core_items=core)

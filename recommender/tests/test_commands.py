@@ -54,11 +54,23 @@ def test_recommend_plan_contract(small_catalog):
         "--budget",
         "10000",
     )
-    assert set(data) == {"gaps", "needs_literacy", "items", "totals", "message"}
+    assert set(data) == {"gaps", "needs_literacy", "items", "core", "totals", "message"}
     item = data["items"][0]
-    assert set(item) == {"course", "skills", "hours", "price_jpy", "week", "reason", "score", "why"}
+    assert set(item) == {
+        "course",
+        "skills",
+        "hours",
+        "price_jpy",
+        "paid_by_employer",
+        "week",
+        "reason",
+        "core",
+        "score",
+        "why",
+    }
     assert set(item["course"]) == {"id", "provider", "code", "title", "title_en", "level", "format"}
-    assert set(item["skills"][0]) == {"code", "from", "to"}
+    assert set(item["skills"][0]) == {"code", "from", "to", "core", "inferred", "confidence"}
+    assert set(data["core"]) == {"items", "at_target_now", "at_target_after", "gaps", "no_course"}
     codes = [i["course"]["code"] for i in data["items"]]
     assert "T-004" not in codes  # over budget
     assert data["totals"]["hours"] <= 20 and data["totals"]["price_jpy"] <= 10000
@@ -80,6 +92,24 @@ def test_recommend_plan_contract(small_catalog):
     )
 
 
+def test_recommend_plan_reads_the_prefecture_and_travel(standard, settings):
+    settings.RECOMMENDER_DENSE = False
+    catalog_import(
+        data=catalog_json(
+            [
+                course_record(
+                    1, level=1, skills=[{"code": "DU04", "level": 1}], format="classroom", prefecture="22", price_jpy=0
+                )
+            ]
+        ),
+        filename="c.json",
+    )
+    base = ["recommend_plan", "--role", "DS_PRO", "--budget", "0"]
+    assert run(*base, "--prefecture", "23")["items"] == []  # Shizuoka is not Aichi
+    assert [i["course"]["code"] for i in run(*base, "--prefecture", "23", "--travel")["items"]] == ["T-001"]
+    assert run(*base)["items"] == []  # no prefecture: no classroom course
+
+
 def test_recommend_plan_literacy_first_for_beginners(small_catalog):
     data = run("recommend_plan", "--role", "DS_PRO", "--no-literacy")
     assert data["needs_literacy"] is True
@@ -95,6 +125,9 @@ def test_recommend_plan_literacy_first_for_beginners(small_catalog):
         (["--role", "DS_PRO", "--level", "DU04"], "--level"),
         (["--role", "DS_PRO", "--budget", "-1"], "--budget"),
         (["--role", "DS_PRO", "--weekly-hours", "0"], "--weekly-hours"),
+        (["--role", "DS_PRO", "--prefecture", "48"], "--prefecture"),
+        (["--role", "DS_PRO", "--prefecture", "Tokyo"], "--prefecture"),
+        (["--role", "DS_PRO", "--prefecture", "13", "--abroad"], "--prefecture"),
     ],
 )
 def test_recommend_plan_bad_arguments_name_the_argument(small_catalog, args, fragment):

@@ -31,7 +31,7 @@ def test_evaluate_recommender_on_the_development_set(standard, settings):
     assert "adjudicated vs original labels: main label 1.000" in err
     hybrid = rows["hybrid"]
     assert hybrid["top1"] >= 0.8 and hybrid["recall_at_3"] >= 0.85
-    assert hybrid["must_cover"] >= 0.9
+    # Plan targets (must-cover and the rest) are asserted on the frozen blind plan cases: test_plan_suite.py.
     assert all(r["violations"] == 0 for r in rows.values())
     for name in ("keyword baseline", "sparse only", "dense only"):
         assert hybrid["top1"] > rows[name]["top1"], name

@@ -26,7 +26,12 @@ def world(standard, settings):
         data=catalog_json(
             [
                 course_record(
-                    1, title_ja="scikit-learn機械学習", skills=[{"code": "DU05", "level": 3}], hours=10, price_jpy=0
+                    1,
+                    title_ja="scikit-learn機械学習",
+                    skills=[{"code": "DU05", "level": 1}],
+                    hours=10,
+                    price_jpy=0,
+                    level=1,
                 ),
                 course_record(
                     2, title_ja="統計と可視化", skills=[{"code": "DU04", "level": 3}], hours=8, price_jpy=5000
@@ -34,7 +39,8 @@ def world(standard, settings):
                 course_record(
                     3,
                     title_ja="教室で学ぶ機械学習",
-                    skills=[{"code": "DU05", "level": 4}],
+                    level=1,
+                    skills=[{"code": "DU05", "level": 1}],
                     hours=8,
                     format="classroom",
                     prefecture="13",
@@ -52,6 +58,7 @@ def world(standard, settings):
         weekly_hours=5,
         budget_jpy=10000,
         preferred_formats=["e-learning"],
+        prefecture="13",
     )
     skill_assessments_record(learner=learner, levels={standard.skill_items.get(code="DU04"): 1})
     client = APIClient()
@@ -86,16 +93,43 @@ def test_gaps_endpoint(world):
     assert (du04["current"], du04["target"]) == (1, 4)
 
 
-def test_enrolled_courses_leave_the_plan(world):
+def test_enrolled_courses_stay_first_and_completed_ones_leave_the_plan(world):
     from django.utils import timezone
 
     from learners.models import Enrollment
 
-    Enrollment.objects.create(
-        learner=world["learner"], course=Course.objects.get(code="T-001"), enrolled_at=timezone.now()
+    enrollment = Enrollment.objects.create(
+        learner=world["learner"], course=Course.objects.get(code="T-002"), enrolled_at=timezone.now()
     )
+    items = world["client"].post("/api/v1/me/plan", {}, format="json").json()["items"]
+    assert (items[0]["course"]["code"], items[0]["reason"]) == ("T-002", "enrolled")
+    enrollment.status, enrollment.completed_at, enrollment.percent = "completed", timezone.now(), 100
+    enrollment.save()
     codes = [i["course"]["code"] for i in world["client"].post("/api/v1/me/plan", {}, format="json").json()["items"]]
-    assert "T-001" not in codes
+    assert "T-002" not in codes
+
+
+def test_regenerate_with_a_prefecture_and_bad_location_input(world):
+    client = world["client"]
+    near = client.post(
+        "/api/v1/me/plan", {"formats": ["classroom"], "prefecture": "14", "travel": True}, format="json"
+    ).json()
+    assert [i["course"]["code"] for i in near["items"]] == ["T-003"]  # Tokyo borders Kanagawa
+    far = client.post("/api/v1/me/plan", {"formats": ["classroom"], "prefecture": "23", "travel": True}, format="json")
+    assert far.json()["items"] == [] and "DU05" in far.json()["core"]["no_course"]
+    assert set(client.post("/api/v1/me/plan", {"prefecture": "48"}, format="json").json()) == {"prefecture"}
+    assert set(client.post("/api/v1/me/plan", {"weekly_hours": 0}, format="json").json()) == {"weekly_hours"}
+    learner = world["learner"]
+    learner.prefecture, learner.abroad = "", True
+    learner.save()
+    abroad = client.post("/api/v1/me/plan", {"prefecture": "13"}, format="json")
+    assert abroad.status_code == 400 and "prefecture" in abroad.json()
+    profile = client.patch("/api/v1/me/profile", {"abroad": True, "prefecture": "13"}, format="json")
+    assert profile.status_code == 400 and "prefecture" in profile.json()
+    later = client.patch("/api/v1/me/profile", {"prefecture": "13"}, format="json")  # still abroad
+    assert later.status_code == 400 and "prefecture" in later.json()
+    moved = client.patch("/api/v1/me/profile", {"abroad": False, "prefecture": "13", "travel": True}, format="json")
+    assert moved.status_code == 200 and (moved.json()["prefecture"], moved.json()["travel"]) == ("13", True)
 
 
 def test_employer_sees_a_members_plan_only_with_consent(world):
@@ -176,7 +210,8 @@ def test_plan_page(client, world, lang):
     assert html.count('class="course"') >= 1
     # The course's title in the page's language (the English title when there is one).
     assert ("scikit-learn機械学習" if lang == "ja" else "Data analysis course 1") in html
-    assert ("伸びるスキル" if lang == "ja" else "It raises") in html  # the explanation, translated
+    assert ("コアスキル" if lang == "ja" else "core skills") in html  # the explanation, translated
+    assert ("修了した講座: 0/" if lang == "ja" else "Courses done: 0/") in html
     response = client.post("/me/plan/", {"weeks": "0"})
     assert response.status_code == 400
     with CaptureQueriesContext(__import__("django.db", fromlist=["connection"]).connection):

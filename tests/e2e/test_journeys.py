@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -102,6 +103,9 @@ def test_employer_builds_a_track_assigns_it_and_exports_progress(session_for, la
     page.fill("input[name=name]", name)
     courses = page.locator("input[name=courses]")
     assert courses.count() >= 2
+    assert courses.nth(0).is_checked()  # the proposed track comes ticked, in order
+    for i in range(courses.count()):
+        courses.nth(i).uncheck()
     courses.nth(0).check()
     courses.nth(1).check()
     page.fill("input[name=due_on]", (timezone.localdate() + timedelta(days=45)).isoformat())
@@ -199,3 +203,31 @@ def test_ministry_analyst_sees_progress_breakdowns_and_suppression(session_for, 
     text = path.read_text(encoding="utf-8-sig")
     assert "fiscal_year" in text.splitlines()[0] and len(text.splitlines()) > 3
     assert "public_id" not in text and "learner" not in text.splitlines()[0]  # no individual-level columns
+
+
+BEGINNERS = {"BA": "beginner-ba", "DES": "beginner-des", "DS": "beginner-ds", "SE": "beginner-se", "CS": "beginner-cs"}
+DOCS_SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+@pytest.mark.parametrize("persona", list(BEGINNERS))
+def test_a_beginners_plan_per_persona_type_reads_as_an_advisers(session_for, persona):
+    """The demo beginner of each persona type (no experience, a prefecture): the plan starts from the first level
+    of the role's core skills, climbs one level at a time, and its figures add up.  Screenshots in docs/."""
+    s = session_for("ja", (1280, 900))
+    page = s.page
+    s.login(BEGINNERS[persona])
+    s.go("/me/plan/")
+    s.check_page()
+    DOCS_SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(DOCS_SHOTS / f"plan-beginner-{persona.lower()}-ja.png"), full_page=True)
+    items = page.locator("ol.plan > li")
+    assert items.count() >= 3
+    for chip in page.locator("ol.plan .chip").all_inner_texts():
+        levels = re.search(r"(\d)→(\d)", chip)
+        assert levels and int(levels.group(2)) - int(levels.group(1)) == 1, chip  # one level at a time
+    found = [re.search(r"([\d.]+) 時間", m) for m in page.locator("ol.plan p.meta").all_inner_texts()]
+    hours = sum(float(m.group(1)) for m in found if m is not None)
+    assert all(found)
+    total = float(page.locator("ul.stats li", has_text="時間").locator("strong").inner_text())
+    assert abs(hours - total) < 0.05  # the total is the sum of the courses' hours
+    assert page.locator("progress#plan-progress").get_attribute("max") == str(items.count())

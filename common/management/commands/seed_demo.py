@@ -46,5 +46,6 @@ class Command(BaseCommand):
         self.stdout.write(f"  Log in at /admin/ as '{DEMO_ADMIN}' with password '{password}' (staff).")
         self.stdout.write("  Log in at /accounts/login/ with the same password as:")
         self.stdout.write(f"    learners: {', '.join(accounts.learners)} (… learner01 to learner60)")
+        self.stdout.write(f"    beginners, one per persona type: {', '.join(accounts.beginners)}")
         self.stdout.write(f"    organization admins: {', '.join(accounts.org_admins)}")
         self.stdout.write(f"    catalog provider: {accounts.provider}; ministry analyst: {accounts.ministry}")

@@ -31,6 +31,9 @@ class Command(BaseCommand):
         parser.add_argument("--tune", action="store_true", help="also search the hybrid weights on the development set")
         parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
         parser.add_argument(
+            "--plans", action="store_true", help="the plan suite on plan_cases.json instead (docs/recommender.md)"
+        )
+        parser.add_argument(
             "--labels",
             choices=LABEL_SETS,
             default="adjudicated",
@@ -44,6 +47,8 @@ class Command(BaseCommand):
             version = standard_version_get()
         except StandardNotLoaded as exc:
             raise CommandError(str(exc)) from exc
+        if options["plans"]:
+            return self._plans(version, as_json=options["json"])
         dev = json.loads((DATA / "courses_dev.json").read_text(encoding="utf-8"))
         cases = json.loads((DATA / "learner_cases.json").read_text(encoding="utf-8"))
         texts = [
@@ -136,6 +141,16 @@ class Command(BaseCommand):
                 f"| {r['method']} | {r['top1']:.3f} | {r['precision_at_3']:.3f} | {r['recall_at_3']:.3f} "
                 f"| {r['must_cover']:.3f} | {r['violations']} |"
             )
+
+    def _plans(self, version: Any, *, as_json: bool) -> None:
+        from recommender.evaluation.plan_suite import table
+        from recommender.planning import plan_suite_run
+
+        results, summary = plan_suite_run(version=version)
+        if as_json:
+            self.stdout.write(json.dumps({"summary": summary, "cases": [r.__dict__ for r in results]}, indent=2))
+            return
+        self.stdout.write("\n".join(table(summary)))
 
     def _labels(self, dev: list[dict[str, Any]], which: str) -> list[list[str]]:
         """The labels to score against; reports how the annotations agree with the original labels."""

@@ -4,6 +4,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from courses.catalog_format import FORMATS
+from recommender.core.geo import PREFECTURE_CODES
 from recommender.core.plan import Constraints
 from recommender.planning import plan_for, plan_json
 from skills.selectors import StandardNotLoaded, standard_version_get
@@ -24,6 +25,14 @@ class Command(BaseCommand):
         parser.add_argument("--format", action="append", default=[], choices=FORMATS, dest="formats")
         parser.add_argument("--language", choices=["ja", "en"], default="")
         parser.add_argument("--no-literacy", action="store_true", help="the learner has no DX literacy evidence yet")
+        parser.add_argument(
+            "--prefecture",
+            default="",
+            metavar="CODE",
+            help="where the learner lives, JIS code 01-47 (classroom courses)",
+        )
+        parser.add_argument("--travel", action="store_true", help="classroom courses in neighbouring prefectures too")
+        parser.add_argument("--abroad", action="store_true", help="the learner lives outside Japan (no prefecture)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -44,6 +53,11 @@ class Command(BaseCommand):
             if not 0 <= int(value) <= 4:
                 raise CommandError(f"--level: {code} must be 0-4, got {value}")
             current[code] = int(value)
+        prefecture = options["prefecture"].strip()
+        if prefecture and prefecture not in PREFECTURE_CODES:
+            raise CommandError(f"--prefecture: {prefecture!r} is not a prefecture code (JIS 01-47)")
+        if prefecture and options["abroad"]:
+            raise CommandError("--prefecture: a learner abroad has no prefecture (drop --abroad or --prefecture)")
         try:
             limits = Constraints(
                 weekly_hours=options["weekly_hours"],
@@ -52,6 +66,8 @@ class Command(BaseCommand):
                 free_only=options["free_only"],
                 formats=tuple(options["formats"]),
                 language=options["language"],
+                prefecture=prefecture,
+                travel=options["travel"],
             )
         except ValueError as exc:
             name = str(exc).split(" ")[0].replace("_", "-").replace("budget-jpy", "budget")
