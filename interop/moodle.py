@@ -194,7 +194,7 @@ class UploadCourse:
 def course_upload_csv(courses: list[UploadCourse], *, category: int) -> str:
     """The CSV Moodle's "Upload courses" (tool_uploadcourse) reads: UTF-8, comma-separated."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv_writer(out, lineterminator="\n")  # formula-like cells quoted (common/csv_safe.py)
     writer.writerow(COURSE_UPLOAD_HEADERS)
     for course in courses:
         writer.writerow(

@@ -109,3 +109,12 @@ def test_moodle_framework_csv_quotes_formulas():
     rows = _rows(framework_csv(framework).encode())
     _no_formula(rows)
     assert "'=framework" in rows[1] and "'@comp" in rows[2]
+
+
+def test_moodle_course_upload_csv_quotes_formulas():
+    from interop.moodle import UploadCourse, course_upload_csv
+
+    courses = [UploadCourse(shortname="=cmd|' /C calc'!A0", fullname="+HYPERLINK(1)", idnumber="@x", summary="-2+3")]
+    rows = _rows(course_upload_csv(courses, category=1).encode())
+    _no_formula(rows)
+    assert "'=cmd|' /C calc'!A0" in rows[1] and "'+HYPERLINK(1)" in rows[1]
