@@ -91,10 +91,8 @@ def _send_row(pk: int) -> bool:
     row = PendingTask.objects.get(pk=pk)
     try:
         _publish(row.task_name, row.kwargs, str(row.task_id) if row.task_id else None)
-    except Exception as exc:
-        PendingTask.objects.filter(pk=pk).update(
-            attempts=F("attempts") + 1, error=f"{type(exc).__name__}: {exc}"[:2000]
-        )
+    except Exception as exc:  # counted as an attempt by the flush that finally sends it, as for the outbox
+        PendingTask.objects.filter(pk=pk).update(error=f"{type(exc).__name__}: {exc}"[:2000])
         logger.warning("broker unavailable, %s kept in the task outbox to be sent later: %s", row.task_name, exc)
         return False
     PendingTask.objects.filter(pk=pk).update(attempts=F("attempts") + 1, sent_at=timezone.now())
