@@ -140,9 +140,17 @@ def test_infer_skills_contract(small_catalog, tmp_path):
     data = run("infer_skills", str(path), "--top", "2")
     assert [d["id"] for d in data] == ["a", 7]
     assert set(data[0]) == {"id", "skills", "literacy"}
-    assert len(data[0]["skills"]) == 2 and set(data[0]["skills"][0]) == {"code", "score", "level"}
+    assert len(data[0]["skills"]) == 2
+    assert set(data[0]["skills"][0]) == {"code", "score", "probability", "level", "evidence"}
     assert data[0]["skills"][0]["code"] in {"DU05", "DU04"}
+    assert data[0]["skills"][0]["probability"] >= data[0]["skills"][1]["probability"]
     assert data[1]["skills"][0]["level"] == 3
+    # Without --top: only the tags whose calibrated probability reaches the threshold, at most three.
+    from django.conf import settings
+
+    for record in run("infer_skills", str(path)):
+        assert len(record["skills"]) <= 3
+        assert all(s["probability"] >= settings.RECOMMENDER_TAG_THRESHOLD for s in record["skills"])
 
 
 @pytest.mark.parametrize(
