@@ -429,6 +429,7 @@ def _sync_skill_tags(
                         "review_status": ReviewStatus.ACCEPTED,
                         "reviewer_id": None,
                         "reviewed_at": None,
+                        "evidence": [],
                     }
                 )
                 changed.add(course_id)
