@@ -30,6 +30,18 @@ def check_model_directory(app_configs: Any = None, **kwargs: Any) -> list[Error]
                 id="recommender.E003",
             )
         ]
+    try:
+        threshold = float(settings.RECOMMENDER_TAG_THRESHOLD)
+    except (TypeError, ValueError):
+        threshold = -1.0
+    if not 0.0 < threshold < 1.0:
+        return [
+            Error(
+                f"RECOMMENDER_TAG_THRESHOLD is {settings.RECOMMENDER_TAG_THRESHOLD!r}.",
+                hint="A probability strictly between 0 and 1, for example 0.55.",
+                id="recommender.E004",
+            )
+        ]
     if not settings.RECOMMENDER_DENSE:
         return []
     if settings.RECOMMENDER_DENSE_LANGUAGES not in {"auto", "en", "all"}:
@@ -48,18 +60,6 @@ def check_model_directory(app_configs: Any = None, **kwargs: Any) -> list[Error]
                 hint=f"For the default model {BUILD_HINT}; or set RECOMMENDER_MODEL to a model directory, 'bundled' "
                 "for the packaged English all-MiniLM-L6-v2, or RECOMMENDER_DENSE=false to run without a dense model.",
                 id="recommender.E001",
-            )
-        ]
-    try:
-        threshold = float(settings.RECOMMENDER_TAG_THRESHOLD)
-    except (TypeError, ValueError):
-        threshold = -1.0
-    if not 0.0 < threshold < 1.0:
-        return [
-            Error(
-                f"RECOMMENDER_TAG_THRESHOLD is {settings.RECOMMENDER_TAG_THRESHOLD!r}.",
-                hint="A probability strictly between 0 and 1, for example 0.55.",
-                id="recommender.E004",
             )
         ]
     return []
