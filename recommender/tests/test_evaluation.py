@@ -57,7 +57,9 @@ def _stand_in(folder: Path, n: int = 40) -> Path:
 REAL = ROOT / "recommender" / "evaluation" / "real"
 # The targets on the real-text set (cross-validated, outer folds).  Where the honest figure does not
 # reach a target, the test holds the achieved floor instead (docs/recommender.md says which, with the figure).
-REAL_FLOORS: dict[str, float] = {}
+# Measured (threshold 0.55, outer folds): top-1 0.591, recall@3 0.793, precision 0.799, recall 0.435; so only the
+# precision target holds and the others are held at their achieved floor.
+REAL_FLOORS: dict[str, float] = {"top1": 0.58, "recall_at_3": 0.78, "recall": 0.42}
 
 
 def test_evaluate_recommender_on_the_development_set(standard, settings, tmp_path):
