@@ -209,3 +209,16 @@ def test_evidence_and_signals_never_fail_on_odd_text(small_tagger, text):
     [found] = small_tagger.evidence([text], [["DU05"]])
     assert len(found) == 1 and all(len(s) <= 300 for s in found[0])
     assert len(sentences(text)) <= 2000
+
+
+def test_an_unknown_or_missing_analyser_is_a_clear_error():
+    from recommender.core.japanese import JapaneseWordsTfidf, JapaneseWordsUnavailable
+
+    with pytest.raises(JapaneseWordsUnavailable, match="unknown analyser"):
+        JapaneseWordsTfidf("kuromoji")
+    import importlib.util
+
+    for kind, module in (("sudachi", "sudachipy"), ("fugashi", "fugashi")):
+        if importlib.util.find_spec(module) is None:  # not a requirement: the message says what to install
+            with pytest.raises(JapaneseWordsUnavailable, match="pip install"):
+                JapaneseWordsTfidf(kind)
