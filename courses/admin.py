@@ -1,6 +1,7 @@
 from typing import Any
 
 from django.contrib import admin, messages
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -19,8 +20,8 @@ class ProviderAdmin(admin.ModelAdmin[Provider]):
 
 class CourseSkillInline(admin.TabularInline[CourseSkill, Course]):
     model = CourseSkill
-    fields = ("skill_item", "level", "source", "confidence", "review_status", "reviewer", "reviewed_at")
-    readonly_fields = ("reviewer", "reviewed_at")
+    fields = ("skill_item", "level", "source", "confidence", "evidence", "review_status", "reviewer", "reviewed_at")
+    readonly_fields = ("reviewer", "reviewed_at", "evidence")
     autocomplete_fields = ("skill_item",)
     extra = 0
 
@@ -64,8 +65,9 @@ class CourseAdmin(admin.ModelAdmin[Course]):
 def _review(action: str, label: Any) -> Any:
     @admin.action(description=label)
     def run(modeladmin: admin.ModelAdmin[CourseSkill], request: HttpRequest, queryset: QuerySet[CourseSkill]) -> None:
-        for tag in queryset:
-            course_skill_review(tag=tag, reviewer=request.user, action=action)  # type: ignore[arg-type]
+        with transaction.atomic():  # one commit: the tagger is refitted once for the whole batch
+            for tag in queryset:
+                course_skill_review(tag=tag, reviewer=request.user, action=action)  # type: ignore[arg-type]
         modeladmin.message_user(request, _("%(n)d tags updated.") % {"n": queryset.count()}, messages.SUCCESS)
 
     run.__name__ = f"review_{action}"
@@ -82,6 +84,7 @@ class CourseSkillAdmin(admin.ModelAdmin[CourseSkill]):
         "level",
         "source",
         "confidence",
+        "evidence_text",
         "review_status",
         "reviewer",
         "reviewed_at",
@@ -95,6 +98,11 @@ class CourseSkillAdmin(admin.ModelAdmin[CourseSkill]):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[CourseSkill]:
         return super().get_queryset(request).order_by("review_status", "confidence")
+
+    @admin.display(description=_("evidence"))
+    def evidence_text(self, tag: CourseSkill) -> str:
+        """The sentences of the course text that support an inferred tag, quoted."""
+        return " / ".join(f"「{sentence}」" for sentence in tag.evidence or []) or "-"
 
 
 @admin.register(CourseLiteracy)

@@ -55,6 +55,7 @@ TAG_COLUMNS: tuple[str, ...] = (
     "reviewer_id",
     "reviewed_at",
     "position",
+    "evidence",
 )
 LITERACY_COLUMNS: tuple[str, ...] = ("course_id", "literacy_item_id", "literacy_section_id", "position")
 

@@ -178,6 +178,8 @@ class CourseSkill(models.Model):
     )
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
+    # An inferred tag's supporting sentences, quoted from the course text (empty for declared tags).
+    evidence = models.JSONField(_("evidence"), default=list, blank=True)
 
     class Meta:
         ordering = ["course", "position", "skill_item__position"]

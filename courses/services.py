@@ -44,7 +44,7 @@ from courses.models import (
     ReviewStatus,
     TagSource,
 )
-from courses.signals import catalog_version_changed
+from courses.signals import catalog_version_changed, course_tags_reviewed
 from skills.models import LiteracyItem, LiteracySection, SkillItem, StandardVersion
 from skills.selectors import standard_version_get
 
@@ -429,6 +429,7 @@ def _sync_skill_tags(
                         "review_status": ReviewStatus.ACCEPTED,
                         "reviewer_id": None,
                         "reviewed_at": None,
+                        "evidence": [],
                     }
                 )
                 changed.add(course_id)
@@ -516,10 +517,12 @@ def providers_load_file(*, path: Path) -> tuple[int, int]:
 
 
 @transaction.atomic
-def course_skill_propose(*, course: Course, skill_item: SkillItem, level: int, confidence: float) -> CourseSkill | None:
+def course_skill_propose(
+    *, course: Course, skill_item: SkillItem, level: int, confidence: float, evidence: Sequence[str] = ()
+) -> CourseSkill | None:
     """Add an inferred tag for review, unless the course already has this item or it was rejected.
 
-    Idempotent: proposing again updates a pending proposal's level and confidence only.
+    Idempotent: proposing again updates a pending proposal's level, confidence and evidence only.
     Returns None when nothing is (or may be) proposed.
     """
     existing = CourseSkill.objects.select_for_update().filter(course=course, skill_item=skill_item).first()
@@ -534,15 +537,16 @@ def course_skill_propose(*, course: Course, skill_item: SkillItem, level: int, c
                     source=TagSource.INFERRED,
                     review_status=ReviewStatus.PENDING,
                     position=100,
+                    evidence=list(evidence),
                 )
         except IntegrityError:
             # Proposed at the same moment by another run of the task (e.g. a redelivered one): use that tag.
             existing = CourseSkill.objects.select_for_update().get(course=course, skill_item=skill_item)
     tag = existing
     if tag.source == TagSource.INFERRED and tag.review_status == ReviewStatus.PENDING:
-        if (tag.level, tag.confidence) != (level, confidence):
-            tag.level, tag.confidence = level, confidence
-            tag.save(update_fields=["level", "confidence"])
+        if (tag.level, tag.confidence, tag.evidence) != (level, confidence, list(evidence)):
+            tag.level, tag.confidence, tag.evidence = level, confidence, list(evidence)
+            tag.save(update_fields=["level", "confidence", "evidence"])
         return tag
     return None  # declared, reviewed, or rejected: a rejection is remembered
 
@@ -566,6 +570,8 @@ def course_skill_review(*, tag: CourseSkill, reviewer: User, action: str, level:
     tag.reviewer_id = reviewer.pk
     tag.reviewed_at = timezone.now()
     tag.save()
+    # The calibrated tagger learns from reviews (recommender.receivers queues its retraining after commit).
+    course_tags_reviewed.send(sender=CourseSkill, tag_ids=[tag.pk])
     return tag
 
 

@@ -13,6 +13,8 @@ from courses.models import Course, CourseLiteracy, CourseSkill, Provider
 
 # Sent inside the transaction that changed the catalog, with `version` (the new catalog version).
 catalog_version_changed = Signal()
+# Sent inside the transaction of a staff review (accept, reject, level), with `tag_ids`.
+course_tags_reviewed = Signal()
 
 
 @receiver([post_save, post_delete], sender=Course)

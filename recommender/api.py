@@ -9,7 +9,7 @@ from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import APIException, PermissionDenied
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -21,6 +21,7 @@ from courses.catalog_format import FORMATS
 from learners.api.serializers import MAX_BUDGET_JPY
 from learners.selectors import members_of, organization_for_admin
 from learners.services import learner_profile_get_or_create
+from recommender.core.encoders import EncoderUnavailable
 from recommender.core.geo import PREFECTURE_CODES
 from recommender.core.tagging import CourseText
 from recommender.planning import infer
@@ -117,7 +118,8 @@ class InferInput(serializers.Serializer):
     title_en = serializers.CharField(allow_blank=True, max_length=300, default="")
     description_en = serializers.CharField(allow_blank=True, max_length=5000, default="")
     level = serializers.IntegerField(required=False, min_value=1, max_value=4)
-    top = serializers.IntegerField(required=False, min_value=1, max_value=10, default=3)
+    # Without `top`: the calibrated tags above RECOMMENDER_TAG_THRESHOLD (at most three); with it, a ranked list.
+    top = serializers.IntegerField(required=False, min_value=1, max_value=10, allow_null=True, default=None)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if not any(attrs.get(k, "").strip() for k in ("title", "description", "title_en", "description_en")):
@@ -141,4 +143,13 @@ class InferSkillsApi(APIView):
         data.is_valid(raise_exception=True)
         d = data.validated_data
         text = CourseText(d["title"], d["description"], d["title_en"], d["description_en"], d.get("level"))
-        return Response(infer(version=standard_version_get(), texts=[text], top_k=d["top"])[0])
+        try:
+            return Response(infer(version=standard_version_get(), texts=[text], top_k=d["top"])[0])
+        except EncoderUnavailable as exc:
+            raise ModelUnavailable(str(exc)) from exc
+
+
+class ModelUnavailable(APIException):
+    status_code = 503
+    default_detail = "The skill model is not available."
+    default_code = "model_unavailable"

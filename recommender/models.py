@@ -119,3 +119,23 @@ class ReplanChunk(models.Model):
 
     def __str__(self) -> str:
         return f"chunk {self.first_learner_id}-{self.last_learner_id} of run {self.run_id} ({self.status})"
+
+
+class TagCalibration(models.Model):
+    """The calibrated tagging layer (`recommender.core.calibration.TagCalibrator`) fitted on one state of the
+    labels: `key` is the SHA-256 of the labelled tags (declared, accepted, rejected), the model, the standard
+    and the feature version, so the same labels never train twice and a new review makes a new row."""
+
+    key = models.CharField(max_length=64, unique=True)
+    model_name = models.CharField(max_length=200)
+    catalog_version = models.PositiveBigIntegerField(default=0)
+    parameters = models.JSONField(default=dict)  # TagCalibrator.to_dict()
+    courses = models.PositiveIntegerField(default=0)  # labelled courses it was trained on
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("tag calibration")
+        verbose_name_plural = _("tag calibrations")
+
+    def __str__(self) -> str:
+        return f"tag calibration {self.key[:12]} ({self.courses} courses, {self.model_name})"

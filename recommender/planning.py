@@ -10,10 +10,12 @@ import numpy as np
 from django.conf import settings
 from django.db.models import OuterRef, Subquery
 
+from recommender.core.calibration import emit
 from recommender.core.gaps import GapReport, analyze_gaps
 from recommender.core.plan import Catalog, Constraints, Plan, PlanBuilder
-from recommender.core.tagging import CourseText
+from recommender.core.tagging import CourseText, estimate_level, fuse
 from recommender.engine import course_catalog, course_options, taggers
+from recommender.learning import calibrator
 from skills.models import ImportanceGrade, Role, StandardVersion
 from skills.selectors import grade_targets
 
@@ -162,22 +164,53 @@ def infer(
     *,
     version: StandardVersion,
     texts: Sequence[CourseText],
-    top_k: int = 3,
+    top_k: int | None = None,
     query_vectors: np.ndarray | None = None,
+    threshold: float | None = None,
 ) -> list[dict[str, Any]]:
-    """Skills (best first, with score and level) and, for introductory texts, literacy sections.
+    """Skills with their calibrated probability, level and supporting sentences, and literacy sections.
 
+    By default the tags whose probability reaches `threshold` (setting RECOMMENDER_TAG_THRESHOLD), at most
+    three: often one, none for a text that teaches no DSS-P item (it then gets literacy sections only).
+    With `top_k`, the `top_k` most probable items, whatever their probability (a ranked list).
     `query_vectors`: the texts' stored dense vectors, when they are catalog courses."""
     skill_tagger, literacy_tagger = taggers(version=version)
-    guesses = skill_tagger.predict(texts, top_k=top_k, query_vectors=query_vectors)
+    layer = calibrator(version=version)
+    if not texts:
+        return []
+    parts = skill_tagger.components(texts, query_vectors)
+    probabilities = layer.predict(parts)
+    fused = fuse(parts, skill_tagger.weights)
+    cut = settings.RECOMMENDER_TAG_THRESHOLD if threshold is None else threshold
+    chosen: list[list[int]] = []
+    for i in range(len(texts)):
+        if top_k is None:
+            chosen.append(emit(probabilities[i], cut))
+        else:
+            order = sorted(range(len(skill_tagger.codes_)), key=lambda j: (-probabilities[i, j], -fused[i, j], j))
+            chosen.append(order[:top_k])
+    codes = [[skill_tagger.codes_[j] for j in row] for row in chosen]
+    evidence = skill_tagger.evidence(texts, codes)
     literacy = literacy_tagger.predict(texts, top_k=2, min_score=LITERACY_MIN_SCORE, query_vectors=query_vectors)
     out = []
-    for text, skills, sections in zip(texts, guesses, literacy, strict=True):
-        introductory = sections and skills and skills[0].level == 1
+    for i, (text, sections) in enumerate(zip(texts, literacy, strict=True)):
+        level = estimate_level(text)
+        skills = [
+            {
+                "code": skill_tagger.codes_[j],
+                "score": round(float(probabilities[i, j]), 4),
+                "probability": round(float(probabilities[i, j]), 4),
+                "level": level,
+                "evidence": list(evidence[i][n]),
+            }
+            for n, j in enumerate(chosen[i])
+        ]
+        introductory = bool(skills) and level == 1
+        no_skill = not skills
         out.append(
             {
-                "skills": [{"code": g.code, "score": g.score, "level": g.level} for g in skills],
-                "literacy": [s.code for s in sections] if introductory or (text.level == 1) else [],
+                "skills": skills,
+                "literacy": [s.code for s in sections] if introductory or text.level == 1 or no_skill else [],
             }
         )
     return out

@@ -28,8 +28,6 @@ from skills.models import SkillItem
 from skills.selectors import standard_version_get
 
 DEFAULT_WEEKS = 12
-INFERRED_TAGS_PER_COURSE = 2
-MIN_INFERRED_SCORE = 0.5
 
 
 def learner_constraints(*, learner: LearnerProfile, overrides: dict[str, Any] | None = None) -> Constraints:
@@ -139,7 +137,8 @@ def _plan_store(
 
 
 def course_tags_infer(*, course_ids: list[int]) -> int:
-    """Propose inferred tags for courses that have none declared; returns how many new tags there are.
+    """Propose inferred tags (calibrated probability as confidence, supporting sentences as evidence) for
+    courses that have none declared; returns how many new tags there are.
 
     Idempotent: `course_skill_propose` skips items a course already has and items a reviewer rejected."""
     courses = list(Course.objects.filter(pk__in=course_ids, needs_skill_inference=True).order_by("pk"))
@@ -151,14 +150,15 @@ def course_tags_infer(*, course_ids: list[int]) -> int:
     index = course_vectors_sync(courses=courses)  # stored: encoded once per text and model
     vectors = index.vectors_for([c.pk for c in courses], index.matrix.shape[1]) if index.ids else None
     before = CourseSkill.objects.filter(course__in=courses).count()
-    results = infer(version=version, texts=texts, top_k=INFERRED_TAGS_PER_COURSE, query_vectors=vectors)
+    results = infer(version=version, texts=texts, query_vectors=vectors)  # the tags above the threshold
     for course, result in zip(courses, results, strict=True):
-        for rank, guess in enumerate(result["skills"]):
-            if rank > 0 and guess["score"] < MIN_INFERRED_SCORE:
-                continue
-            confidence = round(min(1.0, guess["score"]), 3)
+        for guess in result["skills"]:
             course_skill_propose(
-                course=course, skill_item=items[guess["code"]], level=guess["level"], confidence=confidence
+                course=course,
+                skill_item=items[guess["code"]],
+                level=guess["level"],
+                confidence=round(min(1.0, max(0.0, guess["probability"])), 3),
+                evidence=guess["evidence"],
             )
     return CourseSkill.objects.filter(course__in=courses).count() - before
 

@@ -34,3 +34,17 @@ def stale_plans_refresh_task() -> int:
 def replan_chunk_task(self, *, run_id: int, chunk_id: int) -> int:  # type: ignore[no-untyped-def]
     """One chunk of a re-planning run; safe to deliver twice (see replan_chunk_process)."""
     return replan_chunk_process(run_id=run_id, chunk_id=chunk_id, worker=self.request.hostname or "").planned
+
+
+@shared_task(bind=True, acks_late=True, max_retries=3)
+def tag_calibration_task(self, *, tag_ids: list[int]) -> int:  # type: ignore[no-untyped-def]
+    """After staff reviews (`tag_ids`): refit the calibrated tagging layer for the labels as they are now.
+    Idempotent: the layer is stored per state of the labels, so a repeat (or a later task that already
+    saw these reviews) fits nothing.  Returns the stored calibration's id."""
+    from recommender.learning import tag_calibration_refresh
+    from skills.selectors import standard_version_get
+
+    try:
+        return tag_calibration_refresh(version=standard_version_get()).pk
+    except EncoderUnavailable as exc:
+        raise self.retry(exc=exc, countdown=30) from exc

@@ -137,7 +137,7 @@ class CourseSkillOutput(serializers.ModelSerializer[CourseSkill]):
 
     class Meta:
         model = CourseSkill
-        fields = ["code", "name", "category", "level", "source", "confidence", "review_status"]
+        fields = ["code", "name", "category", "level", "source", "confidence", "review_status", "evidence"]
 
     def get_name(self, obj: CourseSkill) -> str:
         return str(pick(obj.skill_item, "name", self.context.get("lang", "ja")))
@@ -317,6 +317,7 @@ class ReviewTagOutput(serializers.ModelSerializer[CourseSkill]):
             "skill_name",
             "level",
             "confidence",
+            "evidence",
             "source",
             "review_status",
             "reviewer",

@@ -62,3 +62,20 @@ def test_course_detail_page(client, catalog):
     html = client.get(f"/courses/{catalog['T-001'].pk}/", {"lang": "ja"}).content.decode()
     assert "DU05" in html and "Python機械学習ハンズオン" in html
     assert client.get("/courses/999999/").status_code == 404
+
+
+def test_an_inferred_tag_shows_its_probability_and_evidence(client, catalog):
+    from courses.services import course_skill_propose
+    from skills.models import SkillItem
+
+    course = catalog["T-003"]
+    course_skill_propose(
+        course=course,
+        skill_item=SkillItem.objects.get(code="DU04"),
+        level=1,
+        confidence=0.82,
+        evidence=["グラフで可視化する方法を学びます。"],
+    )
+    html = client.get(f"/courses/{course.pk}/", {"lang": "en"}).content.decode()
+    assert "DU04" in html and "0.82" in html
+    assert '<q class="evidence">グラフで可視化する方法を学びます。</q>' in html

@@ -51,6 +51,9 @@ def model_fingerprint(path: Path) -> str:
     return digest.hexdigest()[:12]
 
 
+_VECTOR_CACHE: dict[str, dict[str, np.ndarray]] = {}
+
+
 class SentenceTransformerEncoder:
     """Dense encoder; the model loads once, on first use."""
 
@@ -64,8 +67,14 @@ class SentenceTransformerEncoder:
         device: str = "cpu",
         setting_name: str = "RECOMMENDER_MODEL",
         english_only: bool = True,
+        missing_hint: str = "",
+        cache_size: int = 4096,
     ) -> None:
         self.model_path = Path(model_path)
+        self.missing_hint = missing_hint
+        # Recently encoded (prefix + text) -> vector, per model and shared by the encoders of one process:
+        # evaluation and re-tagging encode the same texts again.
+        self.cache_size = cache_size
         self.english_only = english_only
         self.query_prefix = query_prefix
         self.passage_prefix = passage_prefix
@@ -74,6 +83,7 @@ class SentenceTransformerEncoder:
         self.setting_name = setting_name
         self.name = f"st:{self.model_path.parent.name}/{self.model_path.name}@{model_fingerprint(self.model_path)}"
         self._model: Any = None
+        self._cache = _VECTOR_CACHE.setdefault(self.name, {})
 
     def check(self) -> None:
         """Fail early, naming the setting, when the model directory is not there."""
@@ -81,6 +91,7 @@ class SentenceTransformerEncoder:
             raise EncoderUnavailable(
                 f"{self.setting_name}: no sentence-transformers model at {self.model_path} "
                 "(expected a directory with modules.json or config.json)"
+                + (f"; {self.missing_hint}" if self.missing_hint else "")
             )
 
     @property
@@ -102,14 +113,26 @@ class SentenceTransformerEncoder:
     def _encode(self, texts: Sequence[str], prefix: str) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        vectors = self.model.encode(
-            [prefix + t for t in texts],
-            batch_size=self.batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
-        return np.asarray(vectors, dtype=np.float32)
+        keys = [prefix + t for t in texts]
+        found = {k: self._cache[k] for k in keys if k in self._cache}
+        todo = sorted({k for k in keys if k not in found})
+        if todo:
+            vectors = np.asarray(
+                self.model.encode(
+                    todo,
+                    batch_size=self.batch_size,
+                    normalize_embeddings=True,
+                    convert_to_numpy=True,
+                    show_progress_bar=False,
+                ),
+                dtype=np.float32,
+            )
+            found.update(zip(todo, vectors, strict=True))
+            if len(self._cache) + len(todo) > self.cache_size:
+                self._cache.clear()
+            if len(todo) <= self.cache_size:
+                self._cache.update(zip(todo, vectors, strict=True))
+        return np.stack([found[k] for k in keys])
 
     @property
     def dimension(self) -> int:

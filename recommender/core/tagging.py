@@ -91,6 +91,30 @@ class SkillGuess:
     code: str
     score: float
     level: int
+    probability: float | None = None  # calibrated (recommender.core.calibration); None from the raw ranking
+    evidence: tuple[str, ...] = ()
+
+
+_SENTENCE_END = re.compile(r"(?<=[。！？!?])|(?<=\.)\s+|\n+|(?<=[;；])\s*")
+MAX_EVIDENCE = 2
+MAX_SENTENCE_CHARS = 300
+MAX_SENTENCES = 2000  # a 1 MB description: evidence is looked for in its first 2,000 sentences
+
+
+def sentences(text: CourseText) -> list[str]:
+    """The course text cut into sentences (Japanese and Latin punctuation, line breaks), in order, once each;
+    a very long run without punctuation is cut at MAX_SENTENCE_CHARS."""
+    out: list[str] = []
+    for part in (text.title, text.description, text.title_en, text.description_en):
+        for piece in _SENTENCE_END.split(part or ""):
+            piece = piece.strip()
+            while piece:
+                head, piece = piece[:MAX_SENTENCE_CHARS].strip(), piece[MAX_SENTENCE_CHARS:].strip()
+                if head and head not in out:
+                    out.append(head)
+                    if len(out) >= MAX_SENTENCES:
+                        return out
+    return out
 
 
 @dataclass
@@ -165,18 +189,23 @@ class HybridTagger:
         *,
         doc_vectors: np.ndarray | None = None,
         example_vectors: Mapping[str, np.ndarray] | None = None,
+        sparse_encoder: TfidfEncoder | None = None,
     ) -> HybridTagger:
         """Each item is represented by its description and, when given, by the centroid of
         course texts already tagged with it (a labelled catalog): prototype classification.
 
         `doc_vectors` (one row per doc, from `SkillDoc.dense_text` as passages) and `example_vectors`
         (per code, one row per example with an English side, as queries) are dense vectors computed
-        earlier (the product stores them); when absent the dense encoder computes them."""
+        earlier (the product stores them); when absent the dense encoder computes them.  `sparse_encoder`: a
+        TF-IDF already fitted (its vocabulary and IDF, unsupervised) to reuse across several fits, or an unfitted
+        one to fit here instead of the default TfidfEncoder."""
         self.docs_ = list(docs)
         self.codes_ = [d.code for d in self.docs_]
         examples = examples or {}
-        corpus = [d.sparse_text() for d in self.docs_] + [t.full() for ts in examples.values() for t in ts]
-        self.sparse_ = TfidfEncoder().fit(corpus)
+        if sparse_encoder is None or not hasattr(sparse_encoder, "char_"):  # none given, or given unfitted
+            corpus = [d.sparse_text() for d in self.docs_] + [t.full() for ts in examples.values() for t in ts]
+            sparse_encoder = (sparse_encoder or TfidfEncoder()).fit(corpus)
+        self.sparse_ = sparse_encoder
         doc_sparse = self.sparse_.transform([d.sparse_text() for d in self.docs_]).toarray()
         for j, code in enumerate(self.codes_):
             texts = examples.get(code, ())
@@ -188,7 +217,7 @@ class HybridTagger:
         )
         self.terms_ = [_term_pattern([*d.terms_ja, *d.terms_en, d.name_ja, d.name_en]) for d in self.docs_]
         self.doc_dense_: np.ndarray | None = None
-        if self.dense is not None and self.weights.dense > 0:
+        if self.dense is not None:
             english_only = dense_english_only(self.dense)
             if doc_vectors is None:
                 doc_vectors = self.dense.encode_passages([d.dense_text(english_only) for d in self.docs_])
@@ -222,8 +251,7 @@ class HybridTagger:
         out = {"sparse": np.zeros((n, m)), "dense": np.zeros((n, m)), "keyword": np.zeros((n, m))}
         if n == 0:
             return out
-        if self.weights.sparse > 0:
-            out["sparse"] = (self.sparse_.transform([t.full() for t in texts]) @ self.doc_sparse_.T).toarray()
+        out["sparse"] = (self.sparse_.transform([t.full() for t in texts]) @ self.doc_sparse_.T).toarray()
         if self.doc_dense_ is not None and self.dense is not None:
             # An English-only model reads English: texts with no English side get no dense vote.
             english_only = dense_english_only(self.dense)
@@ -234,13 +262,13 @@ class HybridTagger:
                 else:
                     queries = self.dense.encode_queries([texts[i].dense_text(english_only) for i in readable])
                 out["dense"][readable] = np.clip(queries @ self.doc_dense_.T, 0.0, 1.0)
-        if self.weights.keyword > 0:
-            for i, text in enumerate(texts):
-                haystack = normalize(text.full())
-                for j, pattern in enumerate(self.terms_):
-                    if pattern is not None:
-                        hits = len(set(pattern.findall(haystack)))
-                        out["keyword"][i, j] = min(1.0, hits / 3.0)
+        # Every signal is computed whatever the fusion weights: the calibrated layer reads them all.
+        for i, text in enumerate(texts):
+            haystack = normalize(text.full())
+            for j, pattern in enumerate(self.terms_):
+                if pattern is not None:
+                    hits = len(set(pattern.findall(haystack)))
+                    out["keyword"][i, j] = min(1.0, hits / 3.0)
         return out
 
     def scores(self, texts: Sequence[CourseText], query_vectors: np.ndarray | None = None) -> np.ndarray:
@@ -267,4 +295,36 @@ class HybridTagger:
                     if matrix[i, j] > min_score
                 ]
             )
+        return out
+
+    def evidence(self, texts: Sequence[CourseText], codes: Sequence[Sequence[str]]) -> list[list[tuple[str, ...]]]:
+        """For each text and each of its codes, the sentence(s) of the text that support the item: the
+        sentences naming the item's curated terms, else the sentence closest to the item's description
+        (sparse cosine), at most MAX_EVIDENCE, in text order.  Uses the sparse and keyword signals only
+        (cheap: no model call per sentence)."""
+        column = {code: j for j, code in enumerate(self.codes_)}
+        out: list[list[tuple[str, ...]]] = []
+        for text, wanted in zip(texts, codes, strict=True):
+            if not wanted:
+                out.append([])
+                continue
+            parts = sentences(text)
+            if not parts:
+                out.append([() for _ in wanted])
+                continue
+            similarity = (self.sparse_.transform(parts) @ self.doc_sparse_.T).toarray()
+            normalized = [normalize(p) for p in parts]
+            found = []
+            for code in wanted:
+                j = column[code]
+                pattern = self.terms_[j]
+                hits = [len(set(pattern.findall(sentence))) if pattern is not None else 0 for sentence in normalized]
+                ranked = sorted(range(len(parts)), key=lambda i: (-hits[i], -similarity[i, j], i))
+                if hits[ranked[0]] > 0:  # the sentences that name the item's terms
+                    keep = [i for i in ranked[:MAX_EVIDENCE] if hits[i] > 0]
+                else:  # none names it: only the closest sentence, if it shares anything
+                    keep = [i for i in ranked[:1] if similarity[i, j] > 0]
+                out_code = tuple(parts[i] for i in sorted(keep))
+                found.append(out_code)
+            out.append(found)
         return out

@@ -173,9 +173,17 @@ def test_infer_skills_contract(small_catalog, tmp_path):
     data = run("infer_skills", str(path), "--top", "2")
     assert [d["id"] for d in data] == ["a", 7]
     assert set(data[0]) == {"id", "skills", "literacy"}
-    assert len(data[0]["skills"]) == 2 and set(data[0]["skills"][0]) == {"code", "score", "level"}
+    assert len(data[0]["skills"]) == 2
+    assert set(data[0]["skills"][0]) == {"code", "score", "probability", "level", "evidence"}
     assert data[0]["skills"][0]["code"] in {"DU05", "DU04"}
+    assert data[0]["skills"][0]["probability"] >= data[0]["skills"][1]["probability"]
     assert data[1]["skills"][0]["level"] == 3
+    # Without --top: only the tags whose calibrated probability reaches the threshold, at most three.
+    from django.conf import settings
+
+    for record in run("infer_skills", str(path)):
+        assert len(record["skills"]) <= 3
+        assert all(s["probability"] >= settings.RECOMMENDER_TAG_THRESHOLD for s in record["skills"])
 
 
 @pytest.mark.parametrize(
@@ -193,3 +201,20 @@ def test_infer_skills_bad_input(small_catalog, tmp_path, content, fragment):
     path.write_text(content, encoding="utf-8")
     with pytest.raises(CommandError, match=fragment):
         call_command("infer_skills", str(path), stdout=StringIO())
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        {"id": 1, "title": "★★★", "description": "※※※ ――― ！？ ###"},  # only symbols
+        {"id": 2, "title": "", "description": "機械学習 machine learning 統計。" * 60_000},  # about 1 MB
+        {"id": 3, "title": "Pythonで機械学習", "description": "Learn 機械学習 with scikit-learn; 回帰と분류 и ε."},
+    ],
+)
+def test_infer_skills_gives_a_clean_answer_on_odd_text(small_catalog, tmp_path, record):
+    path = tmp_path / "in.json"
+    path.write_text(json.dumps([record], ensure_ascii=False), encoding="utf-8")
+    [result] = run("infer_skills", str(path))
+    assert result["id"] == record["id"] and len(result["skills"]) <= 3
+    for skill in result["skills"]:
+        assert 0 <= skill["probability"] <= 1 and all(len(s) <= 300 for s in skill["evidence"])

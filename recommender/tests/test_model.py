@@ -57,3 +57,12 @@ def test_the_fusion_weights_setting_reaches_the_tagger(settings, standard):
     settings.RECOMMENDER_WEIGHTS = "0,0.5,0.5"
     skill_tagger, _ = engine.taggers(version=standard_version_get())
     assert skill_tagger.weights == Weights(0.0, 0.5, 0.5)
+
+
+@pytest.mark.parametrize("value", [0, 1, 1.5, -0.2])
+def test_a_tag_threshold_outside_0_1_is_a_start_up_error(settings, value):
+    from recommender.apps import check_model_directory
+
+    settings.RECOMMENDER_TAG_THRESHOLD = value
+    settings.RECOMMENDER_DENSE = False  # checked whether or not a model is configured
+    assert [e.id for e in check_model_directory()] == ["recommender.E004"]

@@ -69,6 +69,7 @@ def live_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     )
     manage = [sys.executable, str(ROOT / "manage.py")]
     for command in (
+        ["build_multilingual_model", "--if-missing"],  # the default model, as `make run` builds it
         ["migrate", "--no-input", "-v0"],
         ["load_dss"],
         ["import_catalog", "fixtures/sample_catalog.json", "--providers", "fixtures/sample_providers.json"],

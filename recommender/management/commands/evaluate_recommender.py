@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from recommender.core.plan import Constraints, CourseOption, PlanBuilder
 from recommender.core.tagging import CourseText, HybridTagger, SkillGuess, Weights, estimate_level, fuse
 from recommender.engine import course_options, dense_encoder, fusion_weights, skill_docs, tagged_examples
+from recommender.evaluation import tagging_cv
 from recommender.evaluation.metrics import label_agreement, must_cover_share, tagging_scores, violations
 from recommender.planning import gaps_for
 from skills.selectors import StandardNotLoaded, standard_version_get
@@ -41,6 +42,7 @@ class Command(BaseCommand):
             "reference), the first annotator's (courses_dev.json) or the blind second annotator's "
             "(recommender/evaluation/annotations.json; docs/recommender.md)",
         )
+        tagging_cv.add_arguments(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -133,6 +135,7 @@ class Command(BaseCommand):
             )
         if options["json"]:
             self.stdout.write(json.dumps(rows, indent=2))
+            tagging_cv.run(self, version, {**options, "write": self.stderr.write})
             return
         self.stdout.write("| method | top-1 | precision@3 | recall@3 | must-cover coverage | constraint violations |")
         self.stdout.write("|---|---|---|---|---|---|")
@@ -141,6 +144,7 @@ class Command(BaseCommand):
                 f"| {r['method']} | {r['top1']:.3f} | {r['precision_at_3']:.3f} | {r['recall_at_3']:.3f} "
                 f"| {r['must_cover']:.3f} | {r['violations']} |"
             )
+        tagging_cv.run(self, version, options)
 
     def _plans(self, version: Any, *, as_json: bool) -> None:
         from recommender.evaluation.plan_suite import table

@@ -5,6 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from common.input_checks import InputError, bad_text, json_loads
+from recommender.core.encoders import EncoderUnavailable
 from recommender.core.tagging import CourseText
 from recommender.planning import infer
 from skills.selectors import StandardNotLoaded, standard_version_get
@@ -13,16 +14,23 @@ from skills.selectors import StandardNotLoaded, standard_version_get
 class Command(BaseCommand):
     help = (
         "Propose DSS skill items for course texts. INPUT is a JSON list of objects with id, title, description "
-        "and optional title_en, description_en, level. Prints a JSON list: id, skills [{code, score, level}], literacy."
+        "and optional title_en, description_en, level. Prints a JSON list: id, skills [{code, probability, score, "
+        "level, evidence}], literacy."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("input", help="JSON file")
-        parser.add_argument("--top", type=int, default=3, help="skills per text (1-10)")
+        parser.add_argument(
+            "--top",
+            type=int,
+            default=None,
+            help="a ranked list of this many skills per text (1-10); default: the calibrated tags whose probability "
+            "reaches RECOMMENDER_TAG_THRESHOLD (at most three, none for a text that teaches no DSS-P item)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         path = Path(options["input"])
-        if not 1 <= options["top"] <= 10:
+        if options["top"] is not None and not 1 <= options["top"] <= 10:
             raise CommandError("--top must be from 1 to 10")
         try:
             records = json_loads(path.read_bytes(), check=False)
@@ -62,6 +70,9 @@ class Command(BaseCommand):
             version = standard_version_get()
         except StandardNotLoaded as exc:
             raise CommandError(str(exc)) from exc
-        results = infer(version=version, texts=texts, top_k=options["top"])
+        try:
+            results = infer(version=version, texts=texts, top_k=options["top"])
+        except EncoderUnavailable as exc:
+            raise CommandError(str(exc)) from exc
         output = [{"id": i, **r} for i, r in zip(ids, results, strict=True)]
         self.stdout.write(json.dumps(output, ensure_ascii=False, indent=2))
