@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('courses', '0002_search_index_and_catalog_state'),
+        ('courses', '0003_case_programs'),
     ]
 
     operations = [
