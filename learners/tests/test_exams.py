@@ -205,7 +205,9 @@ def test_exam_pass_shrinks_the_plan(exams, settings, django_capture_on_commit_ca
         filename="c.json",
     )
     learner = LearnerFactory.create(target_role=exams.roles.get(code="SE_BACKEND"), weekly_hours=10)
-    skill_assessments_record(learner=learner, levels={exams.skill_items.get(code="TE05"): 1})
+    # level 1 on TE01 and TE03, so the level-2 courses are the next step of the ladder (issue 17's level rule)
+    levels = {exams.skill_items.get(code=code): 1 for code in ("TE05", "TE01", "TE03")}
+    skill_assessments_record(learner=learner, levels=levels)
     before = plan_current(learner=learner).payload
     codes_before = {i["course"]["code"] for i in before["items"]}
     assert {"T-001", "T-002"} <= codes_before

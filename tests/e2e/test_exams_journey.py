@@ -86,7 +86,8 @@ def test_learner_adds_an_exam_and_the_plan_shrinks(session_for):
         if i["skills"] and all(m["code"] in shown and m["to"] <= shown[m["code"]] for m in i["skills"])
     ]
     assert not set(covered) & {i["course"]["code"] for i in after["items"]}
-    assert after["totals"]["courses"] <= before["totals"]["courses"]  # (run on 2026-12-02: 12 -> 11, gap 254 -> 232.5)
+    # The plan shrinks in what is left to close (gap_total above), not always in courses: under the level rule of
+    # issue 17 the exam's levels unlock the next rungs of the ladder, so the plan may now hold more courses above it.
     print("plan before/after:", before["totals"], after["totals"], "dropped:", covered, "rows:", rows_before)
     page.screenshot(path=str(DOCS / "plan-after-exam-ja.png"), full_page=False)
 
