@@ -345,6 +345,7 @@ def redis_and_web(tmp_path: Path) -> Iterator[tuple[PrivateRedis, WebServer, dic
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "CELERY_TASK_DEFAULT_QUEUE": queue,
         "RECOMMENDER_DENSE": "false",
+        "RECOMMENDER_TAG_THRESHOLD": "0.01",  # every imported course gets tags to wait for
         "DJANGO_DEBUG": "true",
         "DJANGO_SETTINGS_MODULE": "config.settings",
     }
@@ -450,7 +451,7 @@ def test_with_redis_stopped_the_site_serves_and_no_task_is_lost(standard, redis_
         log=tmp_path / "worker.log",
         broker_url=redis.url(0),
         result_backend=redis.url(1),
-        extra_env={"RECOMMENDER_DENSE": "false", "CACHE_URL": redis.url(2)},
+        extra_env={"RECOMMENDER_DENSE": "false", "RECOMMENDER_TAG_THRESHOLD": "0.01", "CACHE_URL": redis.url(2)},
     )
     try:
         wait_until_ready(worker)
