@@ -80,8 +80,9 @@ def test_learner_signs_up_gets_a_plan_and_completes_a_course(session_for, lang, 
     s.go("/me/plan/")
     assert title in page.locator("section.completed").inner_text()  # it is listed as completed
     s.go("/me/")
-    # The category chart (averages to one decimal) moved here before the merge of issues 17, 18 and 23 and no
-    # longer does on this path: logged in the session's note as an open question, not asserted.
+    # The category chart shows averages to one decimal: the first course of a beginner's plan now climbs one rung
+    # (BT01 0→1 on 2026-12-02), which moves the 17-item business category from 1/17 to 2/17, both shown as 0.1.
+    # Completion credit itself is asserted in learners/tests/test_progress_web.py.
     assert len(page.locator(".barval").all_inner_texts()) == len(chart_before)
     s.check_page()
     s.check_focus_visible()
