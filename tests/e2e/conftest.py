@@ -127,7 +127,9 @@ class Session:
         self.errors: list[str] = []
         self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.page.set_default_timeout(20_000)
+        # Generous: a shared two-core CI machine under load took over 20 s for an upload that infers
+        # tags and for the national page; a failure waits longer, a pass is not slower.
+        self.page.set_default_timeout(60_000)
 
     def go(self, path: str) -> Any:
         response = self.page.goto(self.base + path)
