@@ -27,9 +27,8 @@ from common.input_checks import (
     due_date_problem,
     event_time_problem,
 )
-from common.queue import enqueue, enqueue_on_commit
-from courses.models import Course, ReviewStatus
-from courses.models import CourseSkill as CourseTag
+from courses.models import Course
+from courses.selectors import active_tags
 from learners.models import (
     AssessmentSource,
     Enrollment,
@@ -44,8 +43,13 @@ from learners.models import (
     TrackAssignment,
     TrackCourse,
 )
-from learners.signals import courses_completed, learner_erasing, levels_recorded
-from national.services import national_learners_recount
+from learners.signals import (
+    courses_completed,
+    enrollments_changed,
+    learner_erasing,
+    levels_recorded,
+    plans_outdated,
+)
 from skills.models import Role, SkillItem
 
 MAX_BATCH = 1000
@@ -388,13 +392,13 @@ def _apply(items: list[_Resolved]) -> None:
             sender=Enrollment, completions=[(e.learner_id, e.course_id, when) for e, when in completed_now]
         )
         _record_completion_levels(completed_now)
-        replan_ids = sorted({e.learner_id for e, _ in completed_now})
-        _enqueue_replan(replan_ids, on_commit=True)  # the intent commits with the completions (common/queue.py)
+        # recommender/receivers.py re-plans on courses_completed (the intent commits with the completions).
     # A new completion, or an earlier time for one, can change whom the national count holds and in
-    # which fiscal year: recounted in this transaction (last, to hold the rollup's rows briefly).
+    # which fiscal year: national/signals.py recounts in this transaction (last, to hold the rollup's
+    # rows briefly).
     recount = sorted({e.learner_id for key, e in locked.items() if e.completed_at != completed_before[key]})
     if recount:
-        national_learners_recount(learner_ids=recount)
+        enrollments_changed.send(sender=Enrollment, learner_ids=recount)
 
 
 _ENROLLMENT_FIELDS = ("status", "percent", "enrolled_at", "completed_at", "dropped_at", "last_event_at", "updated_at")
@@ -419,16 +423,6 @@ def _enrollments_write(enrollments: list[Enrollment]) -> None:
     params += [[getattr(e, f) for e in enrollments] for f in _ENROLLMENT_FIELDS]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-
-
-def _enqueue_replan(learner_ids: list[int], *, on_commit: bool = False) -> None:
-    from recommender.tasks import learners_replan_task
-
-    for start in range(0, len(learner_ids), 100):
-        if on_commit:
-            enqueue_on_commit(learners_replan_task, learner_ids=learner_ids[start : start + 100])
-        else:
-            enqueue(learners_replan_task, learner_ids=learner_ids[start : start + 100])
 
 
 def _fold(enrollment: Enrollment, event: EventIn) -> bool:
@@ -473,9 +467,7 @@ def _record_completion_levels(completed: list[tuple[Enrollment, datetime]]) -> N
     course_ids = {e.course_id for e, _ in completed}
     tags: dict[int, list[tuple[int, int]]] = {}
     for course_id, item_id, level in (
-        CourseTag.objects.filter(course_id__in=course_ids)
-        .exclude(review_status=ReviewStatus.REJECTED)
-        .values_list("course_id", "skill_item_id", "level")
+        active_tags().filter(course_id__in=course_ids).values_list("course_id", "skill_item_id", "level")
     ):
         tags.setdefault(course_id, []).append((item_id, level))
     assessments = SkillAssessment.objects.bulk_create(
@@ -797,8 +789,8 @@ def out_of_window_dates_repair(*, apply: bool, now: datetime | None = None) -> D
         assignment.due_on = min(max(assignment.due_on, start), start + timedelta(days=DUE_DATE_MAX_DAYS))
     TrackAssignment.objects.bulk_update(assignments, ["due_on"])
     if learner_ids:
-        national_learners_recount(learner_ids=learner_ids)
-        _enqueue_replan(learner_ids, on_commit=True)
+        enrollments_changed.send(sender=Enrollment, learner_ids=learner_ids)  # national recount, same transaction
+        plans_outdated.send(sender=LearnerProfile, learner_ids=learner_ids)  # re-planned after commit
     return report
 
 
