@@ -16,8 +16,10 @@ from typing import Any
 
 import numpy as np
 from django.conf import settings
+from django.db.models import Prefetch
 
 from courses.models import CatalogState, Course, CourseSkill, CourseStatus, ReviewStatus, TagSource
+from courses.selectors import active_tags
 from recommender.core.encoders import SentenceTransformerEncoder, TfidfEncoder
 from recommender.core.plan import Catalog, CourseOption
 from recommender.core.tagging import CourseText, HybridTagger, SkillDoc, Weights, dense_english_only
@@ -364,7 +366,7 @@ def _load_course_options(*, version: StandardVersion) -> list[CourseOption]:
         Course.objects.filter(status=CourseStatus.PUBLISHED)
         .select_related("provider")
         .prefetch_related(
-            "skill_tags__skill_item",
+            Prefetch("skill_tags", queryset=active_tags().select_related("skill_item")),
             "literacy_tags__literacy_item__section",
             "literacy_tags__literacy_section",
             "prerequisites",
@@ -373,11 +375,7 @@ def _load_course_options(*, version: StandardVersion) -> list[CourseOption]:
     )
     out = []
     for c in courses:
-        tags = [
-            t
-            for t in c.skill_tags.all()
-            if t.review_status != ReviewStatus.REJECTED and t.skill_item.version_id == version.pk
-        ]
+        tags = [t for t in c.skill_tags.all() if t.skill_item.version_id == version.pk]
         skills = {t.skill_item.code: t.level for t in tags}
         # An inferred tag no reviewer has accepted is a guess: the planner weighs it by its confidence.
         inferred = {

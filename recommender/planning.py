@@ -16,6 +16,7 @@ from recommender.core.plan import Catalog, Constraints, Plan, PlanBuilder
 from recommender.core.tagging import CourseText, estimate_level, fuse
 from recommender.engine import course_catalog, course_options, taggers
 from recommender.learning import calibrator
+from skills.grades import STRONG_GRADES
 from skills.models import ImportanceGrade, Role, StandardVersion
 from skills.selectors import grade_targets
 
@@ -256,7 +257,7 @@ def track_propose(
     a/b items up their ladders (to the grade's target, or `target_level` when lower), largest weighted gap
     first; within the budget (per person) and formats; classroom courses in or next to `prefecture`."""
     requirements = dict(role.requirements.values_list("skill_item__code", "grade"))
-    core = {code: grade for code, grade in requirements.items() if grade in ("a", "b")}
+    core = {code: grade for code, grade in requirements.items() if grade in STRONG_GRADES}
     targets = dict(grade_targets(version=role.version))
     if target_level is not None:
         targets = {grade: min(level, target_level) for grade, level in targets.items()}

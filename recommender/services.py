@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from common.limits import WEEKS_DEFAULT
 from courses.models import Course, CourseSkill
 from courses.selectors import catalog_version
 from courses.services import course_skill_propose
@@ -27,24 +28,25 @@ from recommender.selectors import fresh_plan_for_user
 from skills.models import SkillItem
 from skills.selectors import standard_version_get
 
-DEFAULT_WEEKS = 12
+DEFAULT_WEEKS = WEEKS_DEFAULT
+# The plan's answer to a weekly_hours of 0 stored before the bounds of common/limits.py (0.5 to 80).
+WEEKLY_HOURS_ZERO_MESSAGE = (
+    "weekly_hours: your study hours per week are 0; set 0.5 to 80 in your profile to get a plan."
+)
 
 
 def learner_constraints(*, learner: LearnerProfile, overrides: dict[str, Any] | None = None) -> Constraints:
-    """The learner's limits from their profile, with optional overrides (weeks, weekly_hours, ...)."""
-    values: dict[str, Any] = {
-        "weekly_hours": float(learner.weekly_hours) or 1.0,
-        "weeks": DEFAULT_WEEKS,
-        "budget_jpy": 0 if learner.free_only else int(learner.budget_jpy),
-        "free_only": learner.free_only,
-        "formats": tuple(learner.preferred_formats or ()),
-        "language": "",
-        "prefecture": learner.prefecture,
-        "travel": learner.travel,
-    }
-    values.update({k: v for k, v in (overrides or {}).items() if v is not None})
-    values["formats"] = tuple(values["formats"])
-    return Constraints(**values)
+    """The learner's limits from their profile, with optional overrides (weeks, weekly_hours, ...).
+
+    ValueError naming the field when a limit is not usable (a stored weekly_hours of 0 is not a pace)."""
+    given = {k: v for k, v in (overrides or {}).items() if v is not None}
+    weeks = given.pop("weeks", DEFAULT_WEEKS)
+    return Constraints.from_profile(learner, weeks=weeks, overrides={"language": "", **given})
+
+
+def _weekly_hours_missing(learner: LearnerProfile, overrides: dict[str, Any] | None) -> bool:
+    """A weekly_hours of 0 stored before the bounds (common/limits.py), and no override for it."""
+    return not float(learner.weekly_hours) and (overrides or {}).get("weekly_hours") is None
 
 
 def plan_compute(
@@ -60,6 +62,14 @@ def plan_compute(
             "totals": {},
             "needs_literacy": False,
             "message": "Choose a target role first.",
+        }
+    if _weekly_hours_missing(learner, overrides):
+        return {
+            "gaps": [],
+            "items": [],
+            "totals": {},
+            "needs_literacy": False,
+            "message": WEEKLY_HOURS_ZERO_MESSAGE,
         }
     limits = learner_constraints(learner=learner, overrides=overrides)
     role = learner.target_role

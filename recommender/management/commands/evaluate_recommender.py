@@ -111,14 +111,7 @@ class Command(BaseCommand):
             shares, broken = [], 0
             for case in cases:
                 role = version.roles.get(code=case["role"])
-                limits = Constraints(
-                    weekly_hours=case["constraints"]["weekly_hours"],
-                    weeks=case["constraints"]["weeks"],
-                    budget_jpy=case["constraints"]["budget_jpy"],
-                    free_only=case["constraints"]["free_only"],
-                    formats=tuple(case["constraints"]["formats"]),
-                    language=case["constraints"]["language"],
-                )
+                limits = Constraints.from_profile(case["constraints"], weeks=case["constraints"]["weeks"])
                 gaps = gaps_for(role=role, current=case["levels"], literacy_evidence=case["literacy_evidence"])
                 plan = PlanBuilder().build(gaps=gaps, courses=options_for_method, limits=limits)
                 shares.append(must_cover_share(plan, case["must_cover"]))
