@@ -53,7 +53,8 @@ def embed_and_tag_figures(version: Any, repeat: int) -> dict[str, Any]:
 
     from courses.models import Course
     from recommender.core.tagging import dense_english_only
-    from recommender.engine import course_text, course_vectors_sync, dense_encoder, taggers
+    from recommender.engine import course_vectors_sync, dense_encoder, taggers
+    from recommender.inputs import course_text
     from recommender.learning import calibrator
     from recommender.models import EmbeddingVector
     from recommender.planning import infer

@@ -7,9 +7,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from recommender.core.plan import Constraints, CourseOption, PlanBuilder
 from recommender.core.tagging import CourseText, HybridTagger, SkillGuess, Weights, estimate_level, fuse
-from recommender.engine import course_options, dense_encoder, fusion_weights, skill_docs, tagged_examples
+from recommender.engine import course_options, dense_encoder, fusion_weights
 from recommender.evaluation import tagging_cv
 from recommender.evaluation.metrics import label_agreement, must_cover_share, tagging_scores, violations
+from recommender.inputs import skill_docs, tagged_examples
 from recommender.planning import gaps_for
 from skills.selectors import StandardNotLoaded, standard_version_get
 
