@@ -1,21 +1,20 @@
 """Permission changes, recorded wherever they come from (admin, services, shell): role groups,
-user permissions, staff/superuser/active flags, organization memberships, provider accounts."""
+user permissions, staff/superuser/active flags.  Organization memberships and provider accounts are recorded
+by the apps that own them (learners/receivers.py, courses/receivers.py), which call audit like any service."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.contrib.auth.models import Group, Permission, User
-from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
+from django.db.models.signals import m2m_changed, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 
 from audit.models import AuditAction
-from audit.services import audit_record, audit_ref_for, audit_ref_peek
-from courses.models import Provider
-from learners.models import Membership
+from audit.services import M2M_ACTIONS as _M2M_ACTIONS
+from audit.services import audit_record, audit_ref_of, audit_ref_peek
 
 _FLAGS = ("is_staff", "is_superuser", "is_active")
-_M2M_ACTIONS = {"post_add": "added", "post_remove": "removed", "pre_clear": "cleared"}
 
 
 def _names(model: type, pks: set[Any] | None) -> list[str]:
@@ -29,11 +28,6 @@ def _names(model: type, pks: set[Any] | None) -> list[str]:
             for a, c in Permission.objects.filter(pk__in=pks).values_list("content_type__app_label", "codename")
         )
     return sorted(str(pk) for pk in pks)
-
-
-def _user_ref(user_id: int) -> str:
-    user = User.objects.filter(pk=user_id).first()
-    return audit_ref_for(user=user) if user is not None else ""
 
 
 @receiver(m2m_changed, sender=User.groups.through)
@@ -57,7 +51,7 @@ def _groups_changed(sender: Any, instance: Any, action: str, reverse: bool, pk_s
             action=AuditAction.PERMISSION,
             event=f"user.groups.{_M2M_ACTIONS[action]}",
             object_type="auth.user",
-            subject_ref=_user_ref(user_id),
+            subject_ref=audit_ref_of(user_id),
             detail={"groups": [instance.name]},
         )
 
@@ -74,7 +68,7 @@ def _user_permissions_changed(
                 action=AuditAction.PERMISSION,
                 event=f"user.permissions.{_M2M_ACTIONS[action]}",
                 object_type="auth.user",
-                subject_ref=_user_ref(user_id),
+                subject_ref=audit_ref_of(user_id),
                 detail={"permissions": _names(Permission, {instance.pk})},
             )
         return
@@ -101,29 +95,6 @@ def _group_permissions_changed(
             object_type="auth.group",
             object_id=group.name,
             detail={"permissions": _names(Permission, pk_set if not reverse else {instance.pk})},
-        )
-
-
-@receiver(m2m_changed, sender=Provider.members.through)
-def _provider_members_changed(
-    sender: Any, instance: Any, action: str, reverse: bool, pk_set: set[Any] | None, **kw: Any
-) -> None:
-    if action not in _M2M_ACTIONS:
-        return
-    if reverse:  # user.providers.add(provider...)
-        pairs = [(instance.pk, pk) for pk in sorted(pk_set or ())]
-        if action == "pre_clear":
-            pairs = [(instance.pk, pk) for pk in instance.providers.values_list("pk", flat=True)]
-    else:
-        ids = instance.members.values_list("pk", flat=True) if action == "pre_clear" else pk_set or ()
-        pairs = [(uid, instance.pk) for uid in sorted(ids)]
-    for user_id, provider_id in pairs:
-        audit_record(
-            action=AuditAction.PERMISSION,
-            event=f"provider.members.{_M2M_ACTIONS[action]}",
-            object_type="courses.provider",
-            object_id=provider_id,
-            subject_ref=_user_ref(user_id),
         )
 
 
@@ -167,53 +138,4 @@ def _user_deleted(sender: Any, instance: User, **kw: Any) -> None:
         event="user.deleted",
         object_type="auth.user",
         subject_ref=audit_ref_peek(user_id=instance.pk),
-    )
-
-
-@receiver(pre_save, sender=Membership)
-def _membership_before(sender: Any, instance: Membership, raw: bool = False, **kw: Any) -> None:
-    instance._audit_before = (  # type: ignore[attr-defined]
-        None
-        if raw or instance.pk is None
-        else Membership.objects.filter(pk=instance.pk).values("kind", "left_on", "organization_id").first()
-    )
-
-
-@receiver(post_save, sender=Membership)
-def _membership_after(sender: Any, instance: Membership, created: bool, raw: bool = False, **kw: Any) -> None:
-    if raw:
-        return
-    before = getattr(instance, "_audit_before", None)
-    if created:
-        changed: dict[str, Any] = {"kind": [None, instance.kind]}
-    elif before is None:
-        return
-    else:
-        changed = {
-            f: [str(before[f]) if before[f] is not None else None, str(v) if v is not None else None]
-            for f, v in (("kind", instance.kind), ("left_on", instance.left_on))
-            if before[f] != v
-        }
-    if changed:
-        audit_record(
-            action=AuditAction.PERMISSION,
-            event="membership.created" if created else "membership.changed",
-            object_type="learners.membership",
-            object_id=instance.pk,
-            subject_ref=_user_ref(instance.user_id),
-            organization_id=instance.organization_id,
-            detail={"changed": changed},
-        )
-
-
-@receiver(post_delete, sender=Membership)
-def _membership_deleted(sender: Any, instance: Membership, **kw: Any) -> None:
-    audit_record(
-        action=AuditAction.PERMISSION,
-        event="membership.deleted",
-        object_type="learners.membership",
-        object_id=instance.pk,
-        subject_ref=audit_ref_peek(user_id=instance.user_id),
-        organization_id=instance.organization_id,
-        detail={"kind": instance.kind},
     )

@@ -31,6 +31,16 @@ def audit_ref_for(*, user: User) -> str:
         return AuditIdentity.objects.values_list("ref", flat=True).get(user_id=user.pk)
 
 
+def audit_ref_of(user_id: int) -> str:
+    """The pseudonym of the user with this id (created on first use); "" when there is no such user."""
+    user = User.objects.filter(pk=user_id).first()
+    return audit_ref_for(user=user) if user is not None else ""
+
+
+# m2m_changed actions that receivers record, and the word each is recorded with.
+M2M_ACTIONS = {"post_add": "added", "post_remove": "removed", "pre_clear": "cleared"}
+
+
 def audit_ref_peek(*, user_id: int | None) -> str:
     """The pseudonym if one exists, never creating one (safe while the user is being deleted)."""
     if user_id is None:

@@ -66,15 +66,15 @@ def main() -> None:
     from django.db import connection
     from django.test import Client
 
-    import courses.services as course_services
+    import recommender.receivers as recommender_receivers
     from courses.services import catalog_import, providers_load
     from recommender import tasks
     from recommender.models import LearnerPlan
     from skills.selectors import standard_version_get
 
     # Tag inference and re-planning after each import are a worker's job; here they would only add noise.
-    course_services._enqueue_tag_inference = lambda ids: None  # type: ignore[assignment]
-    course_services._enqueue_stale_plans = lambda: None
+    recommender_receivers._enqueue_tag_inference = lambda course_ids: None
+    recommender_receivers._enqueue_stale_plans = lambda: None
     figures: dict[str, Any] = {"latency": [], "throughput": []}
     try:
         say("[2/4] standard, providers, learners with target roles and self-assessments")

@@ -124,10 +124,10 @@ def main() -> None:
     from django.db import connection
     from django.test import Client
 
+    import recommender.receivers as recommender_receivers
     from accounts.models import RoleGroup
     from accounts.services import user_role_grant
     from common.reference import INDUSTRIES, ORGANIZATION_SIZE_BANDS, PREFECTURES
-    from courses import services as course_services
     from courses.models import Course
     from courses.services import catalog_import, providers_load
     from learners.models import Organization
@@ -141,7 +141,7 @@ def main() -> None:
         call_command("migrate", verbosity=0)
         call_command("load_dss", stdout=io.StringIO())
         providers_load(records=json.loads((ROOT / "fixtures" / "sample_providers.json").read_text("utf-8")))
-        course_services._enqueue_tag_inference = lambda ids: None  # type: ignore[assignment]  # no model here
+        recommender_receivers._enqueue_tag_inference = lambda course_ids: None  # no model here
         catalog_import(data=(ROOT / "fixtures" / "sample_catalog.json").read_bytes(), filename="sample.json")
         courses = list(Course.objects.order_by("pk").values_list("pk", flat=True))
         qualifying = set(qualifying_courses().values_list("pk", flat=True))

@@ -52,12 +52,12 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    import courses.services as course_services
+    import recommender.receivers as recommender_receivers
     from courses.services import catalog_import, providers_load
     from learners.population_load import _tables
 
-    course_services._enqueue_tag_inference = lambda ids: None  # type: ignore[assignment]
-    course_services._enqueue_stale_plans = lambda: None
+    recommender_receivers._enqueue_tag_inference = lambda course_ids: None
+    recommender_receivers._enqueue_stale_plans = lambda: None
     try:
         say("[2/4] standard and the sample catalog")
         call_command("migrate", verbosity=0)

@@ -53,7 +53,8 @@ def embed_and_tag_figures(version: Any, repeat: int) -> dict[str, Any]:
 
     from courses.models import Course
     from recommender.core.tagging import dense_english_only
-    from recommender.engine import course_text, course_vectors_sync, dense_encoder, taggers
+    from recommender.engine import course_vectors_sync, dense_encoder, taggers
+    from recommender.inputs import course_text
     from recommender.learning import calibrator
     from recommender.models import EmbeddingVector
     from recommender.planning import infer
@@ -148,10 +149,10 @@ def main() -> None:
         sample = json.loads((ROOT / "fixtures" / "sample_catalog.json").read_text("utf-8"))
         courses_1k = catalog_bench.derive_courses(sample, 1000)
         if args.tagging_only:  # the import's own tag inference would embed the catalog before the measurement
-            import courses.services as course_services
+            import recommender.receivers as recommender_receivers
 
-            course_services._enqueue_tag_inference = lambda ids: None  # type: ignore[assignment]
-            course_services._enqueue_stale_plans = lambda: None
+            recommender_receivers._enqueue_tag_inference = lambda course_ids: None
+            recommender_receivers._enqueue_stale_plans = lambda: None
         catalog_import(data=json.dumps(courses_1k, ensure_ascii=False).encode(), filename="bench.json")
         if args.tagging_only:
             tagging_only(args, version=standard_version_get(), rss_start=rss_start)
@@ -221,10 +222,10 @@ def main() -> None:
         courses_10k = catalog_bench.derive_courses(sample, 10_000)
         # The 10,000-course import here only feeds the memory figure: its tag inference and re-planning (a worker's
         # job after every import) is switched off so it does not dominate the run.
-        import courses.services as course_services
+        import recommender.receivers as recommender_receivers
 
-        course_services._enqueue_tag_inference = lambda ids: None  # type: ignore[assignment]
-        course_services._enqueue_stale_plans = lambda: None
+        recommender_receivers._enqueue_tag_inference = lambda course_ids: None
+        recommender_receivers._enqueue_stale_plans = lambda: None
         catalog_import(data=json.dumps(courses_10k, ensure_ascii=False).encode(), filename="bench10k.json")
         index = course_options(version=version)
         taggers(version=version)  # rebuilt for the new catalog state

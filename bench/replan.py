@@ -120,6 +120,7 @@ def run(
     from django.db import connection
 
     import courses.services as course_services
+    import recommender.receivers as recommender_receivers
     from courses.selectors import catalog_version
     from recommender.core.plan import COURSE_OVERHEAD_HOURS
     from recommender.engine import course_options
@@ -139,8 +140,8 @@ def run(
         )
         sample = json.loads((ROOT / "fixtures" / "sample_catalog.json").read_text("utf-8"))
         # No worker job from the import itself (tag inference, its own re-planning run): only ours is measured.
-        course_services._enqueue_tag_inference = lambda ids: None  # type: ignore[assignment]
-        course_services._enqueue_stale_plans = lambda: None
+        recommender_receivers._enqueue_tag_inference = lambda course_ids: None
+        recommender_receivers._enqueue_stale_plans = lambda: None
         data = json.dumps(catalog_bench.derive_courses(sample, 1000), ensure_ascii=False).encode()
         course_services.catalog_import(data=data, filename="bench.json")
         version = standard_version_get()

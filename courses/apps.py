@@ -7,4 +7,7 @@ class CoursesConfig(AppConfig):
     verbose_name = _("Course catalog")
 
     def ready(self) -> None:
-        from courses import signals  # noqa: F401  (connects the catalog version bumps)
+        from courses import (  # noqa: F401
+            receivers,  # provider accounts in the audit log
+            signals,  # connects the catalog version bumps
+        )

@@ -23,9 +23,9 @@ from courses.models import (
     Provider,
     ReviewStatus,
 )
+from skills.grades import STRONG_GRADES
 from skills.models import RoleSkillRequirement, StandardVersion
 
-STRONG_GRADES = ("a", "b")
 ORDERINGS: dict[str, tuple[str, ...]] = {
     "relevance": ("-relevance", "level", "price_jpy", "pk"),
     "title": ("title_ja", "title_en", "pk"),

@@ -20,7 +20,6 @@ from django.utils import timezone
 from audit.models import AuditAction
 from audit.services import FROM_REQUEST, audit_record
 from common.input_checks import json_loads
-from common.queue import enqueue
 from common.reference import PREFECTURES
 from courses.bulk import CatalogWriter, catalog_writer
 from courses.catalog_format import (
@@ -44,7 +43,7 @@ from courses.models import (
     ReviewStatus,
     TagSource,
 )
-from courses.signals import catalog_version_changed, course_tags_reviewed
+from courses.signals import catalog_version_changed, course_tags_reviewed, courses_imported
 from skills.models import LiteracyItem, LiteracySection, SkillItem, StandardVersion
 from skills.selectors import standard_version_get
 
@@ -349,22 +348,9 @@ def _store(
     _audit_import(run, actor)
     needing = sorted({course_id_for_row[r.row] for r in parsed.rows if not r.skills} & (new_ids | updated_ids))
     if needing:
-        transaction.on_commit(lambda: _enqueue_tag_inference(needing))
-    if created or updated:
-        transaction.on_commit(_enqueue_stale_plans)
+        courses_imported.send(sender=ImportRun, course_ids=needing)  # recommender/receivers.py infers tags
+    # A changed catalog bumped the version above: catalog_version_changed refreshes the stale plans.
     return ImportReport(run=run, issues=parsed.issues)
-
-
-def _enqueue_tag_inference(course_ids: list[int]) -> None:
-    from recommender.tasks import courses_infer_tags_task
-
-    enqueue(courses_infer_tags_task, course_ids=course_ids)
-
-
-def _enqueue_stale_plans() -> None:
-    from recommender.tasks import stale_plans_refresh_task
-
-    enqueue(stale_plans_refresh_task)
 
 
 _COMPARE_FIELDS: tuple[str, ...] = (

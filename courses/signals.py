@@ -15,6 +15,9 @@ from courses.models import Course, CourseLiteracy, CourseSkill, Provider
 catalog_version_changed = Signal()
 # Sent inside the transaction of a staff review (accept, reject, level), with `tag_ids`.
 course_tags_reviewed = Signal()
+# Sent inside the transaction of a catalog import, with `course_ids`: the new or changed courses that
+# came without skill tags (the recommender infers their tags after the commit).
+courses_imported = Signal()
 
 
 @receiver([post_save, post_delete], sender=Course)

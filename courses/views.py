@@ -19,8 +19,9 @@ from common.reference import PREFECTURES
 from courses.api.serializers import CourseSearchInput
 from courses.api.views import search_codes
 from courses.catalog_format import FORMATS
-from courses.models import CourseSkill, CourseStatus, ReviewStatus, TagSource
+from courses.models import CourseStatus, TagSource
 from courses.selectors import (
+    active_tags,
     catalog_version,
     course_detail_get,
     course_search,
@@ -140,8 +141,8 @@ def catalog_upload(request: HttpRequest) -> HttpResponse:
             allowed_provider_ids=allowed,
         )
     inferred = (
-        CourseSkill.objects.filter(source=TagSource.INFERRED, course__status=CourseStatus.PUBLISHED)
-        .exclude(review_status=ReviewStatus.REJECTED)
+        active_tags()
+        .filter(source=TagSource.INFERRED, course__status=CourseStatus.PUBLISHED)
         .select_related("course", "skill_item")
         .order_by("-course__updated_at", "course_id", "position")
     )

@@ -8,7 +8,7 @@ from typing import Any
 from django.dispatch import receiver
 
 from learners.models import LearnerProfile, SkillAssessment
-from learners.signals import courses_completed, learner_erasing, levels_recorded
+from learners.signals import courses_completed, learner_erasing, learner_exporting, levels_recorded
 
 
 def _award_after_commit(learner_ids: set[int]) -> None:
@@ -42,3 +42,10 @@ def on_learner_erasing(sender: Any, learner: LearnerProfile, **kwargs: Any) -> N
     from interop.services import learner_interop_erase
 
     learner_interop_erase(learner=learner)
+
+
+@receiver(learner_exporting)
+def on_learner_exporting(sender: Any, learner: LearnerProfile, **kwargs: Any) -> dict[str, Any]:
+    from interop.selectors import learner_interop_export
+
+    return learner_interop_export(learner=learner)

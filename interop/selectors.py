@@ -10,10 +10,11 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Max, QuerySet
 
-from courses.models import CourseSkill, ReviewStatus
+from courses.selectors import active_tags
 from interop import case_format, moodle
 from interop.models import Credential, XapiStatementOut
-from learners.models import Track
+from learners.models import LearnerProfile, Track
+from learners.selectors import export_iso
 from skills.models import Role, RoleSkillRequirement, StandardVersion
 from skills.selectors import (
     grade_targets,
@@ -288,8 +289,8 @@ def moodle_template_for_track(*, track: Track, lang: str = "ja") -> dict[str, An
     in_framework = {c.idnumber for c in framework.competencies if c.proficient_from is not None}
     course_ids = list(track.items.order_by("position").values_list("course_id", flat=True))
     taught = (
-        CourseSkill.objects.filter(course_id__in=course_ids, skill_item__version=role.version)
-        .exclude(review_status=ReviewStatus.REJECTED)
+        active_tags()
+        .filter(course_id__in=course_ids, skill_item__version=role.version)
         .values_list("skill_item__code", flat=True)
         .distinct()
     )
@@ -352,3 +353,31 @@ def moodle_upload_courses(*, lang: str = "ja", provider_id: int | None = None) -
             )
         )
     return rows
+
+
+def learner_interop_export(*, learner: LearnerProfile) -> dict[str, Any]:
+    """The learner's credentials and xAPI statements, as sections of the learner export."""
+    return {
+        "credentials": [
+            {
+                "issued_at": export_iso(c.issued_at),
+                "shared": c.shared,
+                "revoked_at": export_iso(c.revoked_at),
+                "document": c.document,
+            }
+            for c in learner.credentials.order_by("issued_at", "pk")
+        ],
+        "xapi_statements_out": [
+            {
+                "status": s.status,
+                "created_at": export_iso(s.created_at),
+                "sent_at": export_iso(s.sent_at),
+                "statement": s.statement,
+            }
+            for s in learner.xapi_statements_out.order_by("created_at", "pk")
+        ],
+        "xapi_statements_in": [
+            {"stored_at": export_iso(s.stored_at), "voided": s.voided, "statement": s.statement}
+            for s in learner.xapi_statements_in.order_by("stored_at", "pk")
+        ],
+    }

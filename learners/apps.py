@@ -5,4 +5,7 @@ class LearnersConfig(AppConfig):
     name = "learners"
 
     def ready(self) -> None:
-        from learners import exam_receivers  # noqa: F401  (connects the exam map signal)
+        from learners import (  # noqa: F401
+            exam_receivers,  # connects the exam map signal
+            receivers,  # memberships in the audit log
+        )

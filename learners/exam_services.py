@@ -30,7 +30,7 @@ from learners.models import (
     Organization,
     SkillAssessment,
 )
-from learners.signals import levels_recorded
+from learners.signals import levels_recorded, plans_outdated
 from skills.models import Exam, ExamSkill
 
 CERTIFICATE_MAX = 40
@@ -142,8 +142,6 @@ def exam_evidence_sync(*, learner_ids: list[int], today: date | None = None) -> 
 
     Idempotent: a second call appends nothing.  Returns how many assessments were appended; re-plans
     the learners concerned after commit."""
-    from learners.services import _enqueue_replan
-
     today = today or timezone.localdate()
     ids = sorted(set(learner_ids))
     if not ids:
@@ -181,8 +179,7 @@ def exam_evidence_sync(*, learner_ids: list[int], today: date | None = None) -> 
     )
     if stored:
         levels_recorded.send(sender=SkillAssessment, assessments=stored)
-        changed = sorted({a.learner_id for a in stored})
-        transaction.on_commit(lambda: _enqueue_replan(changed))
+        plans_outdated.send(sender=SkillAssessment, learner_ids=sorted({a.learner_id for a in stored}))
     return len(stored)
 
 

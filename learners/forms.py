@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -7,6 +8,14 @@ from django.contrib.auth.forms import UserCreationForm
 from django.contrib.auth.models import User
 from django.utils.translation import gettext_lazy as _
 
+from common.limits import (
+    BUDGET_JPY_MAX,
+    BUDGET_JPY_MIN,
+    WEEKLY_HOURS_MAX,
+    WEEKLY_HOURS_MIN,
+    WEEKS_MAX,
+    WEEKS_MIN,
+)
 from common.reference import PREFECTURE_CHOICES
 from courses.catalog_format import FORMATS
 from courses.models import Course
@@ -53,8 +62,13 @@ class SelfAssessmentForm(forms.Form):
 
 
 class ConstraintsForm(forms.Form):
-    weekly_hours = forms.DecimalField(label=_("Study hours per week"), min_value=0, max_value=80, decimal_places=1)
-    budget_jpy = forms.IntegerField(label=_("Budget (yen)"), min_value=0)
+    weekly_hours = forms.DecimalField(
+        label=_("Study hours per week"),
+        min_value=Decimal(str(WEEKLY_HOURS_MIN)),
+        max_value=WEEKLY_HOURS_MAX,
+        decimal_places=1,
+    )
+    budget_jpy = forms.IntegerField(label=_("Budget (yen)"), min_value=BUDGET_JPY_MIN, max_value=BUDGET_JPY_MAX)
     free_only = forms.BooleanField(label=_("Free courses only"), required=False)
     preferred_formats = forms.MultipleChoiceField(
         label=_("Preferred formats"),
@@ -77,9 +91,13 @@ class ConstraintsForm(forms.Form):
 class PlanForm(forms.Form):
     """Other limits for one regeneration of the plan (empty fields keep the profile's)."""
 
-    weekly_hours = forms.FloatField(label=_("Study hours per week"), min_value=0.5, max_value=80, required=False)
-    weeks = forms.IntegerField(label=_("Weeks"), min_value=1, max_value=104, required=False)
-    budget_jpy = forms.IntegerField(label=_("Budget (yen)"), min_value=0, required=False)
+    weekly_hours = forms.FloatField(
+        label=_("Study hours per week"), min_value=WEEKLY_HOURS_MIN, max_value=WEEKLY_HOURS_MAX, required=False
+    )
+    weeks = forms.IntegerField(label=_("Weeks"), min_value=WEEKS_MIN, max_value=WEEKS_MAX, required=False)
+    budget_jpy = forms.IntegerField(
+        label=_("Budget (yen)"), min_value=BUDGET_JPY_MIN, max_value=BUDGET_JPY_MAX, required=False
+    )
     formats = forms.MultipleChoiceField(
         label=_("Preferred formats"),
         choices=[(f, f) for f in FORMATS],

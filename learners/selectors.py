@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import QuerySet
@@ -24,6 +24,7 @@ from learners.models import (
     Track,
     TrackAssignment,
 )
+from learners.signals import learner_exporting
 from skills.models import RoleSkillRequirement
 from skills.selectors import grade_targets, standard_version_get
 
@@ -246,28 +247,33 @@ def team_dashboard(*, organization: Organization) -> dict[str, Any]:
 # --- the learner's own data (APPI disclosure) -----------------------------------------------
 
 EXPORT_FORMAT = "dxpathways-learner-export/1"
+# The document's sections in order; national_count, credentials, xapi_statements_*, plan come from the apps
+# that hold them (receivers of learners.signals.learner_exporting), the rest from here.
+EXPORT_SECTIONS = (
+    "format",
+    "generated_at",
+    "account",
+    "profile",
+    "national_count",
+    "memberships",
+    "assessments",
+    "exam_passes",
+    "enrollments",
+    "progress_events",
+    "track_assignments",
+    "credentials",
+    "xapi_statements_out",
+    "xapi_statements_in",
+    "plan",
+    "api_tokens",
+    "provider_accounts",
+    "audit_log",
+)
 
 
-def _iso(value: Any) -> Any:
+def export_iso(value: Any) -> Any:
+    """A value as the learner export writes it (dates and times in ISO 8601)."""
     return value.isoformat() if isinstance(value, datetime | date) else value
-
-
-def _national_count(learner: LearnerProfile) -> dict[str, Any] | None:
-    """How the learner is counted toward the national target (national/), if at all."""
-    from national.models import NationalCount
-
-    row = NationalCount.objects.filter(learner=learner).first()
-    if row is None:
-        return None
-    return {
-        "fiscal_year": row.fiscal_year,
-        "completed_at": _iso(row.completed_at),
-        "course_id": row.course_id,
-        "prefecture": row.prefecture,
-        "industry": row.industry,
-        "persona_type": row.persona_type,
-        "org_size": row.org_size,
-    }
 
 
 def learner_data_export(*, learner: LearnerProfile) -> dict[str, Any]:
@@ -277,20 +283,17 @@ def learner_data_export(*, learner: LearnerProfile) -> dict[str, Any]:
     user = learner.user
     memberships = list(Membership.objects.filter(user=user).select_related("organization").order_by("joined_on"))
     org_names = {m.organization_id: m.organization.name for m in memberships}
-    plan = LearnerProfile.objects.filter(pk=learner.pk).values_list(
-        "plan__payload", "plan__computed_at", "plan__catalog_version"
-    )[0]
     ref = audit_ref_peek(user_id=user.pk)
-    return {
+    data: dict[str, Any] = {
         "format": EXPORT_FORMAT,
-        "generated_at": _iso(timezone.now()),
+        "generated_at": export_iso(timezone.now()),
         "account": {
             "username": user.get_username(),
             "email": user.email,
             "first_name": user.first_name,
             "last_name": user.last_name,
-            "date_joined": _iso(user.date_joined),
-            "last_login": _iso(user.last_login),
+            "date_joined": export_iso(user.date_joined),
+            "last_login": export_iso(user.last_login),
             "groups": sorted(user.groups.values_list("name", flat=True)),
         },
         "profile": {
@@ -308,16 +311,15 @@ def learner_data_export(*, learner: LearnerProfile) -> dict[str, Any]:
             "share_target_role": learner.share_target_role,
             "share_levels": learner.share_levels,
             "share_track_progress": learner.share_track_progress,
-            "onboarded_at": _iso(learner.onboarded_at),
-            "created_at": _iso(learner.created_at),
+            "onboarded_at": export_iso(learner.onboarded_at),
+            "created_at": export_iso(learner.created_at),
         },
-        "national_count": _national_count(learner),
         "memberships": [
             {
                 "organization": m.organization.name,
                 "kind": m.kind,
-                "joined_on": _iso(m.joined_on),
-                "left_on": _iso(m.left_on),
+                "joined_on": export_iso(m.joined_on),
+                "left_on": export_iso(m.left_on),
             }
             for m in memberships
         ],
@@ -329,7 +331,7 @@ def learner_data_export(*, learner: LearnerProfile) -> dict[str, Any]:
                 "note": a.note,
                 "course": a.course_id,
                 "recorded_by_me": a.recorded_by_id == user.pk,
-                "assessed_at": _iso(a.assessed_at),
+                "assessed_at": export_iso(a.assessed_at),
             }
             for a in SkillAssessment.objects.filter(learner=learner)
             .select_related("skill_item")
@@ -338,10 +340,10 @@ def learner_data_export(*, learner: LearnerProfile) -> dict[str, Any]:
         "exam_passes": [
             {
                 "exam": p.exam.code,
-                "passed_on": _iso(p.passed_on),
+                "passed_on": export_iso(p.passed_on),
                 "certificate_number": p.certificate_number,
                 "entered_by": p.source,
-                "created_at": _iso(p.created_at),
+                "created_at": export_iso(p.created_at),
             }
             for p in learner.exam_passes.select_related("exam").order_by("passed_on", "pk")
         ],
@@ -352,10 +354,10 @@ def learner_data_export(*, learner: LearnerProfile) -> dict[str, Any]:
                 "course_title": e.course.title_ja or e.course.title_en,
                 "status": e.status,
                 "percent": e.percent,
-                "enrolled_at": _iso(e.enrolled_at),
-                "completed_at": _iso(e.completed_at),
-                "dropped_at": _iso(e.dropped_at),
-                "last_event_at": _iso(e.last_event_at),
+                "enrolled_at": export_iso(e.enrolled_at),
+                "completed_at": export_iso(e.completed_at),
+                "dropped_at": export_iso(e.dropped_at),
+                "last_event_at": export_iso(e.last_event_at),
             }
             for e in Enrollment.objects.filter(learner=learner).select_related("course").order_by("enrolled_at", "pk")
         ],
@@ -364,8 +366,8 @@ def learner_data_export(*, learner: LearnerProfile) -> dict[str, Any]:
                 "course": e.course_id,
                 "kind": e.kind,
                 "percent": e.percent,
-                "occurred_at": _iso(e.occurred_at),
-                "received_at": _iso(e.received_at),
+                "occurred_at": export_iso(e.occurred_at),
+                "received_at": export_iso(e.received_at),
                 "source": e.source,
                 "idempotency_key": e.idempotency_key,
             }
@@ -375,38 +377,18 @@ def learner_data_export(*, learner: LearnerProfile) -> dict[str, Any]:
             {
                 "track": a.track.name,
                 "organization": a.track.organization.name,
-                "assigned_on": _iso(a.assigned_on),
-                "due_on": _iso(a.due_on),
+                "assigned_on": export_iso(a.assigned_on),
+                "due_on": export_iso(a.due_on),
             }
             for a in learner.track_assignments.select_related("track__organization").order_by("assigned_on", "pk")
         ],
-        "credentials": [
-            {
-                "issued_at": _iso(c.issued_at),
-                "shared": c.shared,
-                "revoked_at": _iso(c.revoked_at),
-                "document": c.document,
-            }
-            for c in learner.credentials.order_by("issued_at", "pk")
-        ],
-        "xapi_statements_out": [
-            {"status": s.status, "created_at": _iso(s.created_at), "sent_at": _iso(s.sent_at), "statement": s.statement}
-            for s in learner.xapi_statements_out.order_by("created_at", "pk")
-        ],
-        "xapi_statements_in": [
-            {"stored_at": _iso(s.stored_at), "voided": s.voided, "statement": s.statement}
-            for s in learner.xapi_statements_in.order_by("stored_at", "pk")
-        ],
-        "plan": (
-            None if plan[1] is None else {"computed_at": _iso(plan[1]), "catalog_version": plan[2], "payload": plan[0]}
-        ),
         "api_tokens": [
             {
                 "name": t["name"],
                 "prefix": t["prefix"],
-                "created_at": _iso(t["created_at"]),
-                "last_used_at": _iso(t["last_used_at"]),
-                "revoked_at": _iso(t["revoked_at"]),
+                "created_at": export_iso(t["created_at"]),
+                "last_used_at": export_iso(t["last_used_at"]),
+                "revoked_at": export_iso(t["revoked_at"]),
             }
             for t in user.api_tokens.order_by("created_at").values(
                 "name", "prefix", "created_at", "last_used_at", "revoked_at"
@@ -415,7 +397,7 @@ def learner_data_export(*, learner: LearnerProfile) -> dict[str, Any]:
         "provider_accounts": sorted(user.providers.values_list("name_ja", flat=True)),
         "audit_log": [
             {
-                "at": _iso(e.at),
+                "at": export_iso(e.at),
                 "action": e.action,
                 "event": e.event,
                 "by_me": e.actor_ref == ref,
@@ -426,3 +408,8 @@ def learner_data_export(*, learner: LearnerProfile) -> dict[str, Any]:
             for e in audit_entries_about(ref=ref)
         ],
     }
+    # Sections of the apps above learners (national, interop, recommender): learners.signals.learner_exporting.
+    for _receiver, sections in learner_exporting.send(sender=LearnerProfile, learner=learner):
+        data.update(cast("dict[str, Any]", sections or {}))
+    order = {key: n for n, key in enumerate(EXPORT_SECTIONS)}
+    return dict(sorted(data.items(), key=lambda kv: order.get(kv[0], len(order))))

@@ -15,3 +15,17 @@ learner_erasing = Signal()
 # levels_recorded:   sender=SkillAssessment, assessments=[<SkillAssessment with pk>, ...]
 courses_completed = Signal()
 levels_recorded = Signal()
+
+# Sent inside the transaction that changed them, with `learner_ids`: learners whose completions changed
+# (a new completion, an earlier time for one, or dates repaired).  The national count recounts them
+# in the same transaction (national/signals.py), so a failed ingest counts nothing.
+enrollments_changed = Signal()
+
+# Sent inside the transaction that changed a plan's inputs outside a completion (exam evidence,
+# repaired dates), with `learner_ids`.  The recommender re-plans them after the commit.
+plans_outdated = Signal()
+
+# Sent by `learners.selectors.learner_data_export` (sender=LearnerProfile, learner=<LearnerProfile>):
+# each app that keeps data about the learner returns its own sections as {name: JSON-ready value}
+# (learners.privacy lists them), just as it erases them on `learner_erasing`.
+learner_exporting = Signal()

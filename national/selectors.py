@@ -21,6 +21,8 @@ from django.utils.translation import gettext as _
 from accounts.models import RoleGroup
 from accounts.services import user_has_role
 from common.reference import INDUSTRIES, ORGANIZATION_SIZE_BANDS, PREFECTURES
+from learners.models import LearnerProfile
+from learners.selectors import export_iso
 from national.counting import (
     CATEGORY_PREFIX,
     DIMENSIONS,
@@ -35,7 +37,7 @@ from national.counting import (
     grouping_of,
 )
 from national.forecast import Forecast, linear_forecast
-from national.models import NationalCell
+from national.models import NationalCell, NationalCount
 from national.reference import (
     FISCAL_YEAR_MAX,
     FISCAL_YEAR_MIN,
@@ -488,3 +490,19 @@ def national_progress(
         forecast_note=note,
         reported_source=REPORTED_SOURCE,
     )
+
+
+def national_count_export(*, learner: LearnerProfile) -> dict[str, Any] | None:
+    """How the learner is counted toward the national target (national/), if at all."""
+    row = NationalCount.objects.filter(learner=learner).first()
+    if row is None:
+        return None
+    return {
+        "fiscal_year": row.fiscal_year,
+        "completed_at": export_iso(row.completed_at),
+        "course_id": row.course_id,
+        "prefecture": row.prefecture,
+        "industry": row.industry,
+        "persona_type": row.persona_type,
+        "org_size": row.org_size,
+    }

@@ -1,10 +1,12 @@
 """Changes that do not pass through the ingest still reach the rollup in the same transaction.
 
 - deleting a learner (right to erasure, or deleting the user account) takes them out of the cells;
+- the progress ingest and the date repair announce `enrollments_changed` inside their transaction:
+  their learners are recounted in it (a failed ingest counts nothing);
 - an enrollment saved or deleted one row at a time (admin, shell) recounts its learner;
 - a catalog change (a new catalog version) recounts, after commit, the learners of courses that
   started or stopped qualifying.
-The progress ingest writes enrollments in bulk (no signals) and calls the recount itself.
+The progress ingest writes enrollments in bulk (no model signals) and sends `enrollments_changed`.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from django.dispatch import receiver
 
 from courses.signals import catalog_version_changed
 from learners.models import Enrollment, LearnerProfile
-from learners.signals import learner_erasing
+from learners.signals import enrollments_changed, learner_erasing, learner_exporting
+from national.selectors import national_count_export
 from national.services import national_learner_forget, national_learners_recount
 
 
@@ -25,6 +28,12 @@ from national.services import national_learner_forget, national_learners_recount
 def learner_erasing_forget(sender: Any, learner: LearnerProfile, **kwargs: Any) -> None:
     """`learners.services.learner_account_delete` announces an erasure first, in its transaction."""
     national_learner_forget(learner_id=learner.pk)
+
+
+@receiver(learner_exporting)
+def learner_export_section(sender: Any, learner: LearnerProfile, **kwargs: Any) -> dict[str, Any]:
+    """How the learner is counted nationally, as the `national_count` section of their data export."""
+    return {"national_count": national_count_export(learner=learner)}
 
 
 @receiver(pre_delete, sender=LearnerProfile)
@@ -37,6 +46,12 @@ def enrollment_changed(sender: Any, instance: Enrollment, **kwargs: Any) -> None
     if kwargs.get("raw"):
         return  # loaddata
     national_learners_recount(learner_ids=[instance.learner_id])
+
+
+@receiver(enrollments_changed)
+def enrollments_recount(sender: Any, learner_ids: list[int], **kwargs: Any) -> None:
+    """Completions changed in the sender's transaction: recount those learners in it."""
+    national_learners_recount(learner_ids=learner_ids)
 
 
 @receiver(catalog_version_changed)

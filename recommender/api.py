@@ -17,8 +17,15 @@ from rest_framework.views import APIView
 
 from audit.models import AuditAction
 from audit.services import audit_record
+from common.limits import (
+    BUDGET_JPY_MAX,
+    BUDGET_JPY_MIN,
+    WEEKLY_HOURS_MAX,
+    WEEKLY_HOURS_MIN,
+    WEEKS_MAX,
+    WEEKS_MIN,
+)
 from courses.catalog_format import FORMATS
-from learners.api.serializers import MAX_BUDGET_JPY
 from learners.selectors import members_of, organization_for_admin
 from learners.services import learner_profile_get_or_create
 from recommender.core.encoders import EncoderUnavailable
@@ -36,9 +43,9 @@ def _user(request: Request) -> User:
 
 
 class PlanOverrides(serializers.Serializer):
-    weekly_hours = serializers.FloatField(required=False, min_value=0.5, max_value=80)
-    weeks = serializers.IntegerField(required=False, min_value=1, max_value=104)
-    budget_jpy = serializers.IntegerField(required=False, min_value=0, max_value=MAX_BUDGET_JPY)
+    weekly_hours = serializers.FloatField(required=False, min_value=WEEKLY_HOURS_MIN, max_value=WEEKLY_HOURS_MAX)
+    weeks = serializers.IntegerField(required=False, min_value=WEEKS_MIN, max_value=WEEKS_MAX)
+    budget_jpy = serializers.IntegerField(required=False, min_value=BUDGET_JPY_MIN, max_value=BUDGET_JPY_MAX)
     free_only = serializers.BooleanField(required=False)
     formats = serializers.ListField(child=serializers.ChoiceField(choices=FORMATS), required=False)
     language = serializers.ChoiceField(choices=["ja", "en"], required=False, allow_blank=True)

@@ -8,7 +8,7 @@ class RecommenderConfig(AppConfig):
     name = "recommender"
 
     def ready(self) -> None:
-        from recommender import receivers  # noqa: F401  (retrains the calibrated tagger after reviews)
+        from recommender import receivers  # noqa: F401  (re-plans, refreshes stale plans, tags, retrains)
 
         register(check_model_directory)
 

@@ -1,15 +1,14 @@
-"""Django side of the recommender: builds the core's inputs from the database, caches the tagger.
+"""The recommender's engine room: the configured models (dense encoder, fusion weights) and the per-process
+caches of what is built from the database (the course catalog for the planner, the taggers, the course index).
 
-The core (`recommender/core/`) never sees a model instance; this module turns skill items,
-courses and learners into the core's plain dataclasses.
+Inputs are read by `inputs.py` (the only module here that reads the catalog, the standard and learners for
+the core); dense vectors are stored by `vectors.py`; this module combines them and caches the result.
 """
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -17,15 +16,25 @@ from typing import Any
 import numpy as np
 from django.conf import settings
 
-from courses.models import CatalogState, Course, CourseSkill, CourseStatus, ReviewStatus, TagSource
+from courses.models import Course
 from recommender.core.encoders import SentenceTransformerEncoder, TfidfEncoder
 from recommender.core.plan import Catalog, CourseOption
-from recommender.core.tagging import CourseText, HybridTagger, SkillDoc, Weights, dense_english_only
+from recommender.core.tagging import HybridTagger, SkillDoc, Weights
+from recommender.inputs import (
+    catalog_state,
+    course_options_load,
+    course_text,
+    literacy_docs,
+    literacy_section_ids,
+    published_courses,
+    skill_docs,
+    skill_item_ids,
+    tagged_example_courses,
+)
 from recommender.models import VectorKind
-from recommender.vectors import PASSAGE, QUERY, SyncStats, vectors_sync
-from skills.models import LiteracySection, SkillItem, StandardVersion
+from recommender.vectors import CourseIndex, SyncStats, course_vectors_store, doc_vectors_store
+from skills.models import StandardVersion
 
-VOCABULARY = Path(__file__).resolve().parent / "data" / "skill_vocabulary.json"
 # Tuned on recommender/evaluation/courses_dev.json by `manage.py evaluate_recommender --tune`, per model.
 DEFAULT_WEIGHTS = Weights(dense=0.60, sparse=0.40, keyword=0.0)
 MULTILINGUAL_WEIGHTS = Weights(dense=0.95, sparse=0.05, keyword=0.0)
@@ -111,101 +120,7 @@ def dense_encoder() -> SentenceTransformerEncoder | None:
     )
 
 
-def vocabulary() -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(VOCABULARY.read_text(encoding="utf-8"))
-    return data
-
-
-def skill_docs(*, version: StandardVersion) -> list[SkillDoc]:
-    """Bilingual descriptions of the 49 items: names, definitions, topics and curated terms."""
-    terms = vocabulary()["skills"]
-    docs = []
-    for item in SkillItem.objects.filter(version=version).order_by("position"):
-        extra = terms.get(item.code, {})
-        docs.append(
-            SkillDoc(
-                code=item.code,
-                name_ja=item.name_ja,
-                name_en=item.name_en,
-                text_ja=f"{item.definition_ja} {' '.join(item.topics_ja)}",
-                text_en=f"{item.definition_en} {' '.join(item.topics_en)}",
-                terms_ja=tuple(extra.get("ja", [])),
-                terms_en=tuple(extra.get("en", [])),
-            )
-        )
-    return docs
-
-
-def literacy_docs(*, version: StandardVersion) -> list[SkillDoc]:
-    terms = vocabulary()["literacy_sections"]
-    docs = []
-    for section in LiteracySection.objects.filter(version=version).prefetch_related("items").order_by("position"):
-        items = list(section.items.all())
-        extra = terms.get(section.code, {})
-        docs.append(
-            SkillDoc(
-                code=section.code,
-                name_ja=section.name_ja,
-                name_en=section.name_en,
-                text_ja=" ".join(f"{i.name_ja} {' '.join(i.topics_ja)}" for i in items),
-                text_en=" ".join(f"{i.name_en} {' '.join(i.topics_en)}" for i in items),
-                terms_ja=tuple(extra.get("ja", [])),
-                terms_en=tuple(extra.get("en", [])),
-            )
-        )
-    return docs
-
-
 _taggers: dict[tuple[Any, ...], tuple[HybridTagger, HybridTagger]] = {}
-
-
-def catalog_state() -> tuple[int, Any]:
-    """Version and time of the catalog's last change: any change makes a new tagger."""
-    row = CatalogState.objects.filter(pk=1).values_list("version", "changed_at").first()
-    return (int(row[0]), row[1]) if row else (0, None)
-
-
-def course_text(course: Course) -> CourseText:
-    return CourseText(course.title_ja, course.description_ja, course.title_en, course.description_en, course.level)
-
-
-def tagged_example_courses(*, version: StandardVersion) -> dict[str, list[tuple[int, CourseText]]]:
-    """Courses the catalog already tags (declared or accepted), per item: the labelled examples."""
-    examples: dict[str, list[tuple[int, CourseText]]] = {}
-    tags = (
-        CourseSkill.objects.filter(
-            skill_item__version=version, review_status=ReviewStatus.ACCEPTED, course__status=CourseStatus.PUBLISHED
-        )
-        .select_related("course", "skill_item")
-        .order_by("course_id", "position")
-    )
-    for tag in tags:
-        examples.setdefault(tag.skill_item.code, []).append((tag.course_id, course_text(tag.course)))
-    return examples
-
-
-def tagged_examples(*, version: StandardVersion) -> dict[str, list[CourseText]]:
-    return {code: [t for _, t in pairs] for code, pairs in tagged_example_courses(version=version).items()}
-
-
-@dataclass
-class CourseIndex:
-    """Dense vectors of the published courses that have an English side (row i is course ids[i])."""
-
-    ids: list[int]
-    matrix: np.ndarray
-    model: str
-
-    def __post_init__(self) -> None:
-        self.row = {course_id: i for i, course_id in enumerate(self.ids)}
-
-    def vectors_for(self, course_ids: Sequence[int], dimension: int) -> np.ndarray:
-        """Rows for these courses, zeros for a course without a vector (no English side)."""
-        out = np.zeros((len(course_ids), dimension), dtype=np.float32)
-        for i, course_id in enumerate(course_ids):
-            if course_id in self.row:
-                out[i] = self.matrix[self.row[course_id]]
-        return out
 
 
 def course_vectors_sync(
@@ -218,19 +133,10 @@ def course_vectors_sync(
     encoder = dense_encoder()
     if encoder is None:
         return CourseIndex([], np.zeros((0, 0), dtype=np.float32), "-")
-    if courses is None:
-        courses = list(
-            Course.objects.filter(status=CourseStatus.PUBLISHED)
-            .only("pk", "title_ja", "description_ja", "title_en", "description_en", "level")
-            .order_by("pk")
-        )
-    pairs = [(c.pk, course_text(c)) for c in courses]
-    english_only = dense_english_only(encoder)
-    items = [(course_id, t.dense_text(english_only)) for course_id, t in pairs if t.readable(english_only)]
-    matrix = vectors_sync(
-        kind=VectorKind.COURSE, items=items, encoder=encoder, role=QUERY, progress=progress, stats=stats
+    chosen = published_courses() if courses is None else courses
+    return course_vectors_store(
+        encoder=encoder, courses=[(c.pk, course_text(c)) for c in chosen], progress=progress, stats=stats
     )
-    return CourseIndex([course_id for course_id, _ in items], matrix, encoder.name)
 
 
 _indexes: dict[tuple[Any, ...], CourseIndex] = {}
@@ -250,17 +156,11 @@ def course_index() -> CourseIndex:
 def doc_vectors(
     *, kind: str, docs: Sequence[SkillDoc], ids: dict[str, int], stats: SyncStats | None = None
 ) -> np.ndarray | None:
-    """Stored passage vectors of the items' descriptions."""
+    """Stored passage vectors of the items' descriptions (None without a dense model)."""
     encoder = dense_encoder()
     if encoder is None:
         return None
-    return vectors_sync(
-        kind=kind,
-        items=[(ids[d.code], d.dense_text(dense_english_only(encoder))) for d in docs],
-        encoder=encoder,
-        role=PASSAGE,
-        stats=stats,
-    )
+    return doc_vectors_store(kind=kind, docs=docs, ids=ids, encoder=encoder, stats=stats)
 
 
 def taggers(*, version: StandardVersion, weights: Weights | None = None) -> tuple[HybridTagger, HybridTagger]:
@@ -309,12 +209,12 @@ def build_taggers(
         skill_vectors = doc_vectors(
             kind=VectorKind.SKILL_ITEM,
             docs=skills,
-            ids=dict(SkillItem.objects.filter(version=version).values_list("code", "pk")),
+            ids=skill_item_ids(version=version),
         )
         literacy_vectors = doc_vectors(
             kind=VectorKind.LITERACY_SECTION,
             docs=sections,
-            ids=dict(LiteracySection.objects.filter(version=version).values_list("code", "pk")),
+            ids=literacy_section_ids(version=version),
         )
         example_vectors = {
             code: np.array([index.matrix[index.row[cid]] for cid, _ in pairs if cid in index.row])
@@ -331,14 +231,6 @@ def build_taggers(
     return skill, literacy
 
 
-def _section_code(tag: Any) -> str:
-    if tag.literacy_section is not None:
-        return str(tag.literacy_section.code)
-    if tag.literacy_item is not None:
-        return str(tag.literacy_item.section.code)
-    return ""
-
-
 _options: dict[tuple[Any, ...], Catalog] = {}
 
 
@@ -349,60 +241,10 @@ def course_catalog(*, version: StandardVersion, state: tuple[int, Any] | None = 
     with _lock:
         if key not in _options:
             _options.clear()
-            _options[key] = Catalog(_load_course_options(version=version))
+            _options[key] = Catalog(course_options_load(version=version))
         return _options[key]
 
 
 def course_options(*, version: StandardVersion) -> list[CourseOption]:
     """Every published course with the skills it teaches (`course_catalog`'s list)."""
     return course_catalog(version=version).courses
-
-
-def _load_course_options(*, version: StandardVersion) -> list[CourseOption]:
-    """Every published course with the skills it teaches (tags that are not rejected)."""
-    courses = (
-        Course.objects.filter(status=CourseStatus.PUBLISHED)
-        .select_related("provider")
-        .prefetch_related(
-            "skill_tags__skill_item",
-            "literacy_tags__literacy_item__section",
-            "literacy_tags__literacy_section",
-            "prerequisites",
-        )
-        .order_by("pk")
-    )
-    out = []
-    for c in courses:
-        tags = [
-            t
-            for t in c.skill_tags.all()
-            if t.review_status != ReviewStatus.REJECTED and t.skill_item.version_id == version.pk
-        ]
-        skills = {t.skill_item.code: t.level for t in tags}
-        # An inferred tag no reviewer has accepted is a guess: the planner weighs it by its confidence.
-        inferred = {
-            t.skill_item.code: float(t.confidence)
-            for t in tags
-            if t.source == TagSource.INFERRED and t.review_status == ReviewStatus.PENDING
-        }
-        sections = sorted({_section_code(t) for t in c.literacy_tags.all()} - {""})
-        out.append(
-            CourseOption(
-                id=c.pk,
-                title=c.title_ja or c.title_en,
-                title_en=c.title_en,
-                level=c.level,
-                hours=float(c.hours),
-                price_jpy=c.price_jpy,
-                format=c.format,
-                language=c.language,
-                skills=skills,
-                provider=c.provider.name_ja,
-                code=c.code,
-                literacy=tuple(sections),
-                prerequisites=tuple(p.pk for p in c.prerequisites.all()),
-                prefecture=c.prefecture,
-                inferred=inferred,
-            )
-        )
-    return out

@@ -29,7 +29,7 @@ from recommender.core.calibration import (
 )
 from recommender.core.encoders import TfidfEncoder
 from recommender.core.tagging import CourseText, HybridTagger, SkillDoc
-from recommender.engine import catalog_state, course_text, skill_docs
+from recommender.inputs import catalog_state, course_text, skill_docs
 from recommender.models import TagCalibration
 from skills.models import SkillItem, StandardVersion
 

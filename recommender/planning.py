@@ -3,47 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from django.conf import settings
-from django.db.models import OuterRef, Subquery
 
 from recommender.core.calibration import emit
 from recommender.core.gaps import GapReport, analyze_gaps
 from recommender.core.plan import Catalog, Constraints, Plan, PlanBuilder
 from recommender.core.tagging import CourseText, estimate_level, fuse
 from recommender.engine import course_catalog, course_options, taggers
+from recommender.inputs import RoleProfile, role_profile, role_requirements
 from recommender.learning import calibrator
-from skills.models import ImportanceGrade, Role, StandardVersion
+from skills.grades import STRONG_GRADES
+from skills.models import Role, StandardVersion
 from skills.selectors import grade_targets
 
 LITERACY_MIN_SCORE = 0.12
-
-
-@dataclass(frozen=True)
-class RoleProfile:
-    """A role's grades and their targets, and the item codes by id, read in one query."""
-
-    requirements: dict[str, str]  # item code -> grade
-    targets: dict[str, int]  # grade -> target proficiency
-    codes: dict[int, str]  # skill item id -> code
-
-
-def role_profile(*, role: Role) -> RoleProfile:
-    target = ImportanceGrade.objects.filter(version_id=role.version_id, code=OuterRef("grade")).values(
-        "target_proficiency"
-    )[:1]
-    rows = role.requirements.annotate(target=Subquery(target)).values_list(
-        "skill_item_id", "skill_item__code", "grade", "target"
-    )
-    requirements, targets, codes = {}, {}, {}
-    for item_id, code, grade, level in rows:
-        requirements[code], codes[item_id] = grade, code
-        if level is not None:
-            targets[grade] = int(level)
-    return RoleProfile(requirements, targets, codes)
 
 
 def gaps_for(
@@ -222,9 +198,7 @@ def plan_suite_run(*, version: StandardVersion) -> tuple[list[Any], dict[str, An
     from recommender.evaluation import plan_suite
 
     roles = {r.code: r for r in version.roles.all()}
-    requirements = {
-        code: dict(role.requirements.values_list("skill_item__code", "grade")) for code, role in roles.items()
-    }
+    requirements = {code: role_requirements(role=role) for code, role in roles.items()}
     targets = grade_targets(version=version)
 
     def gaps(role: str, levels: Mapping[str, int], literacy: bool) -> GapReport:
@@ -255,8 +229,8 @@ def track_propose(
     """An employer's track for a role, by the plan model: for a beginner, the courses that take the role's
     a/b items up their ladders (to the grade's target, or `target_level` when lower), largest weighted gap
     first; within the budget (per person) and formats; classroom courses in or next to `prefecture`."""
-    requirements = dict(role.requirements.values_list("skill_item__code", "grade"))
-    core = {code: grade for code, grade in requirements.items() if grade in ("a", "b")}
+    requirements = role_requirements(role=role)
+    core = {code: grade for code, grade in requirements.items() if grade in STRONG_GRADES}
     targets = dict(grade_targets(version=role.version))
     if target_level is not None:
         targets = {grade: min(level, target_level) for grade, level in targets.items()}

@@ -4,11 +4,14 @@ runs (progress for the command and the docs' checks)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Count, IntegerField, Q, Subquery, Sum
 from django.utils import timezone
 
 from courses.models import CatalogState
+from learners.models import LearnerProfile
+from learners.selectors import export_iso
 from recommender.models import LearnerPlan, ReplanChunkStatus, ReplanRun
 
 
@@ -59,3 +62,17 @@ def replan_run_progress(*, run: ReplanRun) -> ReplanProgress:
         planned=totals["planned"] or 0,
         seconds=max((end - run.created_at).total_seconds(), 0.0),
     )
+
+
+def learner_plan_export(*, learner: LearnerProfile) -> dict[str, Any]:
+    """The learner's stored plan, as a section of the learner export (None: no plan stored)."""
+    plan = LearnerProfile.objects.filter(pk=learner.pk).values_list(
+        "plan__payload", "plan__computed_at", "plan__catalog_version"
+    )[0]
+    return {
+        "plan": (
+            None
+            if plan[1] is None
+            else {"computed_at": export_iso(plan[1]), "catalog_version": plan[2], "payload": plan[0]}
+        ),
+    }

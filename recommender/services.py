@@ -12,39 +12,41 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from common.limits import WEEKS_DEFAULT
 from courses.models import Course, CourseSkill
 from courses.selectors import catalog_version
 from courses.services import course_skill_propose
-from learners.models import EnrollmentStatus, LearnerProfile, SkillAssessment
-from learners.selectors import learner_current_levels
+from learners.models import LearnerProfile
 from learners.services import learner_profile_get_or_create
 from recommender.capstone import capstone_for
 from recommender.core.plan import Constraints
-from recommender.engine import catalog_state, course_catalog, course_text, course_vectors_sync
+from recommender.engine import course_catalog, course_vectors_sync
+from recommender.inputs import catalog_state, course_text, learner_inputs, role_profile
 from recommender.models import LearnerPlan, ReplanChunk, ReplanChunkStatus, ReplanRun, ReplanRunStatus
-from recommender.planning import infer, plan_for, plan_json, role_profile
+from recommender.planning import infer, plan_for, plan_json
 from recommender.selectors import fresh_plan_for_user
 from skills.models import SkillItem
 from skills.selectors import standard_version_get
 
-DEFAULT_WEEKS = 12
+DEFAULT_WEEKS = WEEKS_DEFAULT
+# The plan's answer to a weekly_hours of 0 stored before the bounds of common/limits.py (0.5 to 80).
+WEEKLY_HOURS_ZERO_MESSAGE = (
+    "weekly_hours: your study hours per week are 0; set 0.5 to 80 in your profile to get a plan."
+)
 
 
 def learner_constraints(*, learner: LearnerProfile, overrides: dict[str, Any] | None = None) -> Constraints:
-    """The learner's limits from their profile, with optional overrides (weeks, weekly_hours, ...)."""
-    values: dict[str, Any] = {
-        "weekly_hours": float(learner.weekly_hours) or 1.0,
-        "weeks": DEFAULT_WEEKS,
-        "budget_jpy": 0 if learner.free_only else int(learner.budget_jpy),
-        "free_only": learner.free_only,
-        "formats": tuple(learner.preferred_formats or ()),
-        "language": "",
-        "prefecture": learner.prefecture,
-        "travel": learner.travel,
-    }
-    values.update({k: v for k, v in (overrides or {}).items() if v is not None})
-    values["formats"] = tuple(values["formats"])
-    return Constraints(**values)
+    """The learner's limits from their profile, with optional overrides (weeks, weekly_hours, ...).
+
+    ValueError naming the field when a limit is not usable (a stored weekly_hours of 0 is not a pace)."""
+    given = {k: v for k, v in (overrides or {}).items() if v is not None}
+    weeks = given.pop("weeks", DEFAULT_WEEKS)
+    return Constraints.from_profile(learner, weeks=weeks, overrides={"language": "", **given})
+
+
+def _weekly_hours_missing(learner: LearnerProfile, overrides: dict[str, Any] | None) -> bool:
+    """A weekly_hours of 0 stored before the bounds (common/limits.py), and no override for it."""
+    return not float(learner.weekly_hours) and (overrides or {}).get("weekly_hours") is None
 
 
 def plan_compute(
@@ -61,44 +63,35 @@ def plan_compute(
             "needs_literacy": False,
             "message": "Choose a target role first.",
         }
+    if _weekly_hours_missing(learner, overrides):
+        return {
+            "gaps": [],
+            "items": [],
+            "totals": {},
+            "needs_literacy": False,
+            "message": WEEKLY_HOURS_ZERO_MESSAGE,
+        }
     limits = learner_constraints(learner=learner, overrides=overrides)
     role = learner.target_role
     profile = role_profile(role=role)
-    codes = profile.codes
-    current = {codes[k]: v.level for k, v in learner_current_levels(learner=learner).items() if k in codes}
-    enrollments = list(learner.enrollments.order_by("enrolled_at", "pk").values_list("course_id", "status"))
-    finished = frozenset(
-        c for c, status in enrollments if status in (EnrollmentStatus.COMPLETED, EnrollmentStatus.DROPPED)
+    inputs = learner_inputs(
+        learner=learner, profile=profile, stored_payload=None if stored is None else (stored.payload or {})
     )
-    studying = [c for c, status in enrollments if c not in finished]
-    if stored is None:
-        payload = LearnerPlan.objects.filter(learner=learner).values_list("payload", flat=True).first() or {}
-    else:
-        payload = stored.payload or {}
-    previous = [
-        item["course"]["id"] for item in payload.get("items", []) if item.get("reason") not in ("enrolled", "track")
-    ]
-    assigned = [
-        item.course_id
-        for assignment in learner.track_assignments.select_related("track").order_by("due_on")
-        for item in assignment.track.items.order_by("position")
-    ]
-    literacy = bool(current) or SkillAssessment.objects.filter(learner=learner, source__in=["course", "exam"]).exists()
     state = catalog_state()
     gaps, plan = plan_for(
         role=role,
         profile=profile,
         catalog=course_catalog(version=role.version, state=state),
-        current=current,
+        current=inputs.current,
         limits=limits,
-        literacy_evidence=literacy,
-        exclude=finished,
-        assigned=assigned,
-        enrolled=studying,
-        previous=previous,
+        literacy_evidence=inputs.literacy_evidence,
+        exclude=inputs.finished,
+        assigned=inputs.assigned,
+        enrolled=inputs.studying,
+        previous=inputs.previous,
     )
     data = plan_json(gaps, plan)
-    data["capstone"] = capstone_for(learner=learner, current=current)  # after the builder, never inside it
+    data["capstone"] = capstone_for(learner=learner, current=inputs.current)  # after the builder, never inside it
     data["constraints"] = {**asdict(limits), "formats": list(limits.formats)}
     data["_catalog_version"] = state[0]
     return data

@@ -1,9 +1,11 @@
-"""Stored dense vectors (a service: it writes `EmbeddingVector` rows).
+"""Stored dense vectors (a service: the recommender's only writer of `EmbeddingVector` rows).
 
 `vectors_sync` returns the vectors of (object id, text) pairs under the configured model, reading the
 stored float32 bytes when the stored text hash still matches and encoding (in batches) only the
 objects whose text or model changed, then upserting those. Safe to repeat and to run concurrently:
 the upsert keys on (kind, object, model) and the last writer stores the same vector.
+`course_vectors_store` and `doc_vectors_store` do it for courses and for the standard's descriptions;
+`engine.py` passes them the configured encoder and caches the result.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ import numpy as np
 from django.db.models import Q
 
 from recommender.core.encoders import Encoder
-from recommender.models import EmbeddingVector
+from recommender.core.tagging import CourseText, SkillDoc, dense_english_only
+from recommender.models import EmbeddingVector, VectorKind
 
 QUERY = "query"
 PASSAGE = "passage"
@@ -100,3 +103,52 @@ def vectors_sync(
     if not items:
         return np.zeros((0, 0), dtype=np.float32)
     return np.vstack([v for v in out if v is not None]).astype(np.float32)
+
+
+@dataclass
+class CourseIndex:
+    """Dense vectors of the published courses that have an English side (row i is course ids[i])."""
+
+    ids: list[int]
+    matrix: np.ndarray
+    model: str
+
+    def __post_init__(self) -> None:
+        self.row = {course_id: i for i, course_id in enumerate(self.ids)}
+
+    def vectors_for(self, course_ids: Sequence[int], dimension: int) -> np.ndarray:
+        """Rows for these courses, zeros for a course without a vector (no English side)."""
+        out = np.zeros((len(course_ids), dimension), dtype=np.float32)
+        for i, course_id in enumerate(course_ids):
+            if course_id in self.row:
+                out[i] = self.matrix[self.row[course_id]]
+        return out
+
+
+def course_vectors_store(
+    *,
+    encoder: Encoder,
+    courses: Sequence[tuple[int, CourseText]],
+    progress: Callable[[int, int], None] | None = None,
+    stats: SyncStats | None = None,
+) -> CourseIndex:
+    """Stored query vectors of these courses (id, text) that the encoder can read, computing only what changed."""
+    english_only = dense_english_only(encoder)
+    items = [(course_id, t.dense_text(english_only)) for course_id, t in courses if t.readable(english_only)]
+    matrix = vectors_sync(
+        kind=VectorKind.COURSE, items=items, encoder=encoder, role=QUERY, progress=progress, stats=stats
+    )
+    return CourseIndex([course_id for course_id, _ in items], matrix, encoder.name)
+
+
+def doc_vectors_store(
+    *, kind: str, docs: Sequence[SkillDoc], ids: dict[str, int], encoder: Encoder, stats: SyncStats | None = None
+) -> np.ndarray:
+    """Stored passage vectors of the items' (or sections') descriptions."""
+    return vectors_sync(
+        kind=kind,
+        items=[(ids[d.code], d.dense_text(dense_english_only(encoder))) for d in docs],
+        encoder=encoder,
+        role=PASSAGE,
+        stats=stats,
+    )

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from common.limits import BUDGET_JPY_MAX, BUDGET_JPY_MIN, WEEKLY_HOURS_MAX, WEEKLY_HOURS_MIN
 from learners.models import EventKind
 
 
@@ -72,17 +74,20 @@ class ProfileOutput(serializers.Serializer):
     share_track_progress = serializers.BooleanField()
 
 
-MAX_BUDGET_JPY = 100_000_000  # the column holds up to 2**31 - 1; no plausible training budget is larger
-
-
 class ProfileInput(serializers.Serializer):
     prefecture = serializers.ChoiceField(choices=[], required=False, allow_blank=True)
     travel = serializers.BooleanField(required=False)
     abroad = serializers.BooleanField(required=False)
     industry = serializers.ChoiceField(choices=[], required=False, allow_blank=True)
     target_role = serializers.CharField(required=False, allow_null=True, max_length=30)
-    weekly_hours = serializers.DecimalField(max_digits=4, decimal_places=1, min_value=0, max_value=80, required=False)
-    budget_jpy = serializers.IntegerField(min_value=0, max_value=MAX_BUDGET_JPY, required=False)
+    weekly_hours = serializers.DecimalField(
+        max_digits=4,
+        decimal_places=1,
+        min_value=Decimal(str(WEEKLY_HOURS_MIN)),
+        max_value=Decimal(WEEKLY_HOURS_MAX),
+        required=False,
+    )
+    budget_jpy = serializers.IntegerField(min_value=BUDGET_JPY_MIN, max_value=BUDGET_JPY_MAX, required=False)
     free_only = serializers.BooleanField(required=False)
     preferred_formats = serializers.ListField(
         child=serializers.ChoiceField(choices=["e-learning", "live-online", "classroom", "blended"]), required=False

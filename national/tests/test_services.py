@@ -418,3 +418,47 @@ def _redeliver(event, people, courses):
     person = next(p for p in people if str(p.public_id) == event.learner)
     on = next(c for c in courses if c.pk == event.course)
     return person, on, event.occurred_at, event.idempotency_key
+
+
+def test_the_count_is_written_in_the_ingest_transaction_and_a_failed_ingest_counts_nothing(lms):
+    """`enrollments_changed` is sent inside the ingest's transaction: whatever fails after the recount
+    (here a later receiver) rolls the count back with the events."""
+    from learners.signals import enrollments_changed
+
+    person, on = learner(), course()
+
+    def fail(**kwargs):
+        assert NationalCount.objects.filter(learner=person).exists()  # counted in the same transaction ...
+        raise RuntimeError("the ingest fails after the recount")
+
+    enrollments_changed.connect(fail, dispatch_uid="test-fail-after-recount")
+    try:
+        with pytest.raises(RuntimeError):
+            ingest(lms, completion(person, on, jst(2024, 5, 1), key="once"))
+    finally:
+        enrollments_changed.disconnect(dispatch_uid="test-fail-after-recount")
+    # ... and rolled back with it
+    assert not Enrollment.objects.filter(learner=person).exists()
+    assert not NationalCount.objects.exists()
+    assert not NationalCell.objects.filter(people__gt=0).exists()
+    assert_exact()
+
+
+def test_a_committed_ingest_counts_once_however_often_it_is_delivered(lms):
+    from learners.signals import enrollments_changed
+
+    person, on = learner(), course()
+    sent: list[list[int]] = []
+
+    def record(learner_ids, **kwargs):
+        sent.append(list(learner_ids))
+
+    enrollments_changed.connect(record, dispatch_uid="test-record-recounts")
+    try:
+        ingest(lms, completion(person, on, jst(2024, 5, 1), key="once"))
+        ingest(lms, completion(person, on, jst(2024, 5, 1), key="once"))  # re-delivery: a duplicate
+    finally:
+        enrollments_changed.disconnect(dispatch_uid="test-record-recounts")
+    assert sent == [[person.pk]]
+    assert NationalCount.objects.filter(learner=person).count() == 1
+    assert_exact()

@@ -18,7 +18,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-CORE_GRADES = ("a", "b")
+from skills.grades import STRONG_GRADES
+
+CORE_GRADES = STRONG_GRADES
 READY_LEVEL = 2
 HORIZON_WEEKS = 26
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from skills.grades import STRONG_GRADES
+
 # How much closing one level of gap is worth, by the importance grade of the item for the role.
 GRADE_WEIGHTS: dict[str, float] = {"a": 8.0, "b": 4.0, "c": 1.0, "d": 0.5, "z": 0.0}
 
@@ -62,5 +64,5 @@ def analyze_gaps(
         if gap.size > 0:
             gaps.append(gap)
     gaps.sort(key=lambda g: (-g.weighted, -g.weight, g.code))
-    core = sum(1 for grade in requirements.values() if grade in ("a", "b"))
+    core = sum(1 for grade in requirements.values() if grade in STRONG_GRADES)
     return GapReport(tuple(gaps), needs_literacy=not literacy_evidence, core_items=core)

@@ -26,14 +26,16 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from recommender.core.gaps import GapReport
 from recommender.core.geo import reachable
+from skills.grades import STRONG_GRADES
 
 # Each course costs some hours beyond its own (choosing, enrolling, switching): without this the
 # choice between courses that raise the same item favours many one-hour courses.
 COURSE_OVERHEAD_HOURS = 4.0
-CORE_GRADES = frozenset({"a", "b"})
+CORE_GRADES = frozenset(STRONG_GRADES)
 # Side (c/d) courses may take at most this share of a plan's hours while the learner has a core gap.
 SIDE_SHARE = 0.15
 IN_PERSON = frozenset({"classroom", "blended"})
@@ -89,6 +91,34 @@ class Constraints:
     @property
     def hours(self) -> float:
         return self.weekly_hours * self.weeks
+
+    @classmethod
+    def from_profile(cls, profile: Any, *, weeks: int, overrides: Mapping[str, Any] | None = None) -> Constraints:
+        """A learner's limits from their profile: any object or mapping with `weekly_hours`, `budget_jpy`,
+        `free_only` and optionally `preferred_formats` (or `formats`), `language`, `prefecture`, `travel`.
+
+        Free only means a budget of 0.  `overrides` replace single fields (None: not given).  A weekly
+        hours of 0 is refused like any other invalid value (ValueError naming `weekly_hours`), never
+        read as some other pace."""
+
+        def get(name: str, default: Any = None) -> Any:
+            value = profile.get(name, default) if isinstance(profile, Mapping) else getattr(profile, name, default)
+            return default if value is None else value
+
+        free_only = bool(get("free_only", False))
+        values: dict[str, Any] = {
+            "weekly_hours": float(get("weekly_hours", 0)),
+            "weeks": int(weeks),
+            "budget_jpy": 0 if free_only else int(get("budget_jpy", 0)),
+            "free_only": free_only,
+            "formats": get("preferred_formats") or get("formats") or (),
+            "language": get("language", ""),
+            "prefecture": get("prefecture", ""),
+            "travel": bool(get("travel", False)),
+        }
+        values.update({k: v for k, v in (overrides or {}).items() if v is not None})
+        values["formats"] = tuple(values["formats"])
+        return cls(**values)
 
 
 def located(course: CourseOption, limits: Constraints) -> bool:

@@ -58,15 +58,8 @@ def load_cases(path: Path = CASES) -> list[dict[str, Any]]:
 
 def limits_of(case: Mapping[str, Any]) -> Constraints:
     c = case["constraints"]
-    return Constraints(
-        weekly_hours=c["weekly_hours"],
-        weeks=c["weeks"],
-        budget_jpy=0 if c["free_only"] else c["budget_jpy"],
-        free_only=c["free_only"],
-        formats=tuple(c["formats"]),
-        language=c["language"],
-        prefecture=case.get("prefecture", ""),
-        travel=bool(case.get("travel", False)),
+    return Constraints.from_profile(
+        c, weeks=c["weeks"], overrides={"prefecture": case.get("prefecture", ""), "travel": case.get("travel", False)}
     )
 
 

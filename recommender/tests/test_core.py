@@ -214,3 +214,27 @@ def test_bad_constraints_are_refused(kw, message):
     base = {"weekly_hours": 5, "weeks": 4, "budget_jpy": 0}
     with pytest.raises(ValueError, match=message):
         Constraints(**{**base, **kw})
+
+
+class _Profile:
+    weekly_hours = 4.5
+    budget_jpy = 20_000
+    free_only = False
+    preferred_formats = ["e-learning"]
+    prefecture = "13"
+    travel = True
+
+
+def test_constraints_from_a_profile_object_or_mapping():
+    limits = Constraints.from_profile(_Profile(), weeks=12)
+    assert limits == Constraints(
+        weekly_hours=4.5, weeks=12, budget_jpy=20_000, formats=("e-learning",), prefecture="13", travel=True
+    )
+    free = Constraints.from_profile({"weekly_hours": 2, "budget_jpy": 9000, "free_only": True, "formats": []}, weeks=4)
+    assert (free.budget_jpy, free.free_only, free.formats) == (0, True, ())
+    assert Constraints.from_profile(_Profile(), weeks=12, overrides={"weeks": 3, "budget_jpy": None}).weeks == 3
+
+
+def test_constraints_from_a_profile_refuse_a_weekly_hours_of_0():
+    with pytest.raises(ValueError, match="weekly_hours"):
+        Constraints.from_profile({"weekly_hours": 0, "budget_jpy": 0, "free_only": False}, weeks=12)

@@ -7,7 +7,7 @@ from rest_framework.test import APIClient
 from courses.models import Course, CourseSkill
 from courses.services import catalog_import, course_skill_review
 from courses.tests.factories import catalog_json, course_record
-from learners.models import Membership
+from learners.models import LearnerProfile, Membership
 from learners.services import skill_assessments_record
 from learners.tests.factories import LearnerFactory, MembershipFactory, OrganizationFactory, UserFactory
 from recommender.models import LearnerPlan
@@ -237,3 +237,14 @@ def test_a_catalog_change_makes_plans_stale_and_they_are_refreshed(world, django
     with django_capture_on_commit_callbacks(execute=True):  # the run's chunks are sent after its commit
         assert stale_plans_refresh_task() == 1
     assert stale_plan_learner_ids() == []
+
+
+def test_a_stored_weekly_hours_of_0_is_a_message_naming_the_field_not_a_plan_at_another_pace(world):
+    learner = world["learner"]
+    LearnerProfile.objects.filter(pk=learner.pk).update(weekly_hours=0)  # stored before the bounds
+    payload = plan_refresh(learner_id=learner.pk).payload
+    assert payload["items"] == [] and "weekly_hours" in payload["message"]
+    # a pace given for this plan is used as it is
+    plan = plan_refresh(learner_id=learner.pk, overrides={"weekly_hours": 5}).payload
+    assert plan["constraints"]["weekly_hours"] == 5
+    assert "weekly_hours" not in plan["message"]

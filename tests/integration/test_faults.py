@@ -80,7 +80,7 @@ def test_a_worker_killed_mid_task_finishes_it_exactly_once_after_a_restart(
     are exactly those of one clean run: none missing, none twice."""
     from courses.models import Course, CourseSkill
     from courses.tests.factories import CourseFactory
-    from recommender.engine import course_text
+    from recommender.inputs import course_text
     from recommender.planning import infer
 
     redis = PrivateRedis(tmp_path)

@@ -4,13 +4,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from recommender.core.encoders import EncoderUnavailable
-from recommender.engine import (
-    course_vectors_sync,
-    dense_encoder,
-    doc_vectors,
-    literacy_docs,
-    skill_docs,
-)
+from recommender.engine import course_vectors_sync, dense_encoder, doc_vectors
+from recommender.inputs import literacy_docs, skill_docs
 from recommender.models import VectorKind
 from recommender.vectors import SyncStats
 from skills.models import LiteracySection, SkillItem

@@ -7,9 +7,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from recommender.core.plan import Constraints, CourseOption, PlanBuilder
 from recommender.core.tagging import CourseText, HybridTagger, SkillGuess, Weights, estimate_level, fuse
-from recommender.engine import course_options, dense_encoder, fusion_weights, skill_docs, tagged_examples
+from recommender.engine import course_options, dense_encoder, fusion_weights
 from recommender.evaluation import tagging_cv
 from recommender.evaluation.metrics import label_agreement, must_cover_share, tagging_scores, violations
+from recommender.inputs import skill_docs, tagged_examples
 from recommender.planning import gaps_for
 from skills.selectors import StandardNotLoaded, standard_version_get
 
@@ -111,14 +112,7 @@ class Command(BaseCommand):
             shares, broken = [], 0
             for case in cases:
                 role = version.roles.get(code=case["role"])
-                limits = Constraints(
-                    weekly_hours=case["constraints"]["weekly_hours"],
-                    weeks=case["constraints"]["weeks"],
-                    budget_jpy=case["constraints"]["budget_jpy"],
-                    free_only=case["constraints"]["free_only"],
-                    formats=tuple(case["constraints"]["formats"]),
-                    language=case["constraints"]["language"],
-                )
+                limits = Constraints.from_profile(case["constraints"], weeks=case["constraints"]["weeks"])
                 gaps = gaps_for(role=role, current=case["levels"], literacy_evidence=case["literacy_evidence"])
                 plan = PlanBuilder().build(gaps=gaps, courses=options_for_method, limits=limits)
                 shares.append(must_cover_share(plan, case["must_cover"]))

@@ -3,6 +3,18 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from common.limits import (
+    BUDGET_JPY_MAX,
+    BUDGET_JPY_MIN,
+    WEEKLY_HOURS_MAX,
+    WEEKLY_HOURS_MIN,
+    WEEKS_DEFAULT,
+    WEEKS_MAX,
+    WEEKS_MIN,
+    budget_problem,
+    weekly_hours_problem,
+    weeks_problem,
+)
 from courses.catalog_format import FORMATS
 from recommender.core.geo import PREFECTURE_CODES
 from recommender.core.plan import Constraints
@@ -18,9 +30,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--level", action="append", default=[], metavar="CODE=N", help="current level 0-4 of an item"
         )
-        parser.add_argument("--weekly-hours", type=float, default=5.0)
-        parser.add_argument("--weeks", type=int, default=12)
-        parser.add_argument("--budget", type=int, default=50_000, help="yen")
+        parser.add_argument(
+            "--weekly-hours", type=float, default=5.0, help=f"{WEEKLY_HOURS_MIN:g} to {WEEKLY_HOURS_MAX:g}"
+        )
+        parser.add_argument("--weeks", type=int, default=WEEKS_DEFAULT, help=f"{WEEKS_MIN} to {WEEKS_MAX}")
+        parser.add_argument("--budget", type=int, default=50_000, help=f"yen, {BUDGET_JPY_MIN} to {BUDGET_JPY_MAX:,}")
         parser.add_argument("--free-only", action="store_true")
         parser.add_argument("--format", action="append", default=[], choices=FORMATS, dest="formats")
         parser.add_argument("--language", choices=["ja", "en"], default="")
@@ -58,6 +72,13 @@ class Command(BaseCommand):
             raise CommandError(f"--prefecture: {prefecture!r} is not a prefecture code (JIS 01-47)")
         if prefecture and options["abroad"]:
             raise CommandError("--prefecture: a learner abroad has no prefecture (drop --abroad or --prefecture)")
+        for flag, problem in (
+            ("--weekly-hours", weekly_hours_problem(options["weekly_hours"])),
+            ("--weeks", weeks_problem(options["weeks"])),
+            ("--budget", budget_problem(options["budget"])),
+        ):
+            if problem:
+                raise CommandError(f"{flag}: {problem}")
         try:
             limits = Constraints(
                 weekly_hours=options["weekly_hours"],

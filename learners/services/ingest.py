@@ -1,4 +1,6 @@
-"""Writes for learners: progress ingest (idempotent, order-independent), assessments, profiles."""
+"""Progress ingest: events stored once (idempotent, order-independent) and folded into enrollments;
+completions record course-completion levels.  Signals sent in the transaction: courses_completed,
+levels_recorded, enrollments_changed (learners/signals.py)."""
 
 from __future__ import annotations
 
@@ -8,28 +10,18 @@ import uuid
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import connection, transaction
-from django.db.models import F, Q
 from django.utils import timezone
 
-from accounts.backends import lockout_wait
-from accounts.lockout import auth_failure_record, client_address
 from audit.models import AuditAction
-from audit.services import audit_identity_forget, audit_record
-from common.input_checks import (
-    DUE_DATE_MAX_DAYS,
-    EVENT_EARLIEST,
-    EVENT_FUTURE_TOLERANCE,
-    due_date_problem,
-    event_time_problem,
-)
-from common.queue import enqueue, enqueue_on_commit
-from courses.models import Course, ReviewStatus
-from courses.models import CourseSkill as CourseTag
+from audit.services import audit_record
+from common.input_checks import EVENT_FUTURE_TOLERANCE, event_time_problem
+from courses.models import Course
+from courses.selectors import active_tags
 from learners.models import (
     AssessmentSource,
     Enrollment,
@@ -37,16 +29,10 @@ from learners.models import (
     EventKind,
     LearnerProfile,
     Membership,
-    Organization,
     ProgressEvent,
     SkillAssessment,
-    Track,
-    TrackAssignment,
-    TrackCourse,
 )
-from learners.signals import courses_completed, learner_erasing, levels_recorded
-from national.services import national_learners_recount
-from skills.models import Role, SkillItem
+from learners.signals import courses_completed, enrollments_changed, levels_recorded
 
 MAX_BATCH = 1000
 FUTURE_TOLERANCE = EVENT_FUTURE_TOLERANCE
@@ -388,13 +374,13 @@ def _apply(items: list[_Resolved]) -> None:
             sender=Enrollment, completions=[(e.learner_id, e.course_id, when) for e, when in completed_now]
         )
         _record_completion_levels(completed_now)
-        replan_ids = sorted({e.learner_id for e, _ in completed_now})
-        _enqueue_replan(replan_ids, on_commit=True)  # the intent commits with the completions (common/queue.py)
+        # recommender/receivers.py re-plans on courses_completed (the intent commits with the completions).
     # A new completion, or an earlier time for one, can change whom the national count holds and in
-    # which fiscal year: recounted in this transaction (last, to hold the rollup's rows briefly).
+    # which fiscal year: national/signals.py recounts in this transaction (last, to hold the rollup's
+    # rows briefly).
     recount = sorted({e.learner_id for key, e in locked.items() if e.completed_at != completed_before[key]})
     if recount:
-        national_learners_recount(learner_ids=recount)
+        enrollments_changed.send(sender=Enrollment, learner_ids=recount)
 
 
 _ENROLLMENT_FIELDS = ("status", "percent", "enrolled_at", "completed_at", "dropped_at", "last_event_at", "updated_at")
@@ -419,16 +405,6 @@ def _enrollments_write(enrollments: list[Enrollment]) -> None:
     params += [[getattr(e, f) for e in enrollments] for f in _ENROLLMENT_FIELDS]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-
-
-def _enqueue_replan(learner_ids: list[int], *, on_commit: bool = False) -> None:
-    from recommender.tasks import learners_replan_task
-
-    for start in range(0, len(learner_ids), 100):
-        if on_commit:
-            enqueue_on_commit(learners_replan_task, learner_ids=learner_ids[start : start + 100])
-        else:
-            enqueue(learners_replan_task, learner_ids=learner_ids[start : start + 100])
 
 
 def _fold(enrollment: Enrollment, event: EventIn) -> bool:
@@ -473,9 +449,7 @@ def _record_completion_levels(completed: list[tuple[Enrollment, datetime]]) -> N
     course_ids = {e.course_id for e, _ in completed}
     tags: dict[int, list[tuple[int, int]]] = {}
     for course_id, item_id, level in (
-        CourseTag.objects.filter(course_id__in=course_ids)
-        .exclude(review_status=ReviewStatus.REJECTED)
-        .values_list("course_id", "skill_item_id", "level")
+        active_tags().filter(course_id__in=course_ids).values_list("course_id", "skill_item_id", "level")
     ):
         tags.setdefault(course_id, []).append((item_id, level))
     assessments = SkillAssessment.objects.bulk_create(
@@ -496,335 +470,3 @@ def _record_completion_levels(completed: list[tuple[Enrollment, datetime]]) -> N
     )
     if assessments:
         levels_recorded.send(sender=SkillAssessment, assessments=assessments)
-
-
-# --- assessments ----------------------------------------------------------------------------
-
-
-@transaction.atomic
-def skill_assessments_record(
-    *,
-    learner: LearnerProfile,
-    levels: dict[SkillItem, int],
-    source: str = AssessmentSource.SELF,
-    recorded_by: User | None = None,
-    note: str = "",
-) -> list[SkillAssessment]:
-    """Append assessments (history is kept; the current level is derived, see selectors)."""
-    now = timezone.now()
-    rows = [
-        SkillAssessment(
-            learner=learner,
-            skill_item=item,
-            level=level,
-            source=source,
-            note=note,
-            recorded_by=recorded_by,
-            assessed_at=now,
-        )
-        for item, level in levels.items()
-    ]
-    stored = SkillAssessment.objects.bulk_create(rows)
-    if stored:
-        levels_recorded.send(sender=SkillAssessment, assessments=stored)
-    return stored
-
-
-def learner_profile_get_or_create(*, user: User) -> LearnerProfile:
-    profile, _ = LearnerProfile.objects.get_or_create(user=user)
-    return profile
-
-
-@transaction.atomic
-def learner_erase(*, learner: LearnerProfile) -> None:
-    """Right to erasure: `learner_account_delete` (profile, enrollments, events about them, assessments,
-    memberships; the national count forgets them in the same transaction; the audit log keeps a
-    pseudonymous entry)."""
-    learner_account_delete(learner=learner)
-
-
-def learner_profile_update(*, profile: LearnerProfile, changes: dict[str, Any]) -> LearnerProfile:
-    """Apply validated changes to one's own profile."""
-    for name, value in changes.items():
-        setattr(profile, name, value)
-    if changes:
-        profile.save(update_fields=list(changes))
-    return profile
-
-
-# --- employers: tracks ----------------------------------------------------------------------
-
-
-class TrackError(ValueError):
-    """A track or assignment request that cannot be carried out; `field` names the input."""
-
-    def __init__(self, field: str, message: str) -> None:
-        self.field = field
-        super().__init__(message)
-
-
-@transaction.atomic
-def track_create(
-    *,
-    organization: Organization,
-    name: str,
-    courses: Sequence[tuple[Course, int, bool]],
-    target_role: Role | None = None,
-    description: str = "",
-    created_by: User | None = None,
-) -> Track:
-    """A track with ordered courses (course, due offset in days, required)."""
-    if not courses:
-        raise TrackError("courses", "a track needs at least one course")
-    ids = [c.pk for c, _d, _r in courses]
-    if len(set(ids)) != len(ids):
-        raise TrackError("courses", "a course appears twice")
-    track = Track.objects.create(
-        organization=organization, name=name, description=description, target_role=target_role, created_by=created_by
-    )
-    TrackCourse.objects.bulk_create(
-        [
-            TrackCourse(track=track, course=course, position=n, due_offset_days=offset, required=required)
-            for n, (course, offset, required) in enumerate(courses)
-        ]
-    )
-    return track
-
-
-@transaction.atomic
-def track_assign(
-    *, track: Track, learners: Sequence[LearnerProfile], due_on: date | None, assigned_by: User | None
-) -> tuple[int, int]:
-    """Assign to members of the track's organization; idempotent. Returns (new, already assigned)."""
-    members = set(
-        Membership.objects.filter(organization=track.organization, left_on__isnull=True).values_list(
-            "user_id", flat=True
-        )
-    )
-    outsiders = [str(p.public_id) for p in learners if p.user_id not in members]
-    if outsiders:
-        raise TrackError("members", f"not active members of {track.organization.name}: {', '.join(outsiders)}")
-    today = timezone.localdate()
-    longest = max(track.items.values_list("due_offset_days", flat=True), default=0)
-    due = due_on or today + timedelta(days=longest)
-    problem = due_date_problem(due, today=today)  # today .. 5 years ahead (common/input_checks.py)
-    if problem:
-        raise TrackError("due_on", problem)
-    existing = set(TrackAssignment.objects.filter(track=track).values_list("learner_id", flat=True))
-    new = [
-        TrackAssignment(track=track, learner=p, assigned_by=assigned_by, assigned_on=today, due_on=due)
-        for p in learners
-        if p.pk not in existing
-    ]
-    TrackAssignment.objects.bulk_create(new, ignore_conflicts=True)
-    return len(new), len(learners) - len(new)
-
-
-@transaction.atomic
-def track_create_and_assign(
-    *,
-    organization: Organization,
-    name: str,
-    courses: Sequence[Course],
-    learners: Sequence[LearnerProfile],
-    due_on: date,
-    target_role: Role | None = None,
-    created_by: User | None = None,
-) -> Track:
-    """The employer's web form in one transaction: a track (courses lower level first) and its assignees.
-
-    Each course is due in proportion to the hours before it, so the last one is due on `due_on`."""
-    ordered = sorted(courses, key=lambda c: (c.level, c.pk))
-    days = max(0, (due_on - timezone.localdate()).days)
-    total = float(sum(c.hours for c in ordered)) or 1.0
-    offsets, done = [], 0.0
-    for course in ordered:
-        done += float(course.hours)
-        offsets.append(round(days * done / total))
-    track = track_create(
-        organization=organization,
-        name=name,
-        courses=[(c, offset, True) for c, offset in zip(ordered, offsets, strict=True)],
-        target_role=target_role,
-        created_by=created_by,
-    )
-    track_assign(track=track, learners=learners, due_on=due_on, assigned_by=created_by)
-    return track
-
-
-# --- erasure (APPI) ---------------------------------------------------------------------------
-
-
-@dataclass
-class ErasureReport:
-    counts: dict[str, int]
-    account_deleted: bool  # False: anonymised and deactivated (it submitted events about others)
-
-
-@transaction.atomic
-def learner_account_delete(*, learner: LearnerProfile) -> ErasureReport:
-    """Erase a learner and their account in one transaction (learners/privacy.py lists what).
-
-    `learners.signals.learner_erasing` is sent first, while everything can still be read, so
-    that derived data (national rollups) is updated in the same transaction.  The audit log
-    keeps its entries (one more records the erasure) but the pseudonym's link to the person
-    is deleted.  An account that reported events about other people is anonymised and
-    deactivated instead of deleted, so those events keep their submitter."""
-    learner = LearnerProfile.objects.select_for_update().select_related("user").get(pk=learner.pk)
-    user = learner.user
-    learner_erasing.send(sender=LearnerProfile, learner=learner)
-    counts = {
-        "assessments": SkillAssessment.objects.filter(learner=learner).count(),
-        "enrollments": Enrollment.objects.filter(learner=learner).count(),
-        "progress_events": ProgressEvent.objects.filter(learner=learner).count(),
-        "track_assignments": TrackAssignment.objects.filter(learner=learner).count(),
-        "memberships": Membership.objects.filter(user=user).count(),
-    }
-    audit_record(
-        action=AuditAction.ERASURE,
-        event="learner.erased",
-        object_type="learners.learnerprofile",
-        subject=user,
-        detail=counts,
-    )
-    ProgressEvent.objects.filter(learner=learner).delete()
-    SkillAssessment.objects.filter(learner=learner).delete()
-    Enrollment.objects.filter(learner=learner).delete()
-    TrackAssignment.objects.filter(learner=learner).delete()
-    for membership in Membership.objects.filter(user=user):
-        membership.delete()  # one audit entry each (permission change)
-    learner.delete()  # and the stored plan with it
-    keep_account = ProgressEvent.objects.filter(submitted_by=user).exists()
-    if keep_account:
-        user.api_tokens.all().delete()
-        user.groups.clear()
-        user.providers.clear()
-        user.username = f"erased-{uuid.uuid4().hex[:16]}"
-        user.email = user.first_name = user.last_name = ""
-        user.is_active = user.is_staff = user.is_superuser = False
-        user.set_unusable_password()
-        user.save()
-        audit_identity_forget(user=user)
-    else:
-        user.delete()  # its tokens, group links and pseudonym go with it
-    return ErasureReport(counts=counts, account_deleted=not keep_account)
-
-
-@dataclass
-class Refusal:
-    field: str
-    message: str
-    wait: int = 0
-
-
-def account_deletion_refusal(*, user: User, password: str, request: Any = None) -> Refusal | None:
-    """Why this user may not delete their account now (None: they may).
-
-    The password must be right; wrong guesses count toward the log-in lock-out of the user name.
-    Staff accounts are removed by another administrator, not by themselves."""
-    if user.is_staff or user.is_superuser:
-        return Refusal("account", "Staff accounts are removed by another administrator.")
-    wait = lockout_wait(request=request, username=user.get_username())
-    if wait:
-        return Refusal("password", "Too many failed attempts; try again later.", wait=wait)
-    if not user.check_password(password):
-        auth_failure_record(scope="user", value=user.get_username())
-        auth_failure_record(scope="ip", value=client_address(request))
-        return Refusal("password", "The password is not correct.")
-    return None
-
-
-# --- repair of dates outside their windows (docs/operations.md) -------------------------------
-
-
-@dataclass
-class DateRepairReport:
-    events: int
-    enrollments: int
-    assessments: int
-    assignments: int
-    learner_ids: list[int]
-
-    @property
-    def total(self) -> int:
-        return self.events + self.enrollments + self.assessments + self.assignments
-
-
-def _outside(name: str, earliest: datetime, latest: datetime) -> Q:
-    return Q(**{f"{name}__lt": earliest}) | Q(**{f"{name}__gt": latest})
-
-
-@transaction.atomic
-def out_of_window_dates_repair(*, apply: bool, now: datetime | None = None) -> DateRepairReport:
-    """Find stored dates outside their windows and, with `apply`, fix them; idempotent.
-
-    Events: `occurred_at` outside 2000-01-01 .. now + 5 minutes becomes the time the server received
-    the event.  Enrollments touched by such an event, or holding such a time themselves, are derived
-    again from their events by the ingest's own rules; their learners are recounted nationally and
-    re-planned.  Assessments outside the window get the repair time; track due dates outside
-    2000-01-01 .. assigned + 5 years are brought to the nearest end of that window."""
-    now = now or timezone.now()
-    earliest, latest = EVENT_EARLIEST, now + EVENT_FUTURE_TOLERANCE
-    events = ProgressEvent.objects.filter(_outside("occurred_at", earliest, latest))
-    pairs = set(events.values_list("learner_id", "course_id"))
-    enrollment_q = Q()
-    for name in ("enrolled_at", "completed_at", "dropped_at", "last_event_at"):
-        enrollment_q |= _outside(name, earliest, latest)
-    pairs |= set(Enrollment.objects.filter(enrollment_q).values_list("learner_id", "course_id"))
-    assessments = SkillAssessment.objects.filter(_outside("assessed_at", earliest, latest))
-    first_day = EVENT_EARLIEST.date()
-    assignments = list(
-        TrackAssignment.objects.filter(
-            Q(due_on__lt=first_day) | Q(due_on__gt=timezone.localdate(now) + timedelta(days=DUE_DATE_MAX_DAYS))
-        ).only("pk", "assigned_on", "due_on")
-    )
-    learner_ids = sorted({lid for lid, _ in pairs} | set(assessments.values_list("learner_id", flat=True)))
-    report = DateRepairReport(
-        events=events.count(),
-        enrollments=len(pairs),
-        assessments=assessments.count(),
-        assignments=len(assignments),
-        learner_ids=learner_ids,
-    )
-    if not apply or not report.total:
-        return report
-    events.update(occurred_at=F("received_at"))
-    for learner_id, course_id in sorted(pairs):
-        _enrollment_refold(learner_id=learner_id, course_id=course_id, now=now)
-    assessments.update(assessed_at=now)
-    for assignment in assignments:
-        start = max(assignment.assigned_on, first_day)
-        assignment.due_on = min(max(assignment.due_on, start), start + timedelta(days=DUE_DATE_MAX_DAYS))
-    TrackAssignment.objects.bulk_update(assignments, ["due_on"])
-    if learner_ids:
-        national_learners_recount(learner_ids=learner_ids)
-        _enqueue_replan(learner_ids, on_commit=True)
-    return report
-
-
-def _enrollment_refold(*, learner_id: int, course_id: int, now: datetime) -> None:
-    """Derive one enrollment again from its (repaired) events, in time order."""
-    enrollment = Enrollment.objects.select_for_update().filter(learner_id=learner_id, course_id=course_id).first()
-    if enrollment is None:
-        return
-    events = list(
-        ProgressEvent.objects.filter(learner_id=learner_id, course_id=course_id).order_by("occurred_at", "pk")
-    )
-    enrollment.status, enrollment.percent = EnrollmentStatus.ENROLLED, 0
-    enrollment.enrolled_at = events[0].occurred_at if events else now
-    enrollment.completed_at = enrollment.dropped_at = enrollment.last_event_at = None
-    for event in events:
-        _fold(
-            enrollment,
-            EventIn(
-                index=0,
-                idempotency_key=event.idempotency_key,
-                learner="",
-                course=course_id,
-                kind=event.kind,
-                occurred_at=event.occurred_at,
-                percent=event.percent,
-                source=event.source,
-            ),
-        )
-    enrollment.save()
