@@ -54,7 +54,7 @@ def main() -> None:
 
     import courses.services as course_services
     from courses.services import catalog_import, providers_load
-    from learners.population_load import _tables
+    from portal.population_load import _tables
 
     course_services._enqueue_tag_inference = lambda ids: None  # type: ignore[assignment]
     course_services._enqueue_stale_plans = lambda: None
