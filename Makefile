@@ -28,7 +28,7 @@ $(VENV)/.dev: requirements-dev.txt requirements.txt $(VENV)/.runtime
 	@touch $@
 
 # Built once (about 5 s, no download); rebuilt when the pinned requirements change.
-$(E5_DIR)/.built: requirements.txt recommender/core/e5_convert.py | $(VENV)/.runtime
+$(E5_DIR)/.built: requirements.txt recommender/e5/convert.py | $(VENV)/.runtime
 	$(PY) manage.py build_multilingual_model --force --out $(E5_DIR)
 
 ## setup: install, build the model, migrate, load the standard, the sample catalog and demo data (idempotent)

@@ -54,7 +54,7 @@ def main() -> None:
 
     import recommender.receivers as recommender_receivers
     from courses.services import catalog_import, providers_load
-    from learners.population_load import _tables
+    from portal.population_load import _tables
 
     recommender_receivers._enqueue_tag_inference = lambda course_ids: None
     recommender_receivers._enqueue_stale_plans = lambda: None

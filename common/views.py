@@ -8,7 +8,6 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
 from django.views import defaults
 from django.views.decorators.cache import never_cache
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -19,32 +18,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from common.i18n import request_lang
 from common.middleware import DATABASE_ERRORS, database_unavailable
-from skills.selectors import StandardNotLoaded, persona_type_list, standard_verify, standard_version_get
 
 logger = logging.getLogger(__name__)
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    """What the product is, and what the loaded standard holds."""
-    lang = request_lang(request)
-    try:
-        version = standard_version_get()
-    except StandardNotLoaded:
-        return render(request, "common/home.html", {"version": None, "lang": lang})
-    report = standard_verify(version_id=version.pk)
-    return render(
-        request,
-        "common/home.html",
-        {
-            "version": version,
-            "lang": lang,
-            "counts": report["counts"],
-            "estimated": report["estimated_requirements"],
-            "personas": persona_type_list(version=version),
-        },
-    )
 
 
 def _check_database() -> str:

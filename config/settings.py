@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "national",
     "audit",
     "interop",
+    "portal",
 ]
 
 MIDDLEWARE = [
@@ -95,7 +96,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "common.context_processors.navigation",
+                "portal.context_processors.navigation",
             ],
         },
     },

@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from accounts.forms import LockoutAdminAuthenticationForm
 from common import views as common_views
 from learners.urls import auth_urlpatterns
+from portal import views as portal_views
 from recommender import api as recommender_api
 
 admin.site.site_header = "DX Pathways"
@@ -15,7 +16,7 @@ admin.site.site_title = "DX Pathways"
 
 urlpatterns = [
     path("favicon.ico", lambda request: redirect(static("favicon.svg"), permanent=True)),
-    path("", common_views.home, name="home"),
+    path("", portal_views.home, name="home"),
     path("healthz", common_views.healthz, name="healthz"),
     path("standard/", include("skills.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
-ROLES = {  # role -> demo account (learners.demo); anonymous has none
+ROLES = {  # role -> demo account (portal.demo); anonymous has none
     "anonymous": None,
     "learner": "learner01",
     "org_admin": "org1-admin",

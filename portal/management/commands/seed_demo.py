@@ -5,8 +5,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandParser
 
-from learners.demo import demo_world_seed
 from learners.models import Enrollment, LearnerProfile, Organization, Track
+from portal.demo import demo_world_seed
 from skills.selectors import StandardNotLoaded
 
 DEMO_ADMIN = "admin"

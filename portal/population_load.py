@@ -1,4 +1,4 @@
-"""Load a synthetic population (learners.population) into the database: COPY on PostgreSQL.
+"""Load a synthetic population (portal.population) into the database: COPY on PostgreSQL.
 
 One transaction: a failure leaves nothing behind.  Primary keys are reserved up front, under
 locks that hold off other writers of the same tables for the duration (readers go on), then the
@@ -20,7 +20,6 @@ from django.db import connection, transaction
 
 from accounts.models import RoleGroup
 from courses.models import Course, CourseSkill, CourseStatus, ReviewStatus
-from learners import population
 from learners.models import (
     Enrollment,
     LearnerProfile,
@@ -29,6 +28,8 @@ from learners.models import (
     ProgressEvent,
     SkillAssessment,
 )
+from national.services import national_rebuild
+from portal import population
 from skills.models import Role, SkillItem
 from skills.selectors import standard_version_get
 
@@ -298,8 +299,6 @@ def _generate(spec: population.Spec, progress: Progress | None) -> LoadReport:
     _lock_and_reset_sequences(lock=False)
 
     clock = time.perf_counter()
-    from national.services import national_rebuild  # national depends on learners, not the reverse
-
     report.counted_nationally = national_rebuild(
         progress=(lambda d, t: progress("national", d, t)) if progress else None
     )

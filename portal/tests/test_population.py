@@ -17,7 +17,6 @@ from django.db import connection
 
 from courses.models import Course, CourseSkill
 from courses.tests.factories import CourseFactory
-from learners import population
 from learners.events import event_parse
 from learners.models import (
     Enrollment,
@@ -31,6 +30,7 @@ from learners.models import (
 from learners.services import EventIn, _fold, _payload_hash
 from national.models import NationalCount
 from national.services import national_reconcile
+from portal import population
 from skills.models import SkillItem
 
 pytestmark = pytest.mark.django_db

@@ -6,8 +6,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
-from learners.population import Spec
-from learners.population_load import LoadReport, PopulationError, population_generate
+from portal.population import Spec
+from portal.population_load import LoadReport, PopulationError, population_generate
 
 
 def _positive(name: str, minimum: int) -> Any:

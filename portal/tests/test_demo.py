@@ -7,7 +7,6 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 
 from courses.services import catalog_import, providers_load
-from learners.demo import BEGINNERS, NATIONAL_PEOPLE, ORGANIZATIONS
 from learners.models import (
     Enrollment,
     LearnerProfile,
@@ -20,6 +19,7 @@ from learners.models import (
 from learners.selectors import team_dashboard
 from national.selectors import national_breakdown, national_progress
 from national.services import national_reconcile
+from portal.demo import BEGINNERS, NATIONAL_PEOPLE, ORGANIZATIONS
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.django_db
