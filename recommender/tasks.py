@@ -5,7 +5,13 @@ from __future__ import annotations
 from celery import shared_task
 
 from recommender.core.encoders import EncoderUnavailable
-from recommender.services import course_tags_infer, plan_refresh, replan_chunk_process, replan_run_start
+from recommender.services import (
+    course_tags_infer,
+    plan_refresh,
+    replan_chunk_process,
+    replan_run_start,
+    stale_plan_learner_ids,
+)
 
 
 @shared_task(bind=True, acks_late=True, max_retries=3)
@@ -26,7 +32,10 @@ def learners_replan_task(*, learner_ids: list[int]) -> int:
 
 @shared_task(acks_late=True)
 def stale_plans_refresh_task() -> int:
-    """After a catalog change: start the batch re-planning run (chunks enqueued); returns its learners."""
+    """After a catalog change: start the batch re-planning run (chunks enqueued); returns its learners.
+    Every catalog version change queues it (recommender/receivers.py): with no stale plan it starts no run."""
+    if not stale_plan_learner_ids(limit=1):
+        return 0
     return replan_run_start().learners
 
 
