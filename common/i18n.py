@@ -7,6 +7,8 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils import translation
 
+from common.messages import Message
+
 SUPPORTED = ("ja", "en")
 DEFAULT = "ja"
 
@@ -30,3 +32,11 @@ def pick(obj: Any, field: str, lang: str) -> Any:
     """`obj.<field>_<lang>`, or the other language when that one is empty."""
     other = "en" if lang == "ja" else "ja"
     return getattr(obj, f"{field}_{lang}", "") or getattr(obj, f"{field}_{other}", "")
+
+
+def translate(text: Any) -> Any:
+    """`text` in the active language when it is a `Message` (its parameters translated too); anything else as is."""
+    if not isinstance(text, Message):
+        return text
+    params = {name: translate(value) for name, value in text.params.items()}
+    return translation.gettext(text.template) % params

@@ -21,6 +21,8 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from common.messages import Message
+
 MAX_JSON_DEPTH = 64
 MAX_JSON_BYTES = 20 * 1024 * 1024
 MAX_INT_DIGITS = 18  # every id, count and amount fits in a signed 64-bit integer
@@ -51,9 +53,9 @@ class InputError(ValueError):
 def text_problem(value: str) -> str | None:
     """Why `value` cannot be stored as text, or None."""
     if "\x00" in value:
-        return "contains a NUL character"
+        return Message("contains a NUL character")
     if _LONE_SURROGATE.search(value):
-        return "contains a lone surrogate (text that is not valid Unicode)"
+        return Message("contains a lone surrogate (text that is not valid Unicode)")
     return None
 
 
@@ -95,7 +97,7 @@ def bad_text(value: Any, path: str = "") -> list[tuple[str, str]]:
             for key, child in item.items():
                 label = printable(str(key))
                 if isinstance(key, str) and (problem := text_problem(key)):
-                    problems.append((_join(where, label), f"the key {problem}"))
+                    problems.append((_join(where, label), Message("the key %(problem)s", problem=problem)))
                     continue
                 stack.append((_join(where, label), child))
         elif isinstance(item, list | tuple):
@@ -125,19 +127,31 @@ def json_depth(text: str) -> int:
 
 def _parse_int(raw: str) -> int:
     if len(raw.lstrip("-")) > MAX_INT_DIGITS:
-        raise InputError([("", f"a number has {len(raw.lstrip('-'))} digits; at most {MAX_INT_DIGITS} are accepted")])
+        digits = len(raw.lstrip("-"))
+        raise InputError(
+            [
+                (
+                    "",
+                    Message(
+                        "a number has %(digits)s digits; at most %(limit)s are accepted",
+                        digits=digits,
+                        limit=MAX_INT_DIGITS,
+                    ),
+                )
+            ]
+        )
     return int(raw)
 
 
 def _parse_float(raw: str) -> float:
     value = float(raw)
     if not math.isfinite(value):
-        raise InputError([("", f"the number {printable(raw, 40)} is out of range")])
+        raise InputError([("", Message("the number %(value)s is out of range", value=printable(raw, 40)))])
     return value
 
 
 def _parse_constant(raw: str) -> float:
-    raise InputError([("", f"{raw} is not a JSON number")])
+    raise InputError([("", Message("%(value)s is not a JSON number", value=raw))])
 
 
 def json_loads(
@@ -147,25 +161,53 @@ def json_loads(
     ValueError).  Bytes must be UTF-8 (a BOM is allowed).  With `check`, text is checked too."""
     size = len(data)
     if size > max_bytes:
-        raise InputError([("", f"the document is {size:,} bytes; at most {max_bytes:,} are accepted")])
+        raise InputError(
+            [
+                (
+                    "",
+                    Message(
+                        "the document is %(size)s bytes; at most %(limit)s are accepted",
+                        size=f"{size:,}",
+                        limit=f"{max_bytes:,}",
+                    ),
+                )
+            ]
+        )
     if isinstance(data, bytes):
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            raise InputError([("", f"not UTF-8 text (byte {exc.start})")]) from None
+            raise InputError([("", Message("not UTF-8 text (byte %(byte)s)", byte=exc.start))]) from None
     else:
         text = data
     depth = json_depth(text)
     if depth > max_depth:
-        raise InputError([("", f"the document nests {depth} levels deep; at most {max_depth} are accepted")])
+        raise InputError(
+            [
+                (
+                    "",
+                    Message(
+                        "the document nests %(depth)s levels deep; at most %(limit)s are accepted",
+                        depth=depth,
+                        limit=max_depth,
+                    ),
+                )
+            ]
+        )
     try:
         value = json.loads(
             text, parse_int=_parse_int, parse_float=_parse_float, parse_constant=_parse_constant, strict=True
         )
     except json.JSONDecodeError as exc:
-        raise InputError([("", f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}")]) from None
+        problem = Message(
+            "invalid JSON at line %(line)s, column %(column)s: %(error)s",
+            line=exc.lineno,
+            column=exc.colno,
+            error=exc.msg,
+        )
+        raise InputError([("", problem)]) from None
     except RecursionError:  # pragma: no cover - the depth check comes first
-        raise InputError([("", "the document nests too deeply")]) from None
+        raise InputError([("", Message("the document nests too deeply"))]) from None
     if check:
         check_text(value)
     return value
@@ -174,34 +216,40 @@ def json_loads(
 def int_in_range(value: Any, *, low: int, high: int) -> int:
     """`value` as an int from `low` to `high`, or ValueError saying the range."""
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"must be a whole number from {low} to {high}")
+        raise ValueError(Message("must be a whole number from %(low)s to %(high)s", low=low, high=high))
     if not low <= value <= high:
-        raise ValueError(f"{value if len(str(value)) <= 30 else 'the number'} is out of range: must be {low}-{high}")
+        if len(str(value)) > 30:
+            raise ValueError(Message("the number is out of range: must be %(low)s-%(high)s", low=low, high=high))
+        raise ValueError(
+            Message("%(value)s is out of range: must be %(low)s-%(high)s", value=value, low=low, high=high)
+        )
     return value
 
 
 def event_time_problem(when: datetime, *, now: datetime) -> str | None:
     """Why `when` cannot be an event's time (the window is EVENT_EARLIEST to now + EVENT_FUTURE_TOLERANCE)."""
     if when.tzinfo is None:
-        return "a time with a time zone is required"
+        return Message("a time with a time zone is required")
     try:
         utc = when.astimezone(UTC)
     except (OverflowError, ValueError):
-        return "outside the accepted window (2000-01-01 to now + 5 minutes)"
+        return Message("outside the accepted window (2000-01-01 to now + 5 minutes)")
     latest = now + EVENT_FUTURE_TOLERANCE
     if utc < EVENT_EARLIEST:
-        return f"before {EVENT_EARLIEST.date().isoformat()}"
+        return Message("before %(date)s", date=EVENT_EARLIEST.date().isoformat())
     if utc > latest:
-        return f"more than {int(EVENT_FUTURE_TOLERANCE.total_seconds() // 60)} minutes in the future"
+        return Message(
+            "more than %(minutes)s minutes in the future", minutes=int(EVENT_FUTURE_TOLERANCE.total_seconds() // 60)
+        )
     return None
 
 
 def due_date_problem(due: date, *, today: date) -> str | None:
     """Why `due` cannot be a due date (today to today + DUE_DATE_MAX_DAYS)."""
     if due < today:
-        return "the due date is in the past"
+        return Message("the due date is in the past")
     if due > today + timedelta(days=DUE_DATE_MAX_DAYS):
-        return "the due date is more than 5 years ahead"
+        return Message("the due date is more than 5 years ahead")
     return None
 
 
@@ -210,9 +258,9 @@ def scaled_score_problem(value: Any) -> str | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        return "result.score.scaled: must be a number from -1 to 1"
+        return Message("result.score.scaled: must be a number from -1 to 1")
     if not -1 <= value <= 1:
-        return "result.score.scaled: must be a number from -1 to 1"
+        return Message("result.score.scaled: must be a number from -1 to 1")
     return None
 
 

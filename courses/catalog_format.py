@@ -27,6 +27,7 @@ from common.input_checks import (
     printable,
     text_problem,
 )
+from common.messages import Message, message_of
 
 COLUMNS: tuple[str, ...] = (
     "provider",
@@ -158,16 +159,36 @@ def decode_text(data: bytes) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise CatalogFileError([RowIssue(0, "", "the file is neither UTF-8 nor CP932 (Shift_JIS) text")])
+    raise CatalogFileError([RowIssue(0, "", Message("the file is neither UTF-8 nor CP932 (Shift_JIS) text"))])
 
 
 def _check_size(data: bytes) -> None:
     if len(data) > MAX_BYTES:
-        raise CatalogFileError([RowIssue(0, "", f"the file is {len(data):,} bytes; the limit is {MAX_BYTES:,} bytes")])
+        raise CatalogFileError(
+            [
+                RowIssue(
+                    0,
+                    "",
+                    Message(
+                        "the file is %(size)s bytes; the limit is %(limit)s bytes",
+                        size=f"{len(data):,}",
+                        limit=f"{MAX_BYTES:,}",
+                    ),
+                )
+            ]
+        )
 
 
 def _too_many_rows(count: int) -> CatalogFileError:
-    return CatalogFileError([RowIssue(0, "", f"the file has {count:,} rows; the limit is {MAX_ROWS:,}")])
+    return CatalogFileError(
+        [
+            RowIssue(
+                0,
+                "",
+                Message("the file has %(rows)s rows; the limit is %(limit)s", rows=f"{count:,}", limit=f"{MAX_ROWS:,}"),
+            )
+        ]
+    )
 
 
 def load_records(data: bytes, filename: str = "") -> tuple[str, list[tuple[int, Mapping[str, Any]]]]:
@@ -182,7 +203,7 @@ def load_records(data: bytes, filename: str = "") -> tuple[str, list[tuple[int, 
         except InputError as exc:
             raise CatalogFileError([RowIssue(0, printable(f), m) for f, m in exc.problems]) from None
         if not isinstance(parsed, list):
-            raise CatalogFileError([RowIssue(0, "", "a JSON catalog must be a list of course objects")])
+            raise CatalogFileError([RowIssue(0, "", Message("a JSON catalog must be a list of course objects"))])
         if len(parsed) > MAX_ROWS:
             raise _too_many_rows(len(parsed))
         return file_format, list(enumerate(parsed, start=1))
@@ -191,18 +212,22 @@ def load_records(data: bytes, filename: str = "") -> tuple[str, list[tuple[int, 
     try:
         header = [h.strip() for h in next(reader)]
     except StopIteration:
-        raise CatalogFileError([RowIssue(0, "", "the CSV file is empty; expected a header row")]) from None
+        raise CatalogFileError([RowIssue(0, "", Message("the CSV file is empty; expected a header row"))]) from None
     except csv.Error as exc:
-        raise CatalogFileError([RowIssue(1, "", f"unreadable CSV: {exc}")]) from None
-    bad = [RowIssue(1, printable(h), f"the column name {p}") for h in header if (p := text_problem(h))]
+        raise CatalogFileError([RowIssue(1, "", Message("unreadable CSV: %(error)s", error=str(exc)))]) from None
+    bad = [
+        RowIssue(1, printable(h), Message("the column name %(problem)s", problem=p))
+        for h in header
+        if (p := text_problem(h))
+    ]
     if bad:
         raise CatalogFileError(bad)
     unknown = [h for h in header if h not in ALL_COLUMNS]
     missing = [c for c in COLUMNS if c not in header]
     duplicated = [h for h, n in Counter(header).items() if n > 1]
-    problems = [RowIssue(1, c, "unknown column") for c in unknown]
-    problems += [RowIssue(1, c, "missing column") for c in missing]
-    problems += [RowIssue(1, c, "column appears more than once") for c in duplicated]
+    problems = [RowIssue(1, c, Message("unknown column")) for c in unknown]
+    problems += [RowIssue(1, c, Message("missing column")) for c in missing]
+    problems += [RowIssue(1, c, Message("column appears more than once")) for c in duplicated]
     if problems:
         raise CatalogFileError(problems)
     records: list[tuple[int, Mapping[str, Any]]] = []
@@ -218,7 +243,9 @@ def load_records(data: bytes, filename: str = "") -> tuple[str, list[tuple[int, 
                 continue
             records.append((line, {"__csv__": True, **dict(zip(header, cells, strict=True))}))
     except csv.Error as exc:
-        raise CatalogFileError([RowIssue(reader.line_num, "", f"unreadable CSV: {exc}")]) from None
+        raise CatalogFileError(
+            [RowIssue(reader.line_num, "", Message("unreadable CSV: %(error)s", error=str(exc)))]
+        ) from None
     return file_format, records
 
 
@@ -229,12 +256,14 @@ def _text(value: Any, *, max_length: int, csv_mode: bool) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise ValueError(f"must be text, got {type(value).__name__}")
+        raise ValueError(Message("must be text, got %(type)s", type=type(value).__name__))
     value = value.strip()
     if csv_mode:
         value = csv_unescape(value)
     if len(value) > max_length:
-        raise ValueError(f"is {len(value)} characters; the limit is {max_length}")
+        raise ValueError(
+            Message("is %(length)s characters; the limit is %(limit)s", length=len(value), limit=max_length)
+        )
     return value
 
 
@@ -242,36 +271,44 @@ def _int(value: Any, *, csv_mode: bool, low: int, high: int | None = None) -> in
     if csv_mode and isinstance(value, str):
         raw = value.strip().replace(",", "")
         if not re.fullmatch(r"-?[0-9]+", raw):
-            raise ValueError(f"{printable(value, 40)!r} is not a whole number")
+            raise ValueError(Message("%(value)s is not a whole number", value=repr(printable(value, 40))))
         if len(raw.lstrip("-")) > MAX_INT_DIGITS:
-            raise ValueError(f"has {len(raw.lstrip('-'))} digits; the range is {low} to {high or 'any'}")
+            digits = len(raw.lstrip("-"))
+            if high is None:
+                raise ValueError(Message("has %(digits)s digits; the range is %(low)s to any", digits=digits, low=low))
+            raise ValueError(
+                Message("has %(digits)s digits; the range is %(low)s to %(high)s", digits=digits, low=low, high=high)
+            )
         value = int(raw)
     elif isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"must be a whole number, got {value!r}")
+        raise ValueError(Message("must be a whole number, got %(value)s", value=repr(value)))
     if value < low or (high is not None and value > high):
-        bound = f"from {low} to {high}" if high is not None else f"at least {low}"
-        raise ValueError(f"{value} is out of range: must be {bound}")
+        if high is None:
+            raise ValueError(Message("%(value)s is out of range: must be at least %(low)s", value=value, low=low))
+        raise ValueError(
+            Message("%(value)s is out of range: must be from %(low)s to %(high)s", value=value, low=low, high=high)
+        )
     return value
 
 
 def _hours(value: Any, *, csv_mode: bool) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise ValueError(f"must be a number, got {value!r}")
+        raise ValueError(Message("must be a number, got %(value)s", value=repr(value)))
     if isinstance(value, str) and not csv_mode:
-        raise ValueError(f"must be a number, got text {value!r}")
+        raise ValueError(Message("must be a number, got text %(value)s", value=repr(value)))
     try:
         hours = Decimal(str(value).strip())
     except InvalidOperation:
-        raise ValueError(f"{value!r} is not a number") from None
+        raise ValueError(Message("%(value)s is not a number", value=repr(value))) from None
     if not hours.is_finite() or hours <= 0:
-        raise ValueError(f"{value} must be greater than 0")
+        raise ValueError(Message("%(value)s must be greater than 0", value=value))
     if hours > MAX_HOURS:
-        raise ValueError(f"{value} is more than {MAX_HOURS} hours")
+        raise ValueError(Message("%(value)s is more than %(limit)s hours", value=value, limit=MAX_HOURS))
     rounded = hours.quantize(Decimal("0.1"))
     if rounded != hours:
-        raise ValueError(f"{value} has more than one decimal place")
+        raise ValueError(Message("%(value)s has more than one decimal place", value=value))
     return rounded
 
 
@@ -284,7 +321,7 @@ def _bool(value: Any, *, csv_mode: bool) -> bool:
             return True
         if raw in _FALSE:
             return False
-    raise ValueError(f"must be true or false, got {value!r}")
+    raise ValueError(Message("must be true or false, got %(value)s", value=repr(value)))
 
 
 def _skills(value: Any, *, csv_mode: bool, vocab: Vocabulary) -> list[tuple[str, int]]:
@@ -298,27 +335,29 @@ def _skills(value: Any, *, csv_mode: bool, vocab: Vocabulary) -> list[tuple[str,
                 continue
             code, sep, level = part.partition(":")
             if not sep:
-                raise ValueError(f"{part!r} must be CODE:LEVEL, e.g. DU04:3")
+                raise ValueError(Message("%(value)s must be CODE:LEVEL, e.g. DU04:3", value=repr(part)))
             pairs.append((code.strip(), level.strip()))
     elif isinstance(value, list):
         for entry in value:
             if not isinstance(entry, dict) or set(entry) != {"code", "level"}:
-                raise ValueError('each entry must be {"code": ..., "level": ...}')
+                raise ValueError(Message('each entry must be {"code": ..., "level": ...}'))
             pairs.append((entry["code"], entry["level"]))
     else:
-        raise ValueError("must be a list of {code, level}")
+        raise ValueError(Message("must be a list of {code, level}"))
     out: list[tuple[str, int]] = []
     seen: set[str] = set()
     for code, level in pairs:
         if not isinstance(code, str) or code not in vocab.skill_codes:
-            raise ValueError(f"{code!r} is not a DSS skill item code")
+            raise ValueError(Message("%(code)s is not a DSS skill item code", code=repr(code)))
         if code in seen:
-            raise ValueError(f"{code} is listed twice")
+            raise ValueError(Message("%(code)s is listed twice", code=code))
         seen.add(code)
         try:
             number = _int(level, csv_mode=csv_mode, low=1, high=4)
         except ValueError:
-            raise ValueError(f"level of {code} must be 1-4, got {level!r}") from None
+            raise ValueError(
+                Message("level of %(code)s must be 1-4, got %(value)s", code=code, value=repr(level))
+            ) from None
         out.append((code, number))
     return out
 
@@ -331,15 +370,15 @@ def _literacy(value: Any, *, csv_mode: bool, vocab: Vocabulary) -> list[str]:
     elif isinstance(value, list):
         codes = value
     else:
-        raise ValueError("must be a list of literacy item or section codes")
+        raise ValueError(Message("must be a list of literacy item or section codes"))
     out: list[str] = []
     for code in codes:
         if not isinstance(code, str) or (
             code not in vocab.literacy_item_codes and code not in vocab.literacy_section_codes
         ):
-            raise ValueError(f"{code!r} is not a DSS literacy item or section code")
+            raise ValueError(Message("%(code)s is not a DSS literacy item or section code", code=repr(code)))
         if code in out:
-            raise ValueError(f"{code} is listed twice")
+            raise ValueError(Message("%(code)s is listed twice", code=code))
         out.append(code)
     return out
 
@@ -347,9 +386,19 @@ def _literacy(value: Any, *, csv_mode: bool, vocab: Vocabulary) -> list[str]:
 def validate_record(row: int, record: Mapping[str, Any], vocab: Vocabulary) -> tuple[CourseRow | None, list[RowIssue]]:
     """Check one raw record; returns the clean row or the list of its problems."""
     if not isinstance(record, dict):
-        return None, [RowIssue(row, "", "must be an object with the catalog keys")]
+        return None, [RowIssue(row, "", Message("must be an object with the catalog keys"))]
     if "__cells__" in record:
-        return None, [RowIssue(row, "", f"has {record['__cells__']} cells; the header has {record['__expected__']}")]
+        return None, [
+            RowIssue(
+                row,
+                "",
+                Message(
+                    "has %(cells)s cells; the header has %(columns)s",
+                    cells=record["__cells__"],
+                    columns=record["__expected__"],
+                ),
+            )
+        ]
     bad = bad_text({k: v for k, v in record.items() if k != "__csv__"})
     if bad:
         # NUL or a lone surrogate, in a key or a value: named (printably) and nothing else is read.
@@ -363,10 +412,10 @@ def validate_record(row: int, record: Mapping[str, Any], vocab: Vocabulary) -> t
         issues.append(RowIssue(row, field_name, message, code_hint))
 
     for key in sorted(set(data) - set(ALL_COLUMNS)):
-        problem(key, "unknown key")
+        problem(key, Message("unknown key"))
     for key in COLUMNS:
         if key not in data:
-            problem(key, "is missing")
+            problem(key, Message("is missing"))
     if issues:
         return None, issues
 
@@ -376,7 +425,7 @@ def validate_record(row: int, record: Mapping[str, Any], vocab: Vocabulary) -> t
         try:
             clean[field_name] = fn(data.get(field_name), **kwargs)
         except ValueError as exc:
-            problem(field_name, str(exc))
+            problem(field_name, message_of(exc))
 
     for name, limit in (("provider", 200), ("title_ja", 200), ("title_en", 200), ("url", 500)):
         check(name, _text, max_length=limit, csv_mode=csv_mode)
@@ -393,30 +442,36 @@ def validate_record(row: int, record: Mapping[str, Any], vocab: Vocabulary) -> t
     check("literacy", _literacy, csv_mode=csv_mode, vocab=vocab)
 
     if "provider" in clean and not clean["provider"]:
-        problem("provider", "is required")
+        problem("provider", Message("is required"))
     if "code" in clean and not _CODE_RE.match(clean["code"]):
-        problem("code", f"{clean['code']!r} must be 1-60 letters, digits, '.', '-' or '_'")
+        problem("code", Message("%(code)s must be 1-60 letters, digits, '.', '-' or '_'", code=repr(clean["code"])))
     if "title_ja" in clean and "title_en" in clean and not (clean["title_ja"] or clean["title_en"]):
-        problem("title_ja", "give title_ja or title_en")
+        problem("title_ja", Message("give title_ja or title_en"))
     if (
         "description_ja" in clean
         and "description_en" in clean
         and not (clean["description_ja"] or clean["description_en"])
     ):
-        problem("description_ja", "give description_ja or description_en")
+        problem("description_ja", Message("give description_ja or description_en"))
     if clean.get("url") and not _URL_RE.match(clean["url"]):
-        problem("url", f"{clean['url']!r} is not an http(s) address")
+        problem("url", Message("%(url)s is not an http(s) address", url=repr(clean["url"])))
     if "format" in clean and clean["format"] not in FORMATS:
-        problem("format", f"{clean['format']!r} is not one of {', '.join(FORMATS)}")
+        problem(
+            "format",
+            Message("%(value)s is not one of %(allowed)s", value=repr(clean["format"]), allowed=", ".join(FORMATS)),
+        )
     if "language" in clean and clean["language"] not in LANGUAGES:
-        problem("language", f"{clean['language']!r} is not one of {', '.join(LANGUAGES)}")
+        problem(
+            "language",
+            Message("%(value)s is not one of %(allowed)s", value=repr(clean["language"]), allowed=", ".join(LANGUAGES)),
+        )
     prefecture = clean.get("prefecture", "")
     if prefecture and prefecture not in vocab.prefecture_codes:
-        problem("prefecture", f"{prefecture!r} is not a prefecture code 01-47")
+        problem("prefecture", Message("%(value)s is not a prefecture code 01-47", value=repr(prefecture)))
     elif clean.get("format") == "classroom" and not prefecture:
-        problem("prefecture", "is required for classroom courses")
+        problem("prefecture", Message("is required for classroom courses"))
     elif clean.get("format") in ("e-learning", "live-online") and prefecture:
-        problem("prefecture", f"must be empty for {clean['format']} courses")
+        problem("prefecture", Message("must be empty for %(format)s courses", format=clean["format"]))
     if issues:
         return None, issues
     return CourseRow(row=row, **clean), []
@@ -441,7 +496,16 @@ def parse_catalog(data: bytes, *, filename: str, vocab: Vocabulary) -> ParseResu
     for (provider, code), row_numbers in duplicated.items():
         listed = ", ".join(str(n) for n in row_numbers)
         for n in row_numbers:
-            issues.append(RowIssue(n, "code", f"{provider} / {code} appears on rows {listed}", code))
+            issues.append(
+                RowIssue(
+                    n,
+                    "code",
+                    Message(
+                        "%(provider)s / %(code)s appears on rows %(rows)s", provider=provider, code=code, rows=listed
+                    ),
+                    code,
+                )
+            )
     rows = [r for r in rows if r.key not in duplicated]
     issues.sort(key=lambda i: (i.row, i.field))
     return ParseResult(file_format=file_format, total=len(records), rows=rows, issues=issues)

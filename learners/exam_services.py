@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from audit.models import AuditAction
 from audit.services import audit_record
+from common.messages import Message
 from learners.models import (
     AssessmentSource,
     ExamPass,
@@ -38,7 +39,8 @@ IMPORT_MAX_ROWS = 5000
 
 
 class ExamPassError(ValueError):
-    """Bad input for an exam pass: `field` names what is wrong (and `row` the CSV line, if any)."""
+    """Bad input for an exam pass: `field` names what is wrong (and `row` the CSV line, if any); `message` is a
+    Message (common/messages.py), shown translated by the page."""
 
     def __init__(self, field: str, message: str, row: int | None = None) -> None:
         self.field, self.message, self.row = field, message, row
@@ -65,19 +67,26 @@ def pass_is_valid(exam: Exam, passed_on: date, today: date) -> bool:
 def _check_pass(exam_code: str, passed_on: date, certificate_number: str, today: date, row: int | None) -> Exam:
     exam = Exam.objects.filter(code=exam_code.strip()).first() if "\x00" not in exam_code else None
     if exam is None:
-        raise ExamPassError("exam", f"{exam_code!r} is not a known exam code", row)
+        raise ExamPassError("exam", Message("%(code)s is not a known exam code", code=repr(exam_code)), row)
     if passed_on > today:
-        raise ExamPassError("passed_on", f"{passed_on.isoformat()} is in the future", row)
+        raise ExamPassError("passed_on", Message("%(date)s is in the future", date=passed_on.isoformat()), row)
     if passed_on < exam.first_held_on:
         raise ExamPassError(
             "passed_on",
-            f"{passed_on.isoformat()} is before {exam.code} was first held ({exam.first_held_on.isoformat()})",
+            Message(
+                "%(date)s is before %(exam)s was first held (%(first)s)",
+                date=passed_on.isoformat(),
+                exam=exam.code,
+                first=exam.first_held_on.isoformat(),
+            ),
             row,
         )
     if "\x00" in certificate_number:
-        raise ExamPassError("certificate_number", "holds a NUL character", row)
+        raise ExamPassError("certificate_number", Message("holds a NUL character"), row)
     if len(certificate_number) > CERTIFICATE_MAX:
-        raise ExamPassError("certificate_number", f"is longer than {CERTIFICATE_MAX} characters", row)
+        raise ExamPassError(
+            "certificate_number", Message("is longer than %(limit)s characters", limit=CERTIFICATE_MAX), row
+        )
     return exam
 
 
@@ -96,7 +105,10 @@ def exam_pass_add(
     today = today or timezone.localdate()
     exam = _check_pass(exam_code, passed_on, certificate_number.strip(), today, None)
     if ExamPass.objects.filter(learner=learner, exam=exam, passed_on=passed_on).exists():
-        raise ExamPassError("passed_on", f"a pass of {exam.code} on {passed_on.isoformat()} is already recorded")
+        raise ExamPassError(
+            "passed_on",
+            Message("a pass of %(exam)s on %(date)s is already recorded", exam=exam.code, date=passed_on.isoformat()),
+        )
     row = ExamPass.objects.create(
         learner=learner,
         exam=exam,
@@ -206,14 +218,14 @@ def _decode(data: bytes) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise ExamPassError("file", "is neither UTF-8 nor CP932 text")
+    raise ExamPassError("file", Message("is neither UTF-8 nor CP932 text"))
 
 
 def _rows(reader: Any) -> Any:
     try:
         yield from reader
     except csv.Error as exc:
-        raise ExamPassError("file", f"is not valid CSV: {exc}", reader.line_num) from exc
+        raise ExamPassError("file", Message("is not valid CSV: %(error)s", error=str(exc)), reader.line_num) from exc
 
 
 def _member_lookup(organization: Organization) -> dict[str, int]:
@@ -241,15 +253,15 @@ def org_exam_results_import(
     today = today or timezone.localdate()
     text = _decode(data)
     if "\x00" in text:
-        raise ExamPassError("file", "holds a NUL character")
+        raise ExamPassError("file", Message("holds a NUL character"))
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = [h.strip().lower() for h in next(reader)]
     except StopIteration:
-        raise ExamPassError("file", "is empty; expected a header row member,exam,date", 1) from None
+        raise ExamPassError("file", Message("is empty; expected a header row member,exam,date"), 1) from None
     for column in ("member", "exam", "date"):
         if column not in header:
-            raise ExamPassError(column, f"the header has no '{column}' column", 1)
+            raise ExamPassError(column, Message("the header has no '%(column)s' column", column=column), 1)
     index = {c: header.index(c) for c in ("member", "exam", "date", "certificate_number") if c in header}
     members = _member_lookup(organization)
     exams = {e.code: e for e in Exam.objects.all()}
@@ -264,26 +276,42 @@ def org_exam_results_import(
         if not any(c.strip() for c in cells):
             continue
         if len(cells) < len(header):
-            raise ExamPassError("", f"has {len(cells)} cells; the header has {len(header)}", line)
+            raise ExamPassError(
+                "",
+                Message("has %(cells)s cells; the header has %(columns)s", cells=len(cells), columns=len(header)),
+                line,
+            )
         report.rows += 1
         if report.rows > IMPORT_MAX_ROWS:
-            raise ExamPassError("file", f"more than {IMPORT_MAX_ROWS} rows; split the file", line)
+            raise ExamPassError(
+                "file", Message("more than %(limit)s rows; split the file", limit=IMPORT_MAX_ROWS), line
+            )
         member = cells[index["member"]].strip()
         learner_id = members.get(member.lower()) or members.get(member)
         if learner_id is None:
-            raise ExamPassError("member", f"{member!r} is not an active member of {organization.name}", line)
+            raise ExamPassError(
+                "member",
+                Message(
+                    "%(member)s is not an active member of %(organization)s",
+                    member=repr(member),
+                    organization=organization.name,
+                ),
+                line,
+            )
         try:
             passed_on = date.fromisoformat(cells[index["date"]].strip())
         except ValueError:
-            raise ExamPassError("date", f"{cells[index['date']].strip()!r} is not a date (YYYY-MM-DD)", line) from None
+            raise ExamPassError(
+                "date", Message("%(value)s is not a date (YYYY-MM-DD)", value=repr(cells[index["date"]].strip())), line
+            ) from None
         certificate = cells[index["certificate_number"]].strip() if "certificate_number" in index else ""
         code = cells[index["exam"]].strip()
         if code not in exams:
-            raise ExamPassError("exam", f"{code!r} is not a known exam code", line)
+            raise ExamPassError("exam", Message("%(code)s is not a known exam code", code=repr(code)), line)
         exam = _check_pass(code, passed_on, certificate, today, line)
         key = (learner_id, exam.pk, passed_on)
         if key in seen:
-            raise ExamPassError("exam", f"the same pass is on row {seen[key]} already", line)
+            raise ExamPassError("exam", Message("the same pass is on row %(row)s already", row=seen[key]), line)
         seen[key] = line
         if key in existing:
             report.already_recorded += 1
@@ -300,7 +328,7 @@ def org_exam_results_import(
             )
         )
     if report.rows == 0:
-        raise ExamPassError("file", "has no data rows after the header", 2)
+        raise ExamPassError("file", Message("has no data rows after the header"), 2)
     ExamPass.objects.bulk_create(creates)
     report.created = len(creates)
     learners = sorted({p.learner_id for p in creates})
@@ -361,15 +389,17 @@ def organization_dx_update(
 ) -> Organization:
     """Record the organization's DX認定 dates and DXセレクション year; raises ExamPassError naming the field."""
     if (certified_on is None) != (certified_until is None):
-        raise ExamPassError("dx_certified_until", "give both the date granted and the date valid until, or neither")
+        raise ExamPassError(
+            "dx_certified_until", Message("give both the date granted and the date valid until, or neither")
+        )
     if certified_on and certified_until and certified_until <= certified_on:
-        raise ExamPassError("dx_certified_until", "must be after the date granted")
+        raise ExamPassError("dx_certified_until", Message("must be after the date granted"))
     if certified_on and certified_on > timezone.localdate():
-        raise ExamPassError("dx_certified_on", "is in the future")
+        raise ExamPassError("dx_certified_on", Message("is in the future"))
     if certified_on and certified_on < date(2020, 11, 1):  # DX認定 started in November 2020
-        raise ExamPassError("dx_certified_on", "is before DX認定 started (2020-11)")
+        raise ExamPassError("dx_certified_on", Message("is before DX認定 started (2020-11)"))
     if selection_year is not None and not 2020 <= selection_year <= timezone.localdate().year + 1:
-        raise ExamPassError("dx_selection_year", "is not a DXセレクション year (2020 onwards)")
+        raise ExamPassError("dx_selection_year", Message("is not a DXセレクション year (2020 onwards)"))
     organization.dx_certified_on = certified_on
     organization.dx_certified_until = certified_until
     organization.dx_selection_year = selection_year

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from common.i18n import translate
 from learners.exam_services import (
     ExamPassError,
     exam_pass_add,
@@ -92,7 +93,7 @@ def my_exam_add(request: HttpRequest) -> HttpResponse:
             recorded_by=request.user,  # type: ignore[arg-type]
         )
     except ExamPassError as exc:
-        messages.error(request, f"{exc.field}: {exc.message}")
+        messages.error(request, f"{exc.field}: {translate(exc.message)}")
         return redirect(target)
     messages.success(request, _("%(exam)s recorded: your levels and plan are updated.") % {"exam": row.exam.name_ja})
     return redirect(target)
@@ -157,7 +158,7 @@ def team_dx_update(request: HttpRequest, org_id: int) -> HttpResponse:
             selection_year=d["dx_selection_year"],
         )
     except ExamPassError as exc:
-        messages.error(request, f"{exc.field}: {exc.message}")
+        messages.error(request, f"{exc.field}: {translate(exc.message)}")
         return redirect(target)
     messages.success(request, _("DX認定 and DXセレクション saved."))
     return redirect(target)
@@ -187,7 +188,7 @@ def team_exam_import(request: HttpRequest, org_id: int) -> HttpResponse:
         messages.error(
             request,
             _("Nothing was imported: %(where)sfield %(field)s: %(message)s")
-            % {"where": where, "field": exc.field, "message": exc.message},
+            % {"where": where, "field": exc.field, "message": translate(exc.message)},
         )
         return redirect(target)
     messages.success(

@@ -23,6 +23,8 @@ from accounts.models import RoleGroup
 from accounts.services import user_has_role, user_role_grant
 from audit.models import AuditAction
 from audit.services import audit_record
+from common.i18n import translate
+from common.messages import message_of
 from courses.models import Course, CourseFormat, CourseStatus
 from learners.exam_views import my_exams_context, team_exams_context
 from learners.forms import (
@@ -345,7 +347,7 @@ def course_progress(request: HttpRequest, course_id: int) -> HttpResponse:
         learner=profile, course=course, kind=data["action"], key=f"{data['key']}-{course.pk}", percent=percent
     )
     if outcome.status == "rejected":
-        messages.error(request, outcome.reason)
+        messages.error(request, translate(outcome.reason))
     else:
         title = course.title_en if request.LANGUAGE_CODE == "en" and course.title_en else course.title_ja
         messages.success(request, _(PROGRESS_MESSAGES[data["action"]]) % {"course": title})
@@ -432,7 +434,7 @@ def track_new(request: HttpRequest, org_id: int) -> HttpResponse:
                 created_by=request.user if isinstance(request.user, User) else None,
             )
         except TrackError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, str(exc))
+            form.add_error(exc.field if exc.field in form.fields else None, translate(message_of(exc)))
         else:
             messages.success(
                 request,

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import RoleGroup
 from accounts.services import user_has_role
+from common.messages import Message
 from common.reference import INDUSTRIES, ORGANIZATION_SIZE_BANDS, PREFECTURES
 from learners.models import LearnerProfile
 from learners.selectors import export_iso
@@ -55,7 +56,8 @@ Value = int | str
 
 
 class BreakdownError(ValueError):
-    """A breakdown request that cannot be answered; `field` names the parameter."""
+    """A breakdown request that cannot be answered; `field` names the parameter, the message is a Message
+    (common/messages.py): `common.messages.message_of(exc)` keeps it translatable."""
 
     def __init__(self, field: str, message: str) -> None:
         self.field = field
@@ -288,20 +290,38 @@ def parse_dimensions(raw: str | Sequence[str]) -> tuple[str, ...]:
     names = [p.strip() for p in (raw.split(",") if isinstance(raw, str) else raw)]
     names = [n for n in names if n]
     if not names:
-        raise BreakdownError("by", f"name one or two dimensions: {', '.join(DIMENSIONS)}")
+        raise BreakdownError("by", Message("name one or two dimensions: %(allowed)s", allowed=", ".join(DIMENSIONS)))
     unknown = [n for n in names if n not in DIMENSIONS]
     if unknown:
-        raise BreakdownError("by", f"unknown dimension {unknown[0]!r}; use one or two of {', '.join(DIMENSIONS)}")
+        raise BreakdownError(
+            "by",
+            Message(
+                "unknown dimension %(name)s; use one or two of %(allowed)s",
+                name=repr(unknown[0]),
+                allowed=", ".join(DIMENSIONS),
+            ),
+        )
     if len(set(names)) != len(names):
-        raise BreakdownError("by", "a dimension appears twice")
+        raise BreakdownError("by", Message("a dimension appears twice"))
     if len(names) > MAX_DIMENSIONS:
-        raise BreakdownError("by", f"at most {MAX_DIMENSIONS} dimensions at once (got {len(names)})")
+        raise BreakdownError(
+            "by",
+            Message("at most %(limit)s dimensions at once (got %(count)s)", limit=MAX_DIMENSIONS, count=len(names)),
+        )
     return tuple(names)
 
 
 def check_fiscal_year(value: int) -> int:
     if not FISCAL_YEAR_MIN <= value <= FISCAL_YEAR_MAX:
-        raise BreakdownError("fiscal_year", f"fiscal year {value} is outside FY{FISCAL_YEAR_MIN}-FY{FISCAL_YEAR_MAX}")
+        raise BreakdownError(
+            "fiscal_year",
+            Message(
+                "fiscal year %(year)s is outside FY%(first)s-FY%(last)s",
+                year=value,
+                first=FISCAL_YEAR_MIN,
+                last=FISCAL_YEAR_MAX,
+            ),
+        )
     return value
 
 
@@ -318,7 +338,7 @@ def national_breakdown(
         check_fiscal_year(fiscal_year)
         if "fiscal_year" not in dims and len(dims) == MAX_DIMENSIONS:
             raise BreakdownError(
-                "fiscal_year", "a fiscal_year filter works with one dimension, or with fiscal_year among them"
+                "fiscal_year", Message("a fiscal_year filter works with one dimension, or with fiscal_year among them")
             )
     table_dims = dims if fiscal_year is None or "fiscal_year" in dims else (*dims, "fiscal_year")
     table = _table(table_dims, today)

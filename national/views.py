@@ -15,7 +15,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from common.i18n import normalize_lang
+from common.i18n import normalize_lang, translate
+from common.messages import message_of
 from national.charts import Chart, Series, line_chart
 from national.counting import DIMENSIONS
 from national.reference import FISCAL_YEAR_MAX, FISCAL_YEAR_MIN
@@ -144,7 +145,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 viewer=request.user, dimensions=dims, fiscal_year=form.cleaned_data["fiscal_year"], today=today
             )
         except BreakdownError as exc:
-            form.add_error("columns" if exc.field == "by" else exc.field, str(exc))
+            form.add_error("columns" if exc.field == "by" else exc.field, translate(message_of(exc)))
         else:
             custom = _table(data, labels, " × ".join(labels.dimension(d) for d in dims))
     dx = national_breakdown(viewer=request.user, dimensions=("dx_status", "fiscal_year"), today=today)

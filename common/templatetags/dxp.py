@@ -6,7 +6,7 @@ from django import template
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from common.i18n import normalize_lang, pick
+from common.i18n import normalize_lang, pick, translate
 
 register = template.Library()
 
@@ -22,6 +22,12 @@ def t_other(obj: Any, field: str) -> Any:
     """The same field in the language that is not active (shown as a subtitle)."""
     other = "en" if normalize_lang(translation.get_language()) == "ja" else "ja"
     return pick(obj, field, other)
+
+
+@register.filter
+def translated(value: Any) -> Any:
+    """A `Message` (common/messages.py) in the active language; other values unchanged."""
+    return translate(value)
 
 
 @register.filter

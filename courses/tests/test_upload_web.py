@@ -56,3 +56,22 @@ def test_only_providers_and_staff_upload(client, standard):
     assert client.get("/courses/upload/").status_code == 403
     client.logout()
     assert client.get("/courses/upload/").status_code == 302
+
+
+def test_a_japanese_upload_names_the_bad_row_in_japanese(client, provider_user):
+    """Row problems are Messages (common/messages.py): stored and compared in English, shown translated."""
+    client.force_login(provider_user)
+    bad = f"{PROVIDER},CSV-2,機械学習,,説明,,,5,3,0,e-learning,ja,99,false,false,DU05:2,"
+    response = client.post("/courses/upload/", {"file": _csv(GOOD, bad)})  # Japanese by default
+    html = response.content.decode()
+    assert response.status_code == 400 and "何も保存されていません" in html
+    assert "<td>5 は範囲外です。1から4までで指定してください</td>" in html
+    assert "は都道府県コード（01〜47）ではありません" in html
+    assert "out of range" not in html
+    problems = response.context["report"].run.problems  # the import run keeps the English text
+    assert {
+        "row": 3,
+        "field": "level",
+        "message": "5 is out of range: must be from 1 to 4",
+        "code": "CSV-2",
+    } in problems

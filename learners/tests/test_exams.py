@@ -403,3 +403,18 @@ def test_team_page_shows_exams_and_saves_dx(org, client):
     bad = SimpleUploadedFile("r.csv", f"member,exam,date\n{org['outsider'].user.username},FE,2023-10-01\n".encode())
     response = client.post(f"/team/{org['org'].pk}/exam-results/?lang=en", {"file": bad}, follow=True)
     assert "Nothing was imported: row 2, field member" in response.content.decode()
+
+
+def test_exam_errors_are_shown_in_the_page_language(org, exams, client):
+    a = org["staff"][0]
+    client.force_login(org["admin"])
+    csv = f"member,exam,date\n{a.user.username},FE,2023-10-01\n{a.user.username},FE,2999-01-01\n".encode("cp932")
+    bad = SimpleUploadedFile("r.csv", csv)
+    response = client.post(f"/team/{org['org'].pk}/exam-results/", {"file": bad}, follow=True)  # Japanese by default
+    html = response.content.decode()
+    assert "何も取り込んでいません：3 行目、項目 passed_on：2999-01-01 は未来の日付です" in html
+    assert "in the future" not in html
+    assert not ExamPass.objects.exists()
+    with pytest.raises(ExamPassError) as err:  # the service's message is still English text
+        org_exam_results_import(organization=org["org"], data=csv)
+    assert err.value.message == "2999-01-01 is in the future"
