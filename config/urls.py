@@ -39,6 +39,7 @@ urlpatterns = [
     path("api/v1/ping", common_views.PingApi.as_view(), name="api-ping"),
     path("courses/", include("courses.urls")),
     path("national/", include("national.urls")),
+    path("", include("recommender.urls")),
     path("", include("learners.urls")),
     *auth_urlpatterns,
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

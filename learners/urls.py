@@ -10,7 +10,6 @@ urlpatterns = [
     path("accounts/signup/", views.signup, name="signup"),
     path("accounts/start/", views.start, name="start"),
     path("me/", views.me, name="me"),
-    path("me/plan/", views.my_plan, name="plan"),
     path("me/courses/<int:course_id>/progress/", views.course_progress, name="course-progress"),
     path("me/export/", views.my_data_export, name="export"),
     path("me/exams/", exam_views.my_exam_add, name="exam-add"),
@@ -23,7 +22,6 @@ urlpatterns = [
     path("me/onboarding/constraints/", views.onboarding_constraints, name="onboarding-constraints"),
     path("team/", views.my_organizations, name="orgs"),
     path("team/<int:org_id>/", views.team, name="team"),
-    path("team/<int:org_id>/tracks/new/", views.track_new, name="track-new"),
 ]
 
 auth_urlpatterns = [

@@ -1,0 +1,205 @@
+"""The recommender's pages: a learner's plan (/me/plan/) and the employer's track builder, which the plan
+model fills (/team/<org>/tracks/new/).  They live here, not in learners/, so that learners never imports
+the recommender: the recommender reads learners' data, learners signal what happened."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
+from django.db.models import Case, IntegerField, Q, When
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from common.i18n import translate
+from common.limits import BUDGET_JPY_MAX, BUDGET_JPY_MIN
+from common.messages import message_of
+from courses.models import Course, CourseFormat, CourseSkill, CourseStatus, ReviewStatus
+from learners.forms import PlanForm, TrackForm
+from learners.models import LearnerProfile
+from learners.selectors import enrollments_of, members_of, organization_for_admin
+from learners.services import TrackError, learner_profile_get_or_create, track_create_and_assign
+from recommender.planning import track_propose
+from recommender.services import plan_current, plan_refresh
+from skills.grades import STRONG_GRADES
+from skills.selectors import standard_version_get
+
+
+def _profile(request: HttpRequest) -> LearnerProfile:
+    assert isinstance(request.user, User)  # login_required ran first
+    return learner_profile_get_or_create(user=request.user)
+
+
+@login_required
+def my_plan(request: HttpRequest) -> HttpResponse:
+    """The plan: ordered courses, what each closes and why, totals and the expected finish; regenerate."""
+    profile = _profile(request)
+    if profile.target_role is None:
+        return redirect("learners:onboarding-role")
+    form = PlanForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            overrides = {k: v for k, v in form.cleaned_data.items() if v not in (None, "", [])}
+            if "formats" in overrides:
+                overrides["formats"] = list(overrides["formats"])
+            plan = plan_refresh(learner_id=profile.pk, overrides=overrides)
+        else:
+            plan = plan_current(learner=profile)
+    else:
+        plan = plan_current(learner=profile)
+    payload = plan.payload
+    all_enrollments = list(enrollments_of(learner=profile))
+    enrollments = {e.course_id: e for e in all_enrollments}
+    items = [{**item, "enrollment": enrollments.get(item["course"]["id"])} for item in payload.get("items", [])]
+    completed = sorted(
+        (e for e in all_enrollments if e.status == "completed"), key=lambda e: e.completed_at or e.enrolled_at
+    )
+    weeks = payload.get("totals", {}).get("weeks") or 0
+    finish = timezone.localdate() + timedelta(weeks=weeks) if weeks else None
+    core = payload.get("core") or {}
+    names = {i.code: i for i in profile.target_role.version.skill_items.all()}
+    return render(
+        request,
+        "recommender/plan.html",
+        {
+            "profile": profile,
+            "plan": plan,
+            "payload": payload,
+            "items": items,
+            "finish": finish,
+            "form": form,
+            "page_key": uuid.uuid4().hex,
+            "skill_items": names,
+            "core": core,
+            "no_course": [
+                {"item": names.get(g["code"]), "code": g["code"], "next": g["planned"] + 1}
+                for code in core.get("no_course", [])
+                for g in core.get("gaps", [])
+                if g["code"] == code
+            ],
+            "levels_to_go": sum(g["target"] - g["current"] for g in core.get("gaps", [])),
+            "levels_after": sum(g["target"] - g["planned"] for g in core.get("gaps", [])),
+            "completed": completed,
+            "done": len(completed),
+            "total_courses": len(completed) + len(items),
+            "paid_hours": sum(float(i["hours"]) for i in items),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+# The plan's messages come from the recommender core in English; the page shows them translated.
+PLAN_MESSAGES = (
+    gettext_noop("Choose a target role first."),
+    gettext_noop("No gaps: you already meet every target of your role."),
+    gettext_noop("No course fits your limits; allow more time, budget or formats."),
+)
+
+TRACK_MORE_CHOICES = 30  # courses offered beside the proposed track (the filters narrow them)
+
+
+def _int_param(request: HttpRequest, name: str, low: int, high: int) -> int | None:
+    value = (request.POST.get(name) or request.GET.get(name) or "").strip()
+    return int(value) if value.isdigit() and low <= int(value) <= high else None
+
+
+@login_required
+def track_new(request: HttpRequest, org_id: int) -> HttpResponse:
+    """An employer builds a track for a role: the plan model proposes an ordered track of courses that take the
+    role's key skills (grade a or b) up their ladders; search, level and format filters offer other courses."""
+    organization = organization_for_admin(user=request.user, organization_id=org_id)
+    if organization is None:
+        raise Http404("No such organization among those you administer.")
+    version = standard_version_get()
+    roles = version.roles.select_related("persona_type").order_by("position")
+    role_id = request.POST.get("target_role") or request.GET.get("target_role")
+    role = roles.filter(pk=role_id).first() if role_id and str(role_id).isdigit() else None
+    target_level = _int_param(request, "target_level", 1, 4)
+    budget = _int_param(request, "budget_jpy", BUDGET_JPY_MIN, BUDGET_JPY_MAX)
+    course_level = _int_param(request, "level", 1, 4)
+    fmt = request.GET.get("format", "") if request.GET.get("format", "") in CourseFormat.values else ""
+    query = (request.GET.get("q") or "").strip()[:100]
+    proposed: list[int] = []
+    courses = Course.objects.filter(status=CourseStatus.PUBLISHED)
+    if role is not None:
+        proposed = track_propose(
+            role=role,
+            target_level=target_level,
+            budget_jpy=budget,
+            formats=(fmt,) if fmt else (),
+            prefecture=organization.prefecture,
+        )
+        key_items = role.requirements.filter(grade__in=STRONG_GRADES).values("skill_item")
+        teaching = CourseSkill.objects.filter(skill_item__in=key_items).exclude(review_status=ReviewStatus.REJECTED)
+        courses = courses.filter(pk__in=teaching.values("course"))
+    if query:
+        courses = courses.filter(Q(title_ja__icontains=query) | Q(title_en__icontains=query))
+    if course_level:
+        courses = courses.filter(level=course_level)
+    if fmt:
+        courses = courses.filter(format=fmt)
+    more = list(
+        courses.exclude(pk__in=proposed).order_by("level", "pk").values_list("pk", flat=True)[:TRACK_MORE_CHOICES]
+    )
+    chosen = [int(c) for c in request.POST.getlist("courses") if c.isdigit()] if request.method == "POST" else []
+    offered = proposed + [pk for pk in more if pk not in proposed] + [pk for pk in chosen if pk not in proposed]
+    position = Case(*[When(pk=pk, then=i) for i, pk in enumerate(offered)], output_field=IntegerField())
+    allowed = (
+        Course.objects.filter(pk__in=offered).select_related("provider").order_by(position, "pk")
+        if offered
+        else Course.objects.none()
+    )
+    form = TrackForm(
+        request.POST if request.method == "POST" else None,
+        initial={"target_role": role, "courses": proposed},
+        roles=roles,
+        courses=allowed,
+        members=members_of(organization=organization),
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            track = track_create_and_assign(
+                organization=organization,
+                name=data["name"],
+                courses=list(data["courses"]),
+                learners=list(data["members"]),
+                due_on=data["due_on"],
+                target_role=data["target_role"],
+                created_by=request.user if isinstance(request.user, User) else None,
+            )
+        except TrackError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, translate(message_of(exc)))
+        else:
+            messages.success(
+                request,
+                _("Track “%(name)s” created and assigned to %(n)d members.")
+                % {"name": track.name, "n": len(data["members"])},
+            )
+            return redirect("learners:team", org_id=organization.pk)
+    return render(
+        request,
+        "recommender/track_new.html",
+        {
+            "organization": organization,
+            "form": form,
+            "role": role,
+            "roles": roles,
+            "proposed": proposed,
+            "filters": {
+                "target_level": target_level,
+                "budget_jpy": budget,
+                "level": course_level,
+                "format": fmt,
+                "q": query,
+            },
+            "formats": CourseFormat.choices,
+        },
+        status=400 if form.errors else 200,
+    )
