@@ -20,6 +20,7 @@ from django.utils import timezone
 from audit.models import AuditAction
 from audit.services import FROM_REQUEST, audit_record
 from common.input_checks import json_loads
+from common.messages import Message
 from common.reference import PREFECTURES
 from courses.bulk import CatalogWriter, catalog_writer
 from courses.catalog_format import (
@@ -190,7 +191,12 @@ def _restrict_to_own_providers(parsed: ParseResult, providers: dict[str, Provide
         provider = providers.get(row.provider)
         if provider is None or provider.pk not in allowed:
             parsed.issues.append(
-                RowIssue(row.row, "provider", f"your account does not act for provider {row.provider!r}", row.code)
+                RowIssue(
+                    row.row,
+                    "provider",
+                    Message("your account does not act for provider %(provider)s", provider=repr(row.provider)),
+                    row.code,
+                )
             )
         else:
             kept.append(row)

@@ -20,6 +20,7 @@ from django.utils import timezone
 from audit.models import AuditAction
 from audit.services import audit_record
 from common.input_checks import EVENT_FUTURE_TOLERANCE, event_time_problem
+from common.messages import Message
 from courses.models import Course
 from courses.selectors import active_tags
 from learners.models import (
@@ -112,8 +113,8 @@ class SubmitterScope:
         if learner_user_id in members:
             return ""
         if self.provider_ids:
-            return "course: not a course of a provider your account acts for"
-        return "learner: not an active member of an organization you administer"
+            return Message("course: not a course of a provider your account acts for")
+        return Message("learner: not an active member of an organization you administer")
 
 
 def progress_events_ingest(*, submitter: User, events: Sequence[EventIn]) -> list[EventOutcome]:
@@ -126,7 +127,7 @@ def progress_events_ingest(*, submitter: User, events: Sequence[EventIn]) -> lis
     batches: the unique key decides which transaction stores an event.
     """
     if len(events) > MAX_BATCH:
-        raise ValueError(f"a batch holds at most {MAX_BATCH} events")
+        raise ValueError(Message("a batch holds at most %(limit)s events", limit=MAX_BATCH))
     scope = SubmitterScope(submitter)
     outcomes: dict[int, EventOutcome] = {}
     now = timezone.now()
@@ -162,16 +163,18 @@ def progress_events_ingest(*, submitter: User, events: Sequence[EventIn]) -> lis
             matches = by_code.get(event.course, [])
             course = matches[0] if len(matches) == 1 else None
             if len(matches) > 1:
-                reason = f"course: code {event.course!r} matches several courses; send the course id"
+                reason = Message(
+                    "course: code %(code)s matches several courses; send the course id", code=repr(event.course)
+                )
         if learner is None:
-            reason = "learner: no learner with this id"
+            reason = Message("learner: no learner with this id")
         elif course is None:
-            reason = reason or f"course: no course {event.course!r}"
+            reason = reason or Message("course: no course %(code)s", code=repr(event.course))
         elif time_problem := event_time_problem(event.occurred_at, now=now):
             # 2000-01-01 .. now + 5 minutes (common/input_checks.py): the web forms come here too.
-            reason = f"occurred_at: {time_problem}"
+            reason = Message("occurred_at: %(problem)s", problem=time_problem)
         elif event.kind == EventKind.PROGRESS and event.percent is None:
-            reason = "percent: required for a progress event"
+            reason = Message("percent: required for a progress event")
         else:
             reason = scope.refusal(learner[1], course.provider_id, members)
         if reason or learner is None or course is None:

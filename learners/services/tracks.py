@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from common.input_checks import due_date_problem
+from common.messages import Message
 from courses.models import Course
 from learners.models import LearnerProfile, Membership, Organization, Track, TrackAssignment, TrackCourse
 from skills.models import Role
@@ -35,10 +36,10 @@ def track_create(
 ) -> Track:
     """A track with ordered courses (course, due offset in days, required)."""
     if not courses:
-        raise TrackError("courses", "a track needs at least one course")
+        raise TrackError("courses", Message("a track needs at least one course"))
     ids = [c.pk for c, _d, _r in courses]
     if len(set(ids)) != len(ids):
-        raise TrackError("courses", "a course appears twice")
+        raise TrackError("courses", Message("a course appears twice"))
     track = Track.objects.create(
         organization=organization, name=name, description=description, target_role=target_role, created_by=created_by
     )
@@ -63,7 +64,14 @@ def track_assign(
     )
     outsiders = [str(p.public_id) for p in learners if p.user_id not in members]
     if outsiders:
-        raise TrackError("members", f"not active members of {track.organization.name}: {', '.join(outsiders)}")
+        raise TrackError(
+            "members",
+            Message(
+                "not active members of %(organization)s: %(ids)s",
+                organization=track.organization.name,
+                ids=", ".join(outsiders),
+            ),
+        )
     today = timezone.localdate()
     longest = max(track.items.values_list("due_offset_days", flat=True), default=0)
     due = due_on or today + timedelta(days=longest)

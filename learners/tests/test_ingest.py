@@ -213,3 +213,33 @@ def test_current_level_rule(world):
     assert (current.level, current.source) == (3, "course")
     skill_assessments_record(learner=learner, levels={du04: 3})  # equal: stronger evidence is named
     assert learner_current_levels(learner=learner)[du04.pk].source == "course"
+
+
+def test_rejection_reasons_are_shown_in_the_page_language(world):
+    """The web progress form shows the ingest's reason translated (the API keeps the English text)."""
+    from django.utils.translation import override
+
+    from common.i18n import translate
+    from learners.services import EventIn, progress_events_ingest
+
+    def one(**changes):
+        base = {
+            "index": 0,
+            "idempotency_key": "k",
+            "learner": str(world["learner"].public_id),
+            "course": world["mine"].pk,
+            "kind": "progress",
+            "occurred_at": T0,
+            "percent": 5,
+        }
+        return progress_events_ingest(submitter=world["provider_user"], events=[EventIn(**{**base, **changes})])[0]
+
+    who = one(learner="00000000-0000-0000-0000-000000000000").reason
+    future = one(occurred_at=timezone.now() + timedelta(minutes=9)).reason
+    theirs = one(course=world["theirs"].pk).reason
+    assert who == "learner: no learner with this id"  # English where no page shows it
+    with override("ja"):
+        assert translate(who) == "learner：このIDの学習者はいません"
+        assert translate(future).startswith("occurred_at：") and "future" not in translate(future)
+        assert translate(theirs) == "course：このアカウントが担当する提供者の講座ではありません"
+    assert ProgressEvent.objects.count() == 0
