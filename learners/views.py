@@ -51,6 +51,7 @@ from learners.services import (
     learner_progress_record,
     skill_assessments_record,
 )
+from skills.grades import STRONG_GRADES
 from skills.selectors import grade_targets, persona_type_list, skill_category_tree, standard_version_get
 
 
@@ -92,7 +93,7 @@ def onboarding_skills(request: HttpRequest) -> HttpResponse:
     if profile.target_role is None:
         return redirect("learners:onboarding-role")
     requirements = list(
-        profile.target_role.requirements.filter(grade__in=["a", "b"])
+        profile.target_role.requirements.filter(grade__in=STRONG_GRADES)
         .select_related("skill_item")
         .order_by("skill_item__position")
     )

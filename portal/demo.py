@@ -44,6 +44,7 @@ from learners.services import (
 )
 from national.services import national_learners_recount, qualifying_courses
 from portal.exam_demo import demo_dx_certify
+from skills.grades import STRONG_GRADES
 from skills.models import Role
 from skills.selectors import standard_version_get
 
@@ -151,7 +152,7 @@ def demo_world_seed(*, password: str) -> DemoAccounts:
             members.append(profile)
             if created and not SkillAssessment.objects.filter(learner=profile).exists():
                 items = {r.skill_item: r.grade for r in role.requirements.select_related("skill_item")}
-                strong = [item for item, grade in items.items() if grade in ("a", "b")]
+                strong = [item for item, grade in items.items() if grade in STRONG_GRADES]
                 skill_assessments_record(
                     learner=profile, levels={item: rng.choice([0, 1, 1, 2, 2, 3]) for item in strong}
                 )

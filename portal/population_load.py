@@ -19,7 +19,8 @@ from django.contrib.auth.models import Group, User
 from django.db import connection, transaction
 
 from accounts.models import RoleGroup
-from courses.models import Course, CourseSkill, CourseStatus, ReviewStatus
+from courses.models import Course, CourseStatus
+from courses.selectors import active_tags
 from learners.models import (
     Enrollment,
     LearnerProfile,
@@ -134,9 +135,7 @@ def _catalog() -> population.Catalog:
         raise PopulationError("no published course: load the catalog first (make setup, or import_catalog)")
     tags: dict[int, list[tuple[int, int]]] = {}
     for course_id, item_id, level in (
-        CourseSkill.objects.exclude(review_status=ReviewStatus.REJECTED)
-        .order_by("course_id", "position", "pk")
-        .values_list("course_id", "skill_item_id", "level")
+        active_tags().order_by("course_id", "position", "pk").values_list("course_id", "skill_item_id", "level")
     ):
         tags.setdefault(course_id, []).append((item_id, level))
     roles = list(Role.objects.filter(version=version).order_by("pk").values_list("pk", "code"))
