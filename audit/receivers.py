@@ -11,8 +11,7 @@ from django.db.models.signals import m2m_changed, post_save, pre_delete, pre_sav
 from django.dispatch import receiver
 
 from audit.models import AuditAction
-from audit.services import M2M_ACTIONS as _M2M_ACTIONS
-from audit.services import audit_record, audit_ref_of, audit_ref_peek
+from audit.services import M2M_ACTIONS, audit_record, audit_ref_of, audit_ref_peek
 
 _FLAGS = ("is_staff", "is_superuser", "is_active")
 
@@ -32,13 +31,13 @@ def _names(model: type, pks: set[Any] | None) -> list[str]:
 
 @receiver(m2m_changed, sender=User.groups.through)
 def _groups_changed(sender: Any, instance: Any, action: str, reverse: bool, pk_set: set[Any] | None, **kw: Any) -> None:
-    if action not in _M2M_ACTIONS:
+    if action not in M2M_ACTIONS:
         return
     if not reverse:  # user.groups.add(group...)
         groups = list(instance.groups.values_list("name", flat=True)) if action == "pre_clear" else None
         audit_record(
             action=AuditAction.PERMISSION,
-            event=f"user.groups.{_M2M_ACTIONS[action]}",
+            event=f"user.groups.{M2M_ACTIONS[action]}",
             object_type="auth.user",
             subject=instance,
             detail={"groups": sorted(groups) if groups is not None else _names(Group, pk_set)},
@@ -49,7 +48,7 @@ def _groups_changed(sender: Any, instance: Any, action: str, reverse: bool, pk_s
     for user_id in sorted(user_ids):
         audit_record(
             action=AuditAction.PERMISSION,
-            event=f"user.groups.{_M2M_ACTIONS[action]}",
+            event=f"user.groups.{M2M_ACTIONS[action]}",
             object_type="auth.user",
             subject_ref=audit_ref_of(user_id),
             detail={"groups": [instance.name]},
@@ -60,13 +59,13 @@ def _groups_changed(sender: Any, instance: Any, action: str, reverse: bool, pk_s
 def _user_permissions_changed(
     sender: Any, instance: Any, action: str, reverse: bool, pk_set: set[Any] | None, **kw: Any
 ) -> None:
-    if action not in _M2M_ACTIONS:
+    if action not in M2M_ACTIONS:
         return
     if reverse:
         for user_id in sorted(pk_set or ()):
             audit_record(
                 action=AuditAction.PERMISSION,
-                event=f"user.permissions.{_M2M_ACTIONS[action]}",
+                event=f"user.permissions.{M2M_ACTIONS[action]}",
                 object_type="auth.user",
                 subject_ref=audit_ref_of(user_id),
                 detail={"permissions": _names(Permission, {instance.pk})},
@@ -74,7 +73,7 @@ def _user_permissions_changed(
         return
     audit_record(
         action=AuditAction.PERMISSION,
-        event=f"user.permissions.{_M2M_ACTIONS[action]}",
+        event=f"user.permissions.{M2M_ACTIONS[action]}",
         object_type="auth.user",
         subject=instance,
         detail={"permissions": _names(Permission, pk_set)},
@@ -85,13 +84,13 @@ def _user_permissions_changed(
 def _group_permissions_changed(
     sender: Any, instance: Any, action: str, reverse: bool, pk_set: set[Any] | None, **kw: Any
 ) -> None:
-    if action not in _M2M_ACTIONS:
+    if action not in M2M_ACTIONS:
         return
     groups = [instance] if not reverse else list(Group.objects.filter(pk__in=pk_set or ()))
     for group in groups:
         audit_record(
             action=AuditAction.PERMISSION,
-            event=f"group.permissions.{_M2M_ACTIONS[action]}",
+            event=f"group.permissions.{M2M_ACTIONS[action]}",
             object_type="auth.group",
             object_id=group.name,
             detail={"permissions": _names(Permission, pk_set if not reverse else {instance.pk})},

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from common.limits import WEEKS_DEFAULT
 from courses.models import Course, CourseSkill
@@ -30,7 +31,7 @@ from skills.selectors import standard_version_get
 
 DEFAULT_WEEKS = WEEKS_DEFAULT
 # The plan's answer to a weekly_hours of 0 stored before the bounds of common/limits.py (0.5 to 80).
-WEEKLY_HOURS_ZERO_MESSAGE = (
+WEEKLY_HOURS_ZERO_MESSAGE = gettext_noop(
     "weekly_hours: your study hours per week are 0; set 0.5 to 80 in your profile to get a plan."
 )
 

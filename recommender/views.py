@@ -94,12 +94,12 @@ def my_plan(request: HttpRequest) -> HttpResponse:
     )
 
 
-# The plan's messages come from the recommender core in English; the page shows them translated.
+# The plan's messages come from the recommender core in English; the page shows them translated
+# (recommender.services.WEEKLY_HOURS_ZERO_MESSAGE is marked where it is defined).
 PLAN_MESSAGES = (
     gettext_noop("Choose a target role first."),
     gettext_noop("No gaps: you already meet every target of your role."),
     gettext_noop("No course fits your limits; allow more time, budget or formats."),
-    gettext_noop("weekly_hours: your study hours per week are 0; set 0.5 to 80 in your profile to get a plan."),
 )
 
 TRACK_MORE_CHOICES = 30  # courses offered beside the proposed track (the filters narrow them)
