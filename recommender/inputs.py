@@ -10,6 +10,7 @@ instance; this module turns rows into the core's plain dataclasses.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -111,9 +112,22 @@ def course_options_load(*, version: StandardVersion) -> list[CourseOption]:
                 prerequisites=tuple(p.pk for p in c.prerequisites.all()),
                 prefecture=c.prefecture,
                 inferred=inferred,
+                recognised=recognised(c),
             )
         )
     return out
+
+
+# A course preparing for a qualification says so in its title: 「統計検定2級 合格対策講座」, 「G検定対策講座」.
+EXAM_PREP = re.compile(r"(検定|試験|資格|認定).*(対策|合格)|(対策|合格).*(検定|試験|資格)|exam prep", re.IGNORECASE)
+
+
+def recognised(course: Course) -> bool:
+    """Certified by a public scheme (METI's Reスキル講座, 教育訓練給付) or preparing for a named qualification: what
+    a career adviser recommends first when it fits (docs/recommender.md, "Plans")."""
+    if course.reskill_certified or course.training_benefit_eligible:
+        return True
+    return bool(EXAM_PREP.search(course.title_ja or "") or EXAM_PREP.search(course.title_en or ""))
 
 
 def _section_code(tag: Any) -> str:

@@ -84,6 +84,7 @@ def plan_json(gaps: GapReport, plan: Plan) -> dict[str, Any]:
                     "title_en": i.course.title_en,
                     "level": i.course.level,
                     "format": i.course.format,
+                    "recognised": i.course.recognised,
                 },
                 "skills": [
                     {

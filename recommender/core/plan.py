@@ -38,6 +38,12 @@ COURSE_OVERHEAD_HOURS = 4.0
 CORE_GRADES = frozenset(STRONG_GRADES)
 # Side (c/d) courses may take at most this share of a plan's hours while the learner has a core gap.
 SIDE_SHARE = 0.15
+# Personal skills (PS) are a/b items of nearly every role: they count at this share of their weighted gap
+# when choosing which core item to raise next, so a role's own specialist items lead the plan.
+GENERIC_CATEGORIES = ("PS",)
+GENERIC_FACTOR = 0.5
+# The literacy course of a learner without literacy evidence covers at least this many of its four sections.
+LITERACY_OVERVIEW = 2
 IN_PERSON = frozenset({"classroom", "blended"})
 
 
@@ -59,6 +65,8 @@ class CourseOption:
     prefecture: str = ""
     # Unreviewed inferred tags: item code -> calibrated confidence (declared and accepted tags are facts).
     inferred: Mapping[str, float] = field(default_factory=dict)
+    # A recognised course: certified (Reスキル講座, 教育訓練給付) or preparing for a named qualification.
+    recognised: bool = False
 
     @property
     def main_skill(self) -> str:
@@ -372,14 +380,16 @@ class PlanBuilder:
             elif any(m.gain > 0 for m in moves):
                 take(course, "side")
 
-        # 3. DX literacy first for a learner with no literacy evidence: one course, preferring one that also
-        # raises a core item, then the shortest.
+        # 3. DX literacy first for a learner with no literacy evidence: one course, an overview (at least
+        # LITERACY_OVERVIEW of the standard's sections: why, what, how, mind) rather than a side topic, preferring
+        # one that also raises a core item, then the one covering more sections, then the shortest.
         if gaps.needs_literacy and not any(c.literacy for c, *_ in chosen):
             literacy = [c for c in catalog.literacy if fits(c)]
             if literacy:
                 best = min(
                     literacy,
                     key=lambda c: (
+                        len(set(c.literacy) & set(self.literacy_sections)) < LITERACY_OVERVIEW,
                         -core_gain(moves_of(c)),
                         -len(set(c.literacy) & set(self.literacy_sections)),
                         c.hours,
@@ -389,36 +399,51 @@ class PlanBuilder:
                 )
                 take(best, "literacy")
 
-        def best_for(code: str, gain_of: _GainOf, max_hours: float) -> CourseOption | None:
-            """The course for the next level of `code`: one whose main item it is first (a course about the
-            item rather than one touching it), then the most gain per hour (with the overhead), price, id."""
+        def priority(code: str) -> float:
+            """How much the next level of `code` matters: its weighted gap left, personal skills at half."""
+            factor = GENERIC_FACTOR if code[:2] in GENERIC_CATEGORIES else 1.0
+            return (targets[code] - levels.get(code, 0)) * weights[code] * factor
+
+        def best_for(codes: Sequence[str], gain_of: _GainOf, max_hours: float) -> CourseOption | None:
+            """The course for the next level of one of `codes` (the items tied for the most pressing gap): one
+            whose main item it is first (a course about the item rather than one touching it), then a
+            recognised course (certified, or preparing for a named qualification), then the most gain per hour
+            (with the overhead), price, id."""
             best, best_key = None, None
-            # Only a course of level L = (level so far + 1) that teaches the item at L or above can raise it
-            # one level: the index holds exactly those, so a plan scans a few courses per step, not the catalog.
-            for course in catalog.steps.get((code, levels.get(code, 0) + 1), ()):
-                if course.hours > max_hours + 1e-9 or not fits(course):
-                    continue
-                moves = moves_of(course)
-                if not any(m.code == code for m in moves):
-                    continue
-                value = gain_of(moves) / (course.hours + COURSE_OVERHEAD_HOURS)
-                key = (course.main_skill != code, -round(value, 9), course.price_jpy, course.id)
-                if best_key is None or key < best_key:
-                    best, best_key = course, key
+            for code in codes:
+                # Only a course of level L = (level so far + 1) that teaches the item at L or above can raise
+                # it one level: the index holds exactly those, so a plan scans a few courses per step.
+                for course in catalog.steps.get((code, levels.get(code, 0) + 1), ()):
+                    if course.hours > max_hours + 1e-9 or not fits(course):
+                        continue
+                    moves = moves_of(course)
+                    if not any(m.code == code for m in moves):
+                        continue
+                    value = gain_of(moves) / (course.hours + COURSE_OVERHEAD_HOURS)
+                    key = (
+                        course.main_skill != code,
+                        not course.recognised,
+                        -round(value, 9),
+                        course.price_jpy,
+                        course.id,
+                    )
+                    if best_key is None or key < best_key:
+                        best, best_key = course, key
             return best
 
         def steps(codes: set[str], reason: str, gain_of: _GainOf, cap: list[float] | None = None) -> None:
-            """Raise, one level at a time, the open item with the largest weighted gap left (then grade weight,
-            code) for which a course fits; `cap`: the hours these steps may use."""
+            """Raise, one level at a time, the open items with the most pressing gap left (`priority`; ties taken
+            together) for which a course fits; `cap`: the hours these steps may use."""
             blocked: set[str] = set()
             while len(chosen) < self.max_items:
                 open_codes = [c for c in codes if levels.get(c, 0) < targets[c] and c not in blocked]
                 if not open_codes:
                     return
-                code = min(open_codes, key=lambda c: (-(targets[c] - levels.get(c, 0)) * weights[c], -weights[c], c))
-                course = best_for(code, gain_of, math.inf if cap is None else cap[0])
+                top = max(priority(c) for c in open_codes)
+                tied = sorted(c for c in open_codes if priority(c) >= top - 1e-9)
+                course = best_for(tied, gain_of, math.inf if cap is None else cap[0])
                 if course is None:
-                    blocked.add(code)
+                    blocked.update(tied)
                     continue
                 if cap is not None:
                     cap[0] -= course.hours

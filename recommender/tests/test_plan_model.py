@@ -1,6 +1,8 @@
 """The plan model (docs/recommender.md, "Plans"): role focus, level progression, location, tag confidence,
 stability, items without a course.  Synthetic catalogs, no database."""
 
+from dataclasses import replace
+
 import pytest
 
 from recommender.core.gaps import analyze_gaps
@@ -12,7 +14,9 @@ REQ = {"DU04": "a", "DU05": "a", "TE01": "b", "BT01": "c", "PS06": "d"}
 LIMITS = Constraints(weekly_hours=10, weeks=12, budget_jpy=100_000)
 
 
-def course(cid, skills, level, hours=8.0, price=0, fmt="e-learning", pref="", inferred=None, prereq=()):
+def course(
+    cid, skills, level, hours=8.0, price=0, fmt="e-learning", pref="", inferred=None, prereq=(), recognised=False
+):
     return CourseOption(
         cid,
         f"c{cid}",
@@ -26,6 +30,7 @@ def course(cid, skills, level, hours=8.0, price=0, fmt="e-learning", pref="", in
         prefecture=pref,
         inferred=inferred or {},
         prerequisites=prereq,
+        recognised=recognised,
     )
 
 
@@ -97,7 +102,7 @@ def test_core_gaps_come_first_and_side_items_only_fill_a_little():
     ]
     plan = build(catalog)
     core = [i for i in plan.items if i.core]
-    assert [i.course.id for i in core] == [4, 3, 5]  # a items (largest weighted gap) first, then b
+    assert [i.course.id for i in core] == [3, 4, 5]  # a items (largest weighted gap; tied: course id) first, then b
     assert plan.items[: len(core)] == tuple(core)
     side_hours = sum(i.course.hours for i in plan.items if not i.core)
     assert side_hours <= plan.hours * SIDE_SHARE + 1e-9
@@ -149,7 +154,8 @@ def test_inferred_tags_count_by_confidence_and_not_below_the_threshold():
     move = plan.items[0].moves[0]
     assert move.inferred and move.confidence == 0.8 and plan.items[0].gain == pytest.approx(8 * 0.8)
     assert "DU04" in plan.unmet  # the 0.4 guess is no course for DU04
-    assert ids(build(catalog, builder=PlanBuilder(min_confidence=0.3))) == [1, 2]
+    # Above a lower threshold both count; of the two tied items, the surer gain goes first.
+    assert ids(build(catalog, builder=PlanBuilder(min_confidence=0.3))) == [2, 1]
     # A declared tag beats an inferred one for the same step.
     sure = course(3, {"DU05": 1}, level=1, hours=9)
     assert ids(build([*catalog, sure]))[0] == 3
@@ -182,3 +188,47 @@ def test_items_without_a_suitable_course_are_named():
     assert plan.core_items == 3 and plan.core_at_target_now == 0 and plan.core_at_target_after == 0
     progress = {p.code: (p.current, p.planned, p.target) for p in plan.core}
     assert progress["DU04"] == (0, 1, 4)
+
+
+def test_a_recognised_course_is_preferred_for_a_step_over_a_shorter_one():
+    # Both take DU04 from 1 to 2; the exam-preparation course is longer and not free, but an adviser picks it.
+    catalog = [
+        course(1, {"DU04": 2}, level=2, hours=3),
+        course(2, {"DU04": 2}, level=2, hours=24, price=13_200, recognised=True),
+    ]
+    assert ids(build(catalog, current={"DU04": 1})) == [2]
+    # Only when it fits: over budget, the other course is planned.
+    tight = Constraints(weekly_hours=10, weeks=12, budget_jpy=10_000)
+    assert ids(build(catalog, limits=tight, current={"DU04": 1})) == [1]
+    # Among items tied for the most pressing gap, the recognised course decides which item goes first.
+    tied = [course(3, {"DU04": 1}, level=1, hours=2), course(4, {"DU05": 1}, level=1, hours=20, recognised=True)]
+    assert ids(build(tied, limits=Constraints(weekly_hours=20, weeks=1, budget_jpy=0))) == [4]
+
+
+def test_the_roles_own_items_lead_before_personal_skills():
+    # A data scientist beginner: statistics (DU04, a) and collaboration (PS02, a) have the same weighted gap,
+    # but personal skills are a/b items of every role; the role's own item climbs two levels first.
+    req = {"DU04": "a", "PS02": "a"}
+    catalog = [
+        course(1, {"PS02": 1}, level=1, hours=10),
+        course(2, {"DU04": 1}, level=1, hours=10),
+        course(3, {"DU04": 2}, level=2, hours=10),
+        course(4, {"PS02": 2}, level=2, hours=10),
+    ]
+    gaps = analyze_gaps(requirements=req, grade_targets=TARGETS, current={}, literacy_evidence=True)
+    limits = Constraints(weekly_hours=10, weeks=2, budget_jpy=0)
+    plan = PlanBuilder().build(gaps=gaps, courses=catalog, limits=limits, current={})
+    assert ids(plan) == [2, 3]
+    # With time for more, personal skills follow.
+    more = PlanBuilder().build(gaps=gaps, courses=catalog, limits=Constraints(10, 4, 0), current={})
+    assert set(ids(more)) == {1, 2, 3, 4}
+
+
+def test_the_literacy_course_is_an_overview_not_a_side_topic():
+    catalog = [
+        replace(course(1, {"DU04": 1}, level=1, hours=1), literacy=("HOW",)),  # a side topic raising a core item
+        replace(course(2, {}, level=1, hours=3), literacy=("WHY", "WHAT", "HOW")),
+    ]
+    gaps = analyze_gaps(requirements=REQ, grade_targets=TARGETS, current={}, literacy_evidence=False)
+    plan = PlanBuilder().build(gaps=gaps, courses=catalog, limits=LIMITS, current={})
+    assert plan.items[0].course.id == 2 and plan.items[0].reason == "literacy"

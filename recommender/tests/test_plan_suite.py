@@ -37,6 +37,8 @@ def test_the_plan_suite_meets_every_target(standard, settings):
     summary = data["summary"]
     assert summary["cases"] >= 60
     assert summary["core_focus"] >= plan_suite.TARGETS["core_focus"]
+    # The role's own items (personal skills aside) take most of the hours: 0.82 before they led the plan, 0.863 now.
+    assert summary["specialist_focus"] >= 0.85
     assert summary["level_jumps"] == 0
     assert summary["must_cover"] >= plan_suite.TARGETS["must_cover"]
     assert summary["violations"] == 0 and summary["location_violations"] == 0
