@@ -106,3 +106,41 @@ def test_each_track_course_shows_its_own_due_date_and_overdue_flag(client, learn
     )
     section = _section(client.get("/me/").content.decode(), "tracks-heading")
     assert overdue not in section
+
+
+@pytest.mark.parametrize(
+    ("lang", "labels"),
+    [("ja", ["eラーニング", "ライブ配信", "集合研修"]), ("en", ["e-learning", "live online", "classroom"])],
+)
+def test_onboarding_names_the_formats_in_the_pages_language(client, learner, lang, labels):
+    client.cookies["dxp_language"] = lang
+    client.force_login(learner.user)
+    html = client.get("/me/onboarding/constraints/").content.decode()
+    for value, label in zip(["e-learning", "live-online", "classroom"], labels, strict=True):
+        assert re.search(rf'value="{value}"[^>]*>\s*{label}\s*</label>', html), (value, label)
+    if lang == "ja":
+        assert "live-online</label>" not in html and not re.search(r">\s*e-learning\s*</label>", html)
+
+
+@pytest.mark.parametrize(
+    ("lang", "error"),
+    [
+        ("ja", "0より大きい予算を入力するか、「無料の講座のみ」を選んでください。"),
+        ("en", "Enter a budget above 0, or tick “Free courses only”."),
+    ],
+)
+def test_a_zero_budget_needs_the_explicit_free_only_choice(client, learner, lang, error):
+    client.cookies["dxp_language"] = lang
+    client.force_login(learner.user)
+    learner.budget_jpy = 20000
+    learner.save(update_fields=["budget_jpy"])
+    form = {"weekly_hours": "4", "budget_jpy": "0", "preferred_language": lang, "prefecture": "13"}
+    response = client.post("/me/onboarding/constraints/", form)
+    assert response.status_code == 400
+    assert error in response.content.decode()
+    learner.refresh_from_db()
+    assert learner.budget_jpy == 20000 and not learner.free_only
+    response = client.post("/me/onboarding/constraints/", {**form, "free_only": "on"})
+    assert response.status_code == 302
+    learner.refresh_from_db()
+    assert learner.free_only and learner.budget_jpy == 0
