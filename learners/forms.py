@@ -17,6 +17,7 @@ from common.limits import (
     WEEKS_MIN,
 )
 from common.reference import PREFECTURE_CHOICES
+from common.templatetags.dxp import FORMAT_LABELS
 from courses.catalog_format import FORMATS
 from courses.models import Course
 from learners.models import LearnerProfile
@@ -72,7 +73,7 @@ class ConstraintsForm(forms.Form):
     free_only = forms.BooleanField(label=_("Free courses only"), required=False)
     preferred_formats = forms.MultipleChoiceField(
         label=_("Preferred formats"),
-        choices=[(f, f) for f in FORMATS],
+        choices=[(f, FORMAT_LABELS.get(f, f)) for f in FORMATS],
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
@@ -85,6 +86,9 @@ class ConstraintsForm(forms.Form):
         data = super().clean() or {}
         if data.get("abroad") and data.get("prefecture"):
             self.add_error("prefecture", _("A learner who lives abroad has no prefecture."))
+        # A budget of 0 would silently mean free courses only: ask for that choice explicitly.
+        if data.get("budget_jpy") == 0 and not data.get("free_only"):
+            self.add_error("budget_jpy", _("Enter a budget above 0, or tick “Free courses only”."))
         return data
 
 
@@ -100,7 +104,7 @@ class PlanForm(forms.Form):
     )
     formats = forms.MultipleChoiceField(
         label=_("Preferred formats"),
-        choices=[(f, f) for f in FORMATS],
+        choices=[(f, FORMAT_LABELS.get(f, f)) for f in FORMATS],
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )

@@ -182,6 +182,36 @@ def tracks_of_learner(*, learner: LearnerProfile) -> QuerySet[TrackAssignment]:
     return learner.track_assignments.select_related("track__target_role").prefetch_related("track__items__course")
 
 
+def learner_track_schedule(*, learner: LearnerProfile, today: date | None = None) -> list[dict[str, Any]]:
+    """The learner's assigned tracks with each course's own due date, as the employer's track page computes it.
+
+    A course is due `due_offset_days` after the assignment, never later than the track's due date; a required
+    course not completed by then is overdue (the employer sees the same flag)."""
+    today = today or timezone.localdate()
+    assignments = list(tracks_of_learner(learner=learner))
+    course_ids = [i.course_id for a in assignments for i in a.track.items.all()]
+    status = dict(
+        Enrollment.objects.filter(learner=learner, course_id__in=course_ids).values_list("course_id", "status")
+    )
+    out = []
+    for a in assignments:
+        courses = []
+        for item in a.track.items.all():
+            due = min(a.assigned_on + timedelta(days=item.due_offset_days), a.due_on)
+            done = status.get(item.course_id) == EnrollmentStatus.COMPLETED
+            courses.append(
+                {
+                    "course": item.course,
+                    "required": item.required,
+                    "due": due,
+                    "done": done,
+                    "overdue": item.required and not done and due < today,
+                }
+            )
+        out.append({"assignment": a, "track": a.track, "due_on": a.due_on, "courses": courses})
+    return out
+
+
 def team_dashboard(*, organization: Organization) -> dict[str, Any]:
     """What an employer sees of its team, within each learner's consent.
 

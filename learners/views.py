@@ -32,16 +32,16 @@ from learners.forms import (
     SelfAssessmentForm,
     SignupForm,
 )
-from learners.models import LearnerProfile
+from learners.models import Enrollment, EnrollmentStatus, LearnerProfile
 from learners.selectors import (
     enrollments_of,
     learner_current_levels,
     learner_data_export,
+    learner_track_schedule,
     members_of,
     organization_for_admin,
     organizations_administered_by,
     team_dashboard,
-    tracks_of_learner,
 )
 from learners.services import (
     account_deletion_refusal,
@@ -147,6 +147,24 @@ def onboarding_constraints(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _enrollments_by_status(profile: LearnerProfile) -> dict[str, Any]:
+    """My courses in three groups, so that a completed course never shows among those in progress."""
+    groups: dict[str, list[Enrollment]] = {"active": [], "completed": [], "dropped": []}
+    for e in enrollments_of(learner=profile).order_by("-enrolled_at"):
+        if e.status == EnrollmentStatus.COMPLETED:
+            groups["completed"].append(e)
+        elif e.status == EnrollmentStatus.DROPPED:
+            groups["dropped"].append(e)
+        else:
+            groups["active"].append(e)
+    return {
+        "enrollments_active": groups["active"],
+        "enrollments_completed": groups["completed"],
+        "enrollments_dropped": groups["dropped"],
+        "has_enrollments": any(groups.values()),
+    }
+
+
 @login_required
 def me(request: HttpRequest) -> HttpResponse:
     """My learning: current against target levels per category, enrollments, assigned tracks."""
@@ -183,8 +201,8 @@ def me(request: HttpRequest) -> HttpResponse:
             "profile": profile,
             "categories": categories,
             "gaps": gaps[:12],
-            "enrollments": enrollments_of(learner=profile).order_by("-enrolled_at"),
-            "assignments": tracks_of_learner(learner=profile),
+            **_enrollments_by_status(profile),
+            "assignments": learner_track_schedule(learner=profile),
             **my_exams_context(profile),
         },
     )

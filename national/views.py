@@ -81,6 +81,13 @@ def _table(data: Breakdown, labels: Labels, caption: str) -> dict[str, Any]:
     return table
 
 
+def _target_percent(progress: Progress) -> float | None:
+    """People counted so far as a percentage of the target (None while the total is suppressed)."""
+    if progress.total.status or progress.total.people is None or not progress.target:
+        return None
+    return round(progress.total.people * 100 / progress.target, 3)
+
+
 def _charts(progress: Progress) -> list[Chart]:
     year_label = _("FY%(year)s")
     last = max(progress.last_fiscal_year, progress.current_fiscal_year)
@@ -159,6 +166,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "custom": custom,
         "dimensions": DIMENSIONS,
         "progress_csv": reverse("national-api:progress-csv"),
+        "target_percent": _target_percent(progress),
+        "reported_source": _(progress.reported_source),
         "forecast_end": progress.forecast.cumulative_at(progress.last_fiscal_year) if progress.forecast else None,
     }
     return render(request, "national/dashboard.html", context, status=400 if form.errors else 200)

@@ -80,3 +80,32 @@ def test_staff_see_the_derived_tables_read_only_in_the_admin(client, data):
     for model in ("nationalcell", "nationalcount", "nationalcourse"):
         assert client.get(f"/admin/national/{model}/").status_code == 200
     assert client.get("/admin/national/nationalcell/add/").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("lang", "of_target", "source", "english_source"),
+    [
+        ("en", "of the target of 2,300,000 people", "METI presentation at a JIPDEC seminar", None),
+        ("ja", "目標2,300,000人に対して", "JIPDECセミナー", "METI presentation at a JIPDEC seminar"),
+    ],
+)
+def test_the_target_share_a_progress_bar_and_notes_in_the_pages_language(
+    client, data, lang, of_target, source, english_source
+):
+    client.force_login(ministry_analyst())
+    page = client.get(URL, {"lang": lang}).content.decode()
+    # 30 + 45 + 25 + 3 = 103 people of 2,300,000: 0.004478 %, shown to three decimals
+    assert "<strong>0.004%</strong>" in page and of_target in page
+    assert re.search(r'<progress max="2300000" value="103"', page)
+    assert source in page
+    if english_source:
+        assert english_source not in page
+    assert not re.search(r"[\w-]+/[\w-]+\.(md|py|json)", page)  # no repository paths for analysts
+
+
+def test_the_pivot_form_brings_its_results_into_view(client, data):
+    client.force_login(ministry_analyst())
+    page = client.get(URL, {"rows": "persona_type", "columns": "org_size", "lang": "en"}).content.decode()
+    assert 'action="#pivot"' in page
+    anchor = page.index('id="pivot"')
+    assert anchor < page.index('class="panel breakdown-form"') < page.index("Persona type × Organization size")
