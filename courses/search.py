@@ -348,7 +348,10 @@ def snippet(
             continue
         if start > cursor:
             out.append((text[cursor:start], False))
-        out.append((text[start:stop], True))
+        if out and out[-1][1] and start == cursor:  # ディープ + ラーニング: one mark
+            out[-1] = (out[-1][0] + text[start:stop], True)
+        else:
+            out.append((text[start:stop], True))
         cursor = stop
     if cursor < end:
         out.append((text[cursor:end], False))

@@ -88,3 +88,24 @@ def test_snippet_marks_the_matched_words(sample):
     snippets = search_snippets(courses=found, q="ディープラーニング", lang="ja")
     marked = ["".join(p for p, hit in snippets[c.pk] if hit) for c in found]
     assert marked[0] and sum(map(bool, marked)) >= 2, marked  # a course found by its skill tag alone has none
+
+
+def test_page_marks_words_and_suggests_on_empty(client, sample):
+    html = client.get("/courses/", {"q": "ディープラーニング", "lang": "ja"}).content.decode()
+    assert "<mark>ディープラーニング</mark>" in html
+    empty = client.get("/courses/", {"q": "クラウドｘｙｚｚｙ", "lang": "en"}).content.decode()
+    assert "No course matches these filters" in empty
+    assert "Did you mean:" in empty
+    first = search_suggestions(q="クラウドｘｙｚｚｙ")[0]
+    assert f">{first}</a>" in empty
+
+
+def test_api_gives_snippet_offsets_and_suggestions(client, sample):
+    data = client.get("/api/v1/courses/", {"q": "パイソン"}).json()
+    row = data["results"][0]
+    assert row["highlights"]
+    start, end = row["highlights"][0]
+    assert row["snippet"][start:end].lower() in {"python", "パイソン"}
+    assert data["suggestions"] == []
+    nothing = client.get("/api/v1/courses/", {"q": "クラウドｘｙｚｚｙ"}).json()
+    assert nothing["count"] == 0 and nothing["suggestions"]
