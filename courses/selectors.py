@@ -9,10 +9,10 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import connection
-from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Count, IntegerField, Prefetch, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
 
-from courses.catalog_format import CourseRow, normalize_search_text
+from courses.catalog_format import CourseRow
 from courses.models import (
     CatalogState,
     Course,
@@ -23,6 +23,7 @@ from courses.models import (
     Provider,
     ReviewStatus,
 )
+from courses.search import IndexedCourse, SearchIndex, snippet
 from skills.grades import STRONG_GRADES
 from skills.models import RoleSkillRequirement, StandardVersion
 
@@ -79,12 +80,59 @@ def _items_for(version: StandardVersion, *, role: str = "", persona_type: str = 
     return reqs.values("skill_item_id")
 
 
+_index_cache: dict[tuple[Any, ...], SearchIndex] = {}
+
+
+def search_index() -> SearchIndex:
+    """The in-memory word index of the published catalog, built once per catalog state.
+
+    The state is the catalog version with the number of published courses and their last change,
+    so an edit that does not bump the version (admin, tests) still makes a new index.
+    """
+    with connection.cursor() as cursor:  # one query for the whole state
+        cursor.execute(
+            "SELECT (SELECT version FROM courses_catalogstate WHERE id = 1), COUNT(*), MAX(updated_at) "
+            "FROM courses_course WHERE status = %s",
+            [CourseStatus.PUBLISHED.value],
+        )
+        key = tuple(cursor.fetchone() or ())
+    index = _index_cache.get(key)
+    if index is None:
+        tags: dict[int, set[str]] = {}
+        for course_id, code in active_tags().values_list("course_id", "skill_item__code"):
+            tags.setdefault(course_id, set()).add(code)
+        rows = Course.objects.filter(status=CourseStatus.PUBLISHED).values_list(
+            "pk", "title_ja", "title_en", "description_ja", "description_en"
+        )
+        index = SearchIndex.build(
+            IndexedCourse(pk=pk, title=f"{tja}\n{ten}", text=f"{dja}\n{den}", tags=frozenset(tags.get(pk, ())))
+            for pk, tja, ten, dja, den in rows.iterator(chunk_size=2000)
+        )
+        _index_cache.clear()
+        _index_cache[key] = index
+    return index
+
+
+def _ranked_ids(q: str) -> list[int]:
+    scores = search_index().search(q)
+    return sorted(scores, key=lambda pk: (-scores[pk], pk))
+
+
 def course_search(*, query: CourseQuery, version: StandardVersion) -> QuerySet[Course]:
-    """Published courses matching every filter, ordered; tags and provider prefetched."""
+    """Published courses matching every filter, ordered; tags and provider prefetched.
+
+    The words of `q` are matched through the word index (courses.search): Japanese segmentation,
+    width and kana folding, synonyms, DSS vocabulary and typo tolerance; best match first.
+    """
     qs = Course.objects.filter(status=CourseStatus.PUBLISHED)
-    terms = normalize_search_text(query.q).split()
-    for term in terms:
-        qs = qs.filter(search_text__contains=term)
+    ranked = _ranked_ids(query.q) if query.q.strip() else None
+    if ranked is not None:
+        if not ranked:
+            qs = qs.none()
+        elif connection.vendor == "postgresql":
+            qs = qs.filter(pk__in=RawSQL("SELECT unnest(%s::bigint[])", [ranked]))
+        else:
+            qs = qs.filter(pk__in=ranked)
     tag_filter = Q()
     if query.skills:
         tag_filter &= Q(skill_item__code__in=query.skills)
@@ -125,18 +173,36 @@ def course_search(*, query: CourseQuery, version: StandardVersion) -> QuerySet[C
         has_tags = active_tags().values("course_id")
         qs = qs.exclude(pk__in=has_tags) if query.untagged else qs.filter(pk__in=has_tags)
 
-    ordering = query.ordering or ("relevance" if terms else "title")
+    ordering = query.ordering or ("relevance" if ranked is not None else "title")
     if ordering == "relevance":
-        if terms:
-            title_hit = Q()
-            for term in terms:
-                title_hit |= Q(title_ja__icontains=term) | Q(title_en__icontains=term)
-            qs = qs.annotate(
-                relevance=Case(When(title_hit, then=Value(1)), default=Value(0), output_field=IntegerField())
-            )
+        if ranked:
+            # the position in the ranked list, negated so that "-relevance" puts the best first
+            if connection.vendor == "postgresql":
+                rank = RawSQL("-array_position(%s::bigint[], courses_course.id)", [ranked])
+            else:
+                rank = RawSQL("-instr(%s, ',' || courses_course.id || ',')", ["," + ",".join(map(str, ranked)) + ","])
+            qs = qs.annotate(relevance=rank)
         else:
             qs = qs.annotate(relevance=Value(0, output_field=IntegerField()))
     return qs.order_by(*ORDERINGS[ordering])
+
+
+def search_snippets(*, courses: list[Course], q: str, lang: str) -> dict[int, list[tuple[str, bool]]]:
+    """For each course, a piece of its description (in `lang`, else Japanese) with the query's words marked."""
+    if not q.strip():
+        return {}
+    index = search_index()
+    keys = index.match_keys(q)
+    out = {}
+    for course in courses:
+        text = (course.description_en if lang == "en" else "") or course.description_ja
+        out[course.pk] = snippet(text, keys, tokens=index.tokens)
+    return out
+
+
+def search_suggestions(*, q: str) -> list[str]:
+    """Queries with results to offer when `q` found nothing ("did you mean")."""
+    return search_index().suggestions(q) if q.strip() else []
 
 
 def with_listing_relations(qs: QuerySet[Course]) -> QuerySet[Course]:

@@ -27,6 +27,8 @@ from courses.selectors import (
     course_search,
     course_search_page,
     provider_ids_for,
+    search_snippets,
+    search_suggestions,
 )
 from courses.services import catalog_import
 from skills.selectors import (
@@ -82,6 +84,11 @@ def course_list(request: HttpRequest) -> HttpResponse:
         qs=course_search(query=form.to_query(), version=version), page=page, page_size=PAGE_SIZE
     )
     facets = result.facets
+    q = form.validated_data.get("q", "")
+    snippets = search_snippets(courses=result.courses, q=q, lang=lang)
+    for course in result.courses:
+        course.search_snippet = snippets.get(course.pk, [])  # type: ignore[attr-defined]
+    suggestions = search_suggestions(q=q) if result.total == 0 else []
     num_pages = max(1, math.ceil(result.total / PAGE_SIZE))
     names = {c.code: c for c in skill_category_tree(version=version)}
     context.update(
@@ -92,6 +99,9 @@ def course_list(request: HttpRequest) -> HttpResponse:
         num_pages=num_pages,
         catalog_version=catalog_version(),
         query_without_page=urlencode({k: v for k, v in raw.items() if k != "page"}),
+        suggestions=[
+            (text, urlencode({**{k: v for k, v in raw.items() if k != "page"}, "q": text})) for text in suggestions
+        ],
     )
     return render(request, "courses/list.html", context)
 

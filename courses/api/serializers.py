@@ -43,7 +43,10 @@ def _optional_bool(help_text: str) -> serializers.BooleanField:
 
 class CourseSearchInput(serializers.Serializer):
     q = serializers.CharField(
-        required=False, allow_blank=True, max_length=200, help_text="words in titles or descriptions (ja/en)"
+        required=False,
+        allow_blank=True,
+        max_length=200,
+        help_text="words in titles or descriptions (ja/en); Japanese is split into words, typos and kana are forgiven",
     )
     skill = CommaListField(
         child=serializers.CharField(max_length=20),
@@ -265,14 +268,31 @@ class FacetsOutput(serializers.Serializer):
     category = serializers.DictField(child=serializers.IntegerField())
 
 
+class CourseSearchResultOutput(CourseOutput):
+    snippet = serializers.CharField(
+        allow_null=True, help_text="with q: a piece of the description around the matched words"
+    )
+    highlights = serializers.ListField(
+        child=serializers.ListField(child=serializers.IntegerField()),
+        help_text="[start, end) offsets of the matched words in snippet",
+    )
+
+    class Meta(CourseOutput.Meta):
+        fields = [*CourseOutput.Meta.fields, "snippet", "highlights"]
+
+
 class CourseSearchOutput(serializers.Serializer):
     count = serializers.IntegerField()
     page = serializers.IntegerField()
     page_size = serializers.IntegerField()
     num_pages = serializers.IntegerField()
     catalog_version = serializers.IntegerField()
-    results = CourseOutput(many=True)
+    results = CourseSearchResultOutput(many=True)
     facets = FacetsOutput()
+    suggestions = serializers.ListField(
+        child=serializers.CharField(),
+        help_text='with q and no result: other queries that find courses ("did you mean")',
+    )
 
 
 class ImportRunOutput(serializers.ModelSerializer[ImportRun]):

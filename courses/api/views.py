@@ -46,6 +46,8 @@ from courses.selectors import (
     import_runs_visible_to,
     provider_ids_for,
     review_queue,
+    search_snippets,
+    search_suggestions,
 )
 from courses.services import catalog_import, course_skill_review
 from skills.models import StandardVersion
@@ -74,6 +76,19 @@ def search_params(request: Request) -> dict[str, str]:
     return {k: ",".join(request.query_params.getlist(k)) for k in request.query_params}
 
 
+def snippet_fields(segments: list[tuple[str, bool]] | None) -> dict[str, Any]:
+    """A snippet as plain text and the [start, end) offsets of the matched words in it."""
+    if segments is None:
+        return {"snippet": None, "highlights": []}
+    text, marks, at = [], [], 0
+    for piece, hit in segments:
+        if hit:
+            marks.append([at, at + len(piece)])
+        text.append(piece)
+        at += len(piece)
+    return {"snippet": "".join(text), "highlights": marks}
+
+
 class CourseSearchApi(APIView):
     """Search published courses; filters combine with AND, list values with OR."""
 
@@ -97,14 +112,20 @@ class CourseSearchApi(APIView):
             result = course_search_page(
                 qs=course_search(query=params.to_query(), version=version), page=page, page_size=size
             )
+            q = params.validated_data.get("q", "")
+            snippets = search_snippets(courses=result.courses, q=q, lang=lang)
+            results = CourseOutput(result.courses, many=True, context={"lang": lang}).data
+            for row, course in zip(results, result.courses, strict=True):
+                row.update(snippet_fields(snippets.get(course.pk)))
             return {
                 "count": result.total,
                 "page": page,
                 "page_size": size,
                 "num_pages": max(1, math.ceil(result.total / size)),
                 "catalog_version": current,
-                "results": CourseOutput(result.courses, many=True, context={"lang": lang}).data,
+                "results": results,
                 "facets": result.facets,
+                "suggestions": search_suggestions(q=q) if result.total == 0 else [],
             }
 
         if request.accepted_renderer.format != "json":
