@@ -68,7 +68,7 @@ def test_recommend_plan_contract(small_catalog):
         "score",
         "why",
     }
-    assert set(item["course"]) == {"id", "provider", "code", "title", "title_en", "level", "format"}
+    assert set(item["course"]) == {"id", "provider", "code", "title", "title_en", "level", "format", "recognised"}
     assert set(item["skills"][0]) == {"code", "from", "to", "core", "inferred", "confidence"}
     assert set(data["core"]) == {"items", "at_target_now", "at_target_after", "gaps", "no_course"}
     codes = [i["course"]["code"] for i in data["items"]]
