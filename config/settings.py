@@ -346,7 +346,17 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Without a broker (embedded defaults: tasks run eagerly in the web and command processes), a line per
+        # task buried `make run`'s console (226 lines on a first seed) and kombu warned about the in-memory
+        # broker's missing hostname; a real worker keeps its per-task lines.
+        **(
+            {"celery.app.trace": {"level": "WARNING"}, "kombu.connection": {"level": "ERROR"}}
+            if CELERY_TASK_ALWAYS_EAGER and not _broker_from_env
+            else {}
+        ),
+    },
 }
 
 # --- Recommender ---

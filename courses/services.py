@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from audit.models import AuditAction
 from audit.services import FROM_REQUEST, audit_record
-from common.input_checks import json_loads
+from common.input_checks import InputError, json_loads
 from common.messages import Message
 from common.reference import PREFECTURES
 from courses.bulk import CatalogWriter, catalog_writer
@@ -74,25 +74,53 @@ def _guess_kind(name: str) -> str:
 
 
 @transaction.atomic
+@transaction.atomic
 def providers_load(*, records: Sequence[dict[str, Any]]) -> tuple[int, int]:
     """Upsert providers by Japanese name from dicts with name_ja, name_en, kind, website.
 
-    Idempotent; returns (created, updated)."""
-    created = updated = 0
-    for record in records:
-        defaults = {k: record.get(k, "") for k in ("name_en", "kind", "website", "corporate_number")}
-        defaults["kind"] = defaults["kind"] or _guess_kind(record["name_ja"])
-        provider, was_created = Provider.objects.get_or_create(name_ja=record["name_ja"], defaults=defaults)
-        if was_created:
-            created += 1
+    All or nothing, written in bulk, and the catalog version is bumped once when anything changed (one
+    `catalog_version_changed`, not one per provider).  Idempotent; returns (created, updated).  A record
+    without a Japanese name, or with an unknown kind or a bad corporate number, is an InputError naming
+    its row and field."""
+    fields = ("name_en", "kind", "website", "corporate_number")
+    wanted: dict[str, dict[str, str]] = {}
+    for row, record in enumerate(records, start=1):
+        if not isinstance(record, dict):
+            raise InputError([(f"row {row}", "a provider must be an object")])
+        name = record.get("name_ja")
+        if not isinstance(name, str) or not name.strip():
+            raise InputError([(f"row {row}: name_ja", "required")])
+        too_long = [k for k in ("name_ja", "name_en") if len(str(record.get(k) or "")) > 200]
+        if too_long:
+            raise InputError([(f"row {row}: {too_long[0]}", "at most 200 characters")])
+        defaults = {k: str(record.get(k) or "") for k in fields}
+        defaults["kind"] = defaults["kind"] or _guess_kind(name)
+        if defaults["kind"] not in ProviderKind.values:
+            raise InputError([(f"row {row}: kind", f"not one of {', '.join(ProviderKind.values)}")])
+        number = defaults["corporate_number"]
+        if number and not (len(number) == 13 and number.isascii() and number.isdigit()):
+            raise InputError([(f"row {row}: corporate_number", "13 digits")])
+        wanted[name] = defaults  # a name given twice: the last record wins, as row-by-row upserts did
+    existing = {p.name_ja: p for p in Provider.objects.select_for_update().filter(name_ja__in=list(wanted))}
+    new: list[Provider] = []
+    changed: list[Provider] = []
+    now = timezone.now()
+    for name, defaults in wanted.items():
+        provider = existing.get(name)
+        if provider is None:
+            new.append(Provider(name_ja=name, **defaults))
             continue
         diff = {k: v for k, v in defaults.items() if getattr(provider, k) != v}
         if diff:
             for k, v in diff.items():
                 setattr(provider, k, v)
-            provider.save()
-            updated += 1
-    return created, updated  # the post_save signal bumped the catalog version
+            provider.updated_at = now
+            changed.append(provider)
+    Provider.objects.bulk_create(new)  # bulk writes send no post_save: one bump below
+    Provider.objects.bulk_update(changed, [*fields, "updated_at"])
+    if new or changed:
+        catalog_version_bump()
+    return len(new), len(changed)
 
 
 def _provider_index() -> dict[str, Provider]:

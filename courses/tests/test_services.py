@@ -3,6 +3,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from common.input_checks import InputError
 from courses.catalog_format import dump_json
 from courses.models import CatalogState, Course, CourseLiteracy, CourseSkill, ImportRun, Provider, ReviewStatus
 from courses.selectors import catalog_export_rows, catalog_version
@@ -216,3 +217,26 @@ def test_providers_load_is_idempotent(db):
 
 def test_the_user_model_is_the_default_one():
     assert get_user_model().__name__ == "User"
+
+
+def test_providers_load_bumps_the_catalog_version_once_and_checks_each_row(db):
+    records = [
+        {"name_ja": f"提供者{i}", "name_en": f"Provider {i}", "kind": "company", "website": ""} for i in range(5)
+    ]
+    before = catalog_version()
+    assert providers_load(records=records) == (5, 0)
+    assert catalog_version() == before + 1  # one bump for the file, not one per provider
+    assert providers_load(records=records) == (0, 0)
+    assert catalog_version() == before + 1  # nothing changed: no bump
+    records[2]["name_en"] = "Renamed"
+    assert providers_load(records=records) == (0, 1)
+    assert Provider.objects.get(name_ja="提供者2").name_en == "Renamed"
+    assert catalog_version() == before + 2
+
+    bad = [*records, {"name_ja": "新しい提供者"}, {"name_en": "No Japanese name"}]
+    with pytest.raises(InputError) as caught:
+        providers_load(records=bad)
+    assert "row 7: name_ja" in str(caught.value)
+    assert not Provider.objects.filter(name_ja="新しい提供者").exists()  # all or nothing
+    with pytest.raises(InputError, match="row 1: kind"):
+        providers_load(records=[{"name_ja": "X", "kind": "guild"}])

@@ -39,7 +39,10 @@ class Command(BaseCommand):
             self.stdout.write(f"Providers: {created} created, {updated} updated.")
         if not path.exists():
             raise CommandError(f"{path}: no such file")
-        self.stdout.write(f"Importing {path} ({path.stat().st_size:,} bytes) ...")
+        self.stdout.write(
+            f"Importing {path} ({path.stat().st_size:,} bytes): courses without skill tags get inferred tags "
+            "(the first run loads the language model) ..."
+        )
         report = catalog_import(data=path.read_bytes(), filename=path.name, partial=options["partial"])
         run = report.run
         for issue in report.issues[:200]:
