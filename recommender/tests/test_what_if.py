@@ -116,7 +116,8 @@ def test_each_members_numbers_are_the_per_learner_planners(world):
     assert result["weeks"] == 20
     rows = {r["username"]: r for r in result["scenarios"]["a"]["members"]}
     expected_levels = {"m1-sharing": {"DU04": 2, "DU01": 1}, "m2-beginner": {}, "m3-private": {}}
-    total_cost = total_hours = core = at_target = 0
+    total_cost = core = at_target = 0
+    total_hours = 0.0
     for name, current in expected_levels.items():
         _gaps, plan = plan_for(
             role=world["role"], current=current, limits=_limits(world, 200000), literacy_evidence=bool(current)
