@@ -312,6 +312,7 @@ def test_page_shows_both_budgets_in_both_languages(world, client):
     text = en.content.decode()
     assert "Budget 200000 yen per person" in text and "Budget 0 yen per person" in text
     assert "Confirm: create this track" in text and "csrfmiddlewaretoken" in text
+    assert "Data analysis course" in text  # the courses' English titles on the English page
     ja = client.get(_page_url(world), _page_query(world, lang="ja"))
     assert "この研修トラックを作成する" in ja.content.decode()
     bad = client.get(_page_url(world), _page_query(world, budget_per_person=-5))
