@@ -388,6 +388,15 @@ RECOMMENDER_TAG_THRESHOLD = env.float("RECOMMENDER_TAG_THRESHOLD", default=0.55)
 RECOMMENDER_REPLAN_CHUNK_SIZE = env.int("RECOMMENDER_REPLAN_CHUNK_SIZE", default=200)
 # A plan counts an unreviewed inferred tag's gain in proportion to its confidence, and not at all below this.
 RECOMMENDER_MIN_TAG_CONFIDENCE = env.float("RECOMMENDER_MIN_TAG_CONFIDENCE", default=0.5)
+# An employer's what-if (docs/what-if.md): the share of a course's price each public scheme is ESTIMATED to
+# cover, by the course's catalog flag.  "jinzai_kaihatsu": 人材開発支援助成金 (paid to the employer; courses
+# flagged reskill_certified), default 0.75 (事業展開等リスキリング支援コース, SME expense rate); "kyoiku_kunren":
+# 教育訓練給付 (paid to the learner; courses flagged training_benefit_eligible), default 0.5 (専門実践教育訓練,
+# base rate).  Estimates only: the actual grant depends on the employer, the training plan and the person.
+WHATIF_SUBSIDY_RATES = {
+    "jinzai_kaihatsu": env.float("WHATIF_RATE_JINZAI_KAIHATSU", default=0.75),
+    "kyoiku_kunren": env.float("WHATIF_RATE_KYOIKU_KUNREN", default=0.5),
+}
 
 # --- Product --------------------------------------------------------------------
 # Where `load_dss` looks when no path is given.

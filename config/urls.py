@@ -32,6 +32,7 @@ urlpatterns = [
         recommender_api.MemberPlanApi.as_view(),
         name="org-member-plan",
     ),
+    path("api/v1/orgs/<int:org_id>/what-if", recommender_api.OrgWhatIfApi.as_view(), name="org-what-if"),
     path("api/v1/national/", include("national.api_urls")),
     path("api/v1/", include("interop.api.urls")),
     path("ims/case/v1p1/", include("interop.case_urls")),

@@ -33,6 +33,7 @@ from recommender.core.geo import PREFECTURE_CODES
 from recommender.core.tagging import CourseText
 from recommender.planning import infer
 from recommender.services import plan_compute, plan_current_for_user, plan_refresh
+from recommender.whatif import WhatIfError, what_if, what_if_members, what_if_role
 from skills.selectors import standard_version_get
 
 
@@ -160,3 +161,60 @@ class ModelUnavailable(APIException):
     status_code = 503
     default_detail = "The skill model is not available."
     default_code = "model_unavailable"
+
+
+class WhatIfInput(serializers.Serializer):
+    group = serializers.CharField(
+        required=False, allow_blank=True, max_length=40, help_text="'all' or 'role:<ROLE_CODE>' (or give members)"
+    )
+    members = serializers.ListField(child=serializers.UUIDField(), required=False, max_length=10_000)
+    target_role = serializers.CharField(max_length=30)
+    budget_per_person = serializers.IntegerField(min_value=BUDGET_JPY_MIN, max_value=BUDGET_JPY_MAX)
+    budget_b = serializers.IntegerField(
+        required=False, allow_null=True, min_value=BUDGET_JPY_MIN, max_value=BUDGET_JPY_MAX
+    )
+    weekly_hours = serializers.FloatField(min_value=WEEKLY_HOURS_MIN, max_value=WEEKLY_HOURS_MAX)
+    deadline = serializers.DateField()
+
+
+class OrgWhatIfApi(APIView):
+    """An employer's what-if for a group and a target role (docs/what-if.md): the plans the planner would give
+    them under a budget per person, weekly hours and a deadline, with totals and the ESTIMATED subsidy-eligible
+    part; with `budget_b`, both budgets side by side.  Read-only: nothing is planned or assigned."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(operation_id="orgs_what_if", request=WhatIfInput, responses=OpenApiTypes.OBJECT, tags=["employers"])
+    def post(self, request: Request, org_id: int) -> Response:
+        organization = organization_for_admin(user=request.user, organization_id=org_id)
+        if organization is None:
+            raise Http404("No such organization among those you administer.")
+        data = WhatIfInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        try:
+            role = what_if_role(code=d["target_role"])
+            members = what_if_members(
+                organization=organization, group=d.get("group") or "", members=[str(u) for u in d.get("members", [])]
+            )
+            result = what_if(
+                organization=organization,
+                members=members,
+                target_role=role,
+                budget_per_person=d["budget_per_person"],
+                budget_b=d.get("budget_b"),
+                weekly_hours=d["weekly_hours"],
+                deadline=d["deadline"],
+            )
+        except WhatIfError as exc:
+            raise serializers.ValidationError({exc.field: [str(exc)]}) from exc
+        audit_record(
+            action=AuditAction.READ,
+            event="orgs.what_if",
+            actor=_user(request),
+            object_type="learners.organization",
+            object_id=organization.pk,
+            organization_id=organization.pk,
+            detail={"people": len(members)},
+        )
+        return Response(result)

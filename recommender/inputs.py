@@ -113,6 +113,8 @@ def course_options_load(*, version: StandardVersion) -> list[CourseOption]:
                 prefecture=c.prefecture,
                 inferred=inferred,
                 recognised=recognised(c),
+                reskill_certified=c.reskill_certified,
+                training_benefit_eligible=c.training_benefit_eligible,
             )
         )
     return out

@@ -3,11 +3,14 @@ to repeat."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict
+from datetime import date
 from functools import partial
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -17,8 +20,8 @@ from common.limits import WEEKS_DEFAULT
 from courses.models import Course, CourseSkill
 from courses.selectors import catalog_version
 from courses.services import course_skill_propose
-from learners.models import LearnerProfile
-from learners.services import learner_profile_get_or_create
+from learners.models import LearnerProfile, Organization, Track
+from learners.services import learner_profile_get_or_create, track_create_and_assign
 from recommender.capstone import capstone_for
 from recommender.core.plan import Constraints
 from recommender.engine import course_catalog, course_vectors_sync
@@ -26,7 +29,8 @@ from recommender.inputs import catalog_state, course_text, learner_inputs, role_
 from recommender.models import LearnerPlan, ReplanChunk, ReplanChunkStatus, ReplanRun, ReplanRunStatus
 from recommender.planning import infer, plan_for, plan_json
 from recommender.selectors import fresh_plan_for_user
-from skills.models import SkillItem
+from recommender.whatif import what_if
+from skills.models import Role, SkillItem
 from skills.selectors import standard_version_get
 
 DEFAULT_WEEKS = WEEKS_DEFAULT
@@ -311,3 +315,42 @@ def _replan_chunk_finish(*, chunk: ReplanChunk) -> None:
     if run.status == ReplanRunStatus.RUNNING and not run.chunk_set.filter(status=ReplanChunkStatus.PENDING).exists():
         run.status, run.finished_at = ReplanRunStatus.DONE, now
         run.save(update_fields=["status", "finished_at"])
+
+
+# --- An employer's what-if, confirmed (docs/what-if.md) ----------------------------------------------
+
+
+@transaction.atomic
+def what_if_confirm(
+    *,
+    organization: Organization,
+    members: Sequence[LearnerProfile],
+    target_role: Role,
+    budget_per_person: int,
+    weekly_hours: float,
+    deadline: date,
+    name: str,
+    created_by: User | None = None,
+) -> Track:
+    """The employer confirms a what-if: its scenario is computed again now (never taken from the client) and its
+    courses become one track, assigned to the group and due on the deadline (`track_create_and_assign`).
+    TrackError naming the field when there is no course to assign; WhatIfError for a question out of range."""
+    result = what_if(
+        organization=organization,
+        members=members,
+        target_role=target_role,
+        budget_per_person=budget_per_person,
+        weekly_hours=weekly_hours,
+        deadline=deadline,
+    )
+    wanted = [row["course"] for row in result["scenarios"]["a"]["track"]]
+    found = Course.objects.in_bulk(wanted)
+    return track_create_and_assign(
+        organization=organization,
+        name=name,
+        courses=[found[pk] for pk in wanted if pk in found],
+        learners=list(members),
+        due_on=deadline,
+        target_role=target_role,
+        created_by=created_by,
+    )

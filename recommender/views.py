@@ -17,6 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from audit.models import AuditAction
+from audit.services import audit_record
 from common.i18n import translate
 from common.limits import BUDGET_JPY_MAX, BUDGET_JPY_MIN
 from common.messages import message_of
@@ -25,8 +27,10 @@ from learners.forms import PlanForm, TrackForm
 from learners.models import LearnerProfile
 from learners.selectors import enrollments_of, members_of, organization_for_admin
 from learners.services import TrackError, learner_profile_get_or_create, track_create_and_assign
+from recommender.forms import WhatIfConfirmForm, WhatIfForm
 from recommender.planning import track_propose
-from recommender.services import plan_current, plan_refresh
+from recommender.services import plan_current, plan_refresh, what_if_confirm
+from recommender.whatif import COMPARED, WhatIfError, what_if, what_if_members
 from skills.grades import STRONG_GRADES
 from skills.selectors import standard_version_get
 
@@ -203,4 +207,106 @@ def track_new(request: HttpRequest, org_id: int) -> HttpResponse:
             "formats": CourseFormat.choices,
         },
         status=400 if form.errors else 200,
+    )
+
+
+WHAT_IF_MEMBER_ROWS = 100  # members listed per budget on the page (the API returns all)
+WHAT_IF_TOTALS = {
+    "cost_jpy": gettext_noop("Cost (yen)"),
+    "net_cost_jpy": gettext_noop("Cost after estimated support (yen)"),
+    "hours": gettext_noop("Hours of study"),
+    "weeks_max": gettext_noop("Weeks until the last member finishes"),
+    "core_at_target_by_deadline": gettext_noop("Core items at target by the deadline"),
+    "core_share_by_deadline": gettext_noop("Share of core items at target by the deadline"),
+}
+assert set(WHAT_IF_TOTALS) == set(COMPARED)
+
+
+@login_required
+def what_if_page(request: HttpRequest, org_id: int) -> HttpResponse:
+    """An employer's what-if (docs/what-if.md): the plans for a group under one or two budgets, side by side; a
+    POST with a track name confirms one budget's scenario, which creates and assigns the track."""
+    organization = organization_for_admin(user=request.user, organization_id=org_id)
+    if organization is None:
+        raise Http404("No such organization among those you administer.")
+    version = standard_version_get()
+    roles = version.roles.select_related("persona_type").order_by("position")
+    members = members_of(organization=organization)
+    source = request.POST if request.method == "POST" else request.GET
+    asked = "target_role" in source
+    form = WhatIfForm(source if asked else None, roles=roles, members=members)
+    confirm = WhatIfConfirmForm(request.POST if request.method == "POST" else None)
+    result = None
+    if asked and form.is_valid():
+        data = form.cleaned_data
+        try:
+            group = what_if_members(
+                organization=organization,
+                group=data["group"],
+                members=[str(m.public_id) for m in data["members"]],
+            )
+            if request.method == "POST" and confirm.is_valid():
+                track = what_if_confirm(
+                    organization=organization,
+                    members=group,
+                    target_role=data["target_role"],
+                    budget_per_person=confirm.cleaned_data["budget"],
+                    weekly_hours=data["weekly_hours"],
+                    deadline=data["deadline"],
+                    name=confirm.cleaned_data["name"],
+                    created_by=request.user if isinstance(request.user, User) else None,
+                )
+                messages.success(
+                    request,
+                    _("Track “%(name)s” created and assigned to %(n)d members.")
+                    % {"name": track.name, "n": len(group)},
+                )
+                return redirect("learners:team", org_id=organization.pk)
+            result = what_if(
+                organization=organization,
+                members=group,
+                target_role=data["target_role"],
+                budget_per_person=data["budget_per_person"],
+                budget_b=data.get("budget_b"),
+                weekly_hours=data["weekly_hours"],
+                deadline=data["deadline"],
+            )
+        except (WhatIfError, TrackError) as exc:
+            target = form if exc.field in form.fields else confirm
+            target.add_error(exc.field if exc.field in target.fields else None, translate(message_of(exc)))
+        else:
+            audit_record(
+                action=AuditAction.READ,
+                event="orgs.what_if",
+                actor=request.user if isinstance(request.user, User) else None,
+                object_type="learners.organization",
+                object_id=organization.pk,
+                organization_id=organization.pk,
+                detail={"people": len(group)},
+            )
+    scenarios = []
+    if result is not None:
+        for key, scenario in result["scenarios"].items():
+            scenarios.append({**scenario, "key": key, "member_rows": scenario["members"][:WHAT_IF_MEMBER_ROWS]})
+    comparison = [{**row, "label": _(WHAT_IF_TOTALS[row["total"]])} for row in (result or {}).get("comparison") or []]
+    hidden = [
+        (key, value)
+        for key, values in source.lists()
+        for value in values
+        if key not in ("name", "budget", "csrfmiddlewaretoken")
+    ]
+    return render(
+        request,
+        "recommender/what_if.html",
+        {
+            "organization": organization,
+            "form": form,
+            "confirm": confirm,
+            "result": result,
+            "scenarios": scenarios,
+            "comparison": comparison,
+            "hidden": hidden if result is not None else [],
+            "member_rows": WHAT_IF_MEMBER_ROWS,
+        },
+        status=400 if (form.errors or confirm.errors) else 200,
     )

@@ -146,6 +146,7 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("api/v1/orgs/<int:org_id>/tracks/<int:track_id>/progress.csv", "get"): ORG_ADMIN_OF_A,
     ("api/v1/orgs/<int:org_id>/tracks/<int:track_id>/moodle-template", "get"): ORG_ADMIN_OF_A,
     ("api/v1/orgs/<int:org_id>/members/<str:learner>/plan", "get"): ORG_ADMIN_OF_A,
+    ("api/v1/orgs/<int:org_id>/what-if", "post"): ORG_ADMIN_OF_A,  # read-only: plans nothing, assigns nothing
     # the recommender's skill inference: provider accounts and staff
     ("api/v1/recommender/infer-skills", "post"): PROVIDERS_AND_STAFF,
     # meta
@@ -383,6 +384,14 @@ def _body(route: str, method: str, w: dict[str, Any]) -> tuple[Any, str]:
         ("api/v1/me/plan", "post"): {"weeks": 8},
         ("api/v1/orgs/<int:org_id>/tracks/", "post"): {"name": "new", "courses": [{"course": w["course"].pk}]},
         ("api/v1/orgs/<int:org_id>/tracks/<int:track_id>/assign", "post"): {"group": "all"},
+        ("api/v1/orgs/<int:org_id>/what-if", "post"): {
+            "group": "all",
+            "target_role": "DS_PRO",
+            "budget_per_person": 200000,
+            "budget_b": 50000,
+            "weekly_hours": 5,
+            "deadline": (timezone.localdate() + timedelta(weeks=26)).isoformat(),
+        },
         ("api/v1/recommender/infer-skills", "post"): {"title": "Pythonによるデータ分析入門"},
         ("api/v1/case-imports", "post"): {"version": "dss-matrix", "package": _case_package(w)},
         ("api/v1/credentials/verify", "post"): w["learner_a"].credentials.get().document,

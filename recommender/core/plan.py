@@ -67,6 +67,9 @@ class CourseOption:
     inferred: Mapping[str, float] = field(default_factory=dict)
     # A recognised course: certified (Reスキル講座, 教育訓練給付) or preparing for a named qualification.
     recognised: bool = False
+    # The catalog's public-scheme flags (docs/catalog-format.md): METI's Reスキル講座, MHLW's 教育訓練給付.
+    reskill_certified: bool = False
+    training_benefit_eligible: bool = False
 
     @property
     def main_skill(self) -> str:

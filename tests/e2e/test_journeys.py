@@ -136,6 +136,39 @@ def test_employer_builds_a_track_assigns_it_and_exports_progress(session_for, la
 
 
 @pytest.mark.parametrize("lang", ["ja", "en"])
+def test_employer_compares_two_budgets_and_confirms_a_track(session_for, lang):
+    """The what-if (docs/what-if.md): a group, a role, two budgets side by side; confirming creates one track."""
+    s = session_for(lang, (1280, 900))
+    page = s.page
+    s.login("org1-admin")
+    s.go("/team/")
+    page.wait_for_url(re.compile(r".*/team/\d+/$"))
+    page.locator("a[href$='/what-if/']").click()
+    s.check_page()
+    page.select_option("select[name=target_role]", index=8)  # Data Science Professional
+    page.select_option("select[name=group]", "all")
+    page.fill("input[name=budget_per_person]", "300000")
+    page.fill("input[name=budget_b]", "50000")
+    page.fill("input[name=weekly_hours]", "5")
+    page.fill("input[name=deadline]", (timezone.localdate() + timedelta(weeks=26)).isoformat())
+    page.locator("form[method=get] button[type=submit]").click()
+    page.wait_for_load_state()
+    s.check_page()
+    s.shot("what-if")
+    header = page.locator("#whatif-totals thead th")
+    assert header.count() == 4  # the total, budget A, budget B, the difference
+    assert "300000" in header.nth(1).inner_text() and "50000" in header.nth(2).inner_text()
+    confirm = page.locator("form.confirm").first
+    name = f"E2E what-if {uuid.uuid4().hex[:6]}"
+    confirm.locator("input[name=name]").fill(name)
+    confirm.locator("button[type=submit]").click()
+    page.wait_for_url(re.compile(r".*/team/\d+/$"))
+    assert name in page.locator(".messages").inner_text()
+    assert page.locator("table.bars tr", has_text=name).count() == 1
+    s.check_focus_visible()
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
 def test_provider_uploads_a_cp932_csv_fixes_a_bad_row_and_sees_inferred_tags(session_for, lang):
     from courses.catalog_format import ALL_COLUMNS
     from portal.demo import PROVIDER_NAME
