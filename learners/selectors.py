@@ -446,7 +446,7 @@ def learner_data_export(*, learner: LearnerProfile) -> dict[str, Any]:
     return dict(sorted(data.items(), key=lambda kv: order.get(kv[0], len(order))))
 
 
-def completion_evidence() -> tuple[list[tuple[int, int, datetime]], list[tuple[int, int, int, str, datetime]]]:
+def completion_evidence() -> tuple[list[tuple[int, int, datetime | None]], list[tuple[int, int, int, str, datetime]]]:
     """What measured course effectiveness is computed from (docs/effectiveness.md): every completion as
     (learner id, course id, completed at), and every assessment of a learner who completed a course, from a
     source other than a course completion, as (learner id, item id, level, source, assessed at)."""

@@ -326,7 +326,7 @@ def course_effects_recompute() -> EffectEstimate:
     completions = [
         Completion(learner_id, course_id, completed_at, claims[course_id])
         for learner_id, course_id, completed_at in completion_rows
-        if claims.get(course_id)
+        if completed_at is not None and claims.get(course_id)
     ]
     observations = [
         Observation(learner_id, str(item_id), float(level), source, assessed_at)

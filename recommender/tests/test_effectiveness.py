@@ -166,7 +166,7 @@ def measured_course(standard):
 def _completers(course, n, level, source=AssessmentSource.EXAM):
     item = SkillItem.objects.get(code="DU04", version__is_current=True)
     for i in range(n):
-        learner = LearnerFactory()
+        learner = LearnerFactory.create()
         done = T0 + timedelta(days=i)
         Enrollment.objects.create(
             learner=learner,
