@@ -328,7 +328,9 @@ def _seed_national(lms: User, provider_user: User, provider: Provider | None, ro
             )
             if org:
                 memberships.append(Membership(user_id=users[username], organization=org))
-    effect_courses = effect_demo_courses(course_ids=[pk for pk, _ in qualifying], provider_id=provider and provider.pk)
+    effect_courses = effect_demo_courses(
+        course_ids=[pk for pk, _ in qualifying], provider_id=provider.pk if provider else None
+    )
     effect_demo_completions(plans, courses=effect_courses)  # issue 24: measured course effectiveness
     LearnerProfile.objects.bulk_create(profiles)
     Membership.objects.bulk_create(memberships)

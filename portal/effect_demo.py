@@ -8,8 +8,9 @@ marked by their note)."""
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.utils import timezone
 
@@ -32,7 +33,7 @@ def effect_demo_courses(*, course_ids: Sequence[int], provider_id: int | None) -
 
 
 def effect_demo_completions(
-    plans: dict[str, tuple[object, list[tuple[int, datetime]]]], *, courses: Sequence[int]
+    plans: Mapping[str, tuple[Any, list[tuple[int, datetime]]]], *, courses: Sequence[int]
 ) -> None:
     """Add to the first EFFECT_PEOPLE people's planned completions one of `courses` (alternating), a day after
     their first completion (so the year they are counted in stays)."""
@@ -66,7 +67,7 @@ def effect_demo_assessments(*, courses: Sequence[int]) -> int:
         .values_list("learner_id", "learner__user__username", "course_id", "completed_at")
     )
     for learner_id, username, course_id, completed_at in completed:
-        if learner_id in done:
+        if learner_id in done or completed_at is None:
             continue
         delta = EFFECT_DELTAS[list(courses).index(course_id) % len(EFFECT_DELTAS)]
         rng = random.Random(f"demo-effect-{username}-{course_id}")  # noqa: S311 - demo data, reproducible
