@@ -184,6 +184,11 @@ TASK_SWEEP_SECONDS = env.int("TASK_SWEEP_SECONDS", default=60)
 CELERY_BEAT_SCHEDULE = {
     "task-outbox-sweep": {"task": "common.tasks.task_outbox_sweep_task", "schedule": float(TASK_SWEEP_SECONDS)},
 }
+if env.int("EFFECT_RECOMPUTE_SECONDS", default=6 * 3600) > 0:
+    CELERY_BEAT_SCHEDULE["course-effects-recompute"] = {
+        "task": "recommender.tasks.course_effects_task",
+        "schedule": float(env.int("EFFECT_RECOMPUTE_SECONDS", default=6 * 3600)),
+    }
 
 # --- Auth ---------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = ["accounts.backends.LockoutModelBackend"]
@@ -397,6 +402,13 @@ WHATIF_SUBSIDY_RATES = {
     "jinzai_kaihatsu": env.float("WHATIF_RATE_JINZAI_KAIHATSU", default=0.75),
     "kyoiku_kunren": env.float("WHATIF_RATE_KYOIKU_KUNREN", default=0.5),
 }
+# Measured course effectiveness (docs/effectiveness.md): a course's measured level on an item is shown on its
+# page, in its provider's aggregate and used by plans only with at least this many learners with later evidence.
+EFFECT_MIN_LEARNERS = env.int("EFFECT_MIN_LEARNERS", default=30)
+# How much plans rank a course by its measured level against its claim (0: off, plans as if unmeasured).
+RECOMMENDER_EFFECT_WEIGHT = env.float("RECOMMENDER_EFFECT_WEIGHT", default=0.0)
+# Seconds between recomputes of the estimates by Celery beat (0: no periodic recompute).
+EFFECT_RECOMPUTE_SECONDS = env.int("EFFECT_RECOMPUTE_SECONDS", default=6 * 3600)
 
 # --- Product --------------------------------------------------------------------
 # Where `load_dss` looks when no path is given.

@@ -339,3 +339,50 @@ class CaseProgram(models.Model):
 
     def __str__(self) -> str:
         return f"case program {self.course_id} {self.cohort_starts_on}"
+
+
+class CourseItemEffect(models.Model):
+    """Measured effectiveness of a course on one item it teaches: what its completers showed afterwards
+    (exam, manager, later self-assessment), shrunk toward the level the course claims (docs/effectiveness.md).
+
+    Computed by the recommender (`course_effects_recompute`) and stored through `courses.services`; not part
+    of the catalog (storing it never changes `CatalogState.version`)."""
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="item_effects")
+    skill_item = models.ForeignKey(SkillItem, on_delete=models.CASCADE, related_name="+")
+    learners = models.PositiveIntegerField(_("learners"))
+    weight = models.FloatField(_("evidence weight"))
+    claimed_level = models.FloatField(_("claimed level"))
+    mean_level = models.FloatField(_("mean later level"))
+    shrunk_level = models.FloatField(_("measured level (shrunk toward the claim)"))
+    credibility = models.FloatField(_("credibility"))
+    computed_at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        ordering = ["course", "skill_item"]
+        verbose_name = _("measured course effect")
+        verbose_name_plural = _("measured course effects")
+        constraints = [
+            models.UniqueConstraint(fields=["course", "skill_item"], name="courses_effect_one_per_item"),
+            models.CheckConstraint(
+                condition=Q(
+                    claimed_level__gte=0,
+                    claimed_level__lte=4,
+                    mean_level__gte=0,
+                    mean_level__lte=4,
+                    shrunk_level__gte=0,
+                    shrunk_level__lte=4,
+                    credibility__gte=0,
+                    credibility__lte=1,
+                    learners__gte=1,
+                ),
+                name="courses_effect_ranges",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.course_id}:{self.skill_item_id} n={self.learners} {self.shrunk_level:.2f}"
+
+    @property
+    def gain_over_claim(self) -> float:
+        return self.shrunk_level - self.claimed_level

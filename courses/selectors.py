@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import connection
 from django.db.models import Count, IntegerField, Prefetch, Q, QuerySet, Value
@@ -16,6 +17,7 @@ from courses.catalog_format import CourseRow
 from courses.models import (
     CatalogState,
     Course,
+    CourseItemEffect,
     CourseLiteracy,
     CourseSkill,
     CourseStatus,
@@ -373,4 +375,77 @@ def review_queue(*, status: str = ReviewStatus.PENDING) -> QuerySet[CourseSkill]
         CourseSkill.objects.filter(review_status=status, source__in=["inferred", "reviewed"])
         .select_related("course__provider", "skill_item", "reviewer")
         .order_by("confidence", "pk")
+    )
+
+
+# --- measured effectiveness (docs/effectiveness.md) ------------------------------------------------
+
+
+def effect_min_learners() -> int:
+    """Below this many learners with later evidence a measured level is not shown nor used (EFFECT_MIN_LEARNERS)."""
+    return int(settings.EFFECT_MIN_LEARNERS)
+
+
+def course_effects_shown(*, course: Course, min_learners: int | None = None) -> list[CourseItemEffect]:
+    """The course's measured levels with enough learners to show, by item code."""
+    floor = effect_min_learners() if min_learners is None else min_learners
+    return list(
+        CourseItemEffect.objects.filter(course=course, learners__gte=floor)
+        .select_related("skill_item")
+        .order_by("skill_item__code")
+    )
+
+
+def course_effects_usable(*, min_learners: int | None = None) -> dict[int, dict[int, tuple[float, float]]]:
+    """Per course id, per skill item id: (claimed, measured) levels of the estimates with enough learners."""
+    floor = effect_min_learners() if min_learners is None else min_learners
+    out: dict[int, dict[int, tuple[float, float]]] = {}
+    rows = CourseItemEffect.objects.filter(learners__gte=floor).values_list(
+        "course_id", "skill_item_id", "claimed_level", "shrunk_level"
+    )
+    for course_id, item_id, claimed, shrunk in rows:
+        out.setdefault(course_id, {})[item_id] = (claimed, shrunk)
+    return out
+
+
+def course_effects_stamp() -> Any:
+    """When the estimates were last computed (None: never): caches built from them key on it."""
+    return CourseItemEffect.objects.order_by("-computed_at").values_list("computed_at", flat=True).first()
+
+
+@dataclass(frozen=True)
+class ProviderEffect:
+    """A provider's measured effectiveness over its courses' items with enough learners."""
+
+    courses: int  # courses with at least one item measured
+    items: int  # (course, item) estimates
+    learners: int  # sum over its measured courses of the learners with later evidence (largest item per course)
+    claimed_level: float  # learner-weighted means
+    measured_level: float
+
+    @property
+    def gain_over_claim(self) -> float:
+        return round(self.measured_level - self.claimed_level, 2)
+
+
+def provider_effect_summary(*, provider_id: int, min_learners: int | None = None) -> ProviderEffect | None:
+    """The provider's published courses' estimates with at least `min_learners` learners (None: none)."""
+    floor = effect_min_learners() if min_learners is None else min_learners
+    rows = list(
+        CourseItemEffect.objects.filter(
+            course__provider_id=provider_id, course__status=CourseStatus.PUBLISHED, learners__gte=floor
+        ).values_list("course_id", "learners", "claimed_level", "shrunk_level")
+    )
+    if not rows:
+        return None
+    per_course: dict[int, int] = {}
+    for course_id, n, _c, _s in rows:
+        per_course[course_id] = max(per_course.get(course_id, 0), n)
+    total = sum(n for _id, n, _c, _s in rows)
+    return ProviderEffect(
+        courses=len(per_course),
+        items=len(rows),
+        learners=sum(per_course.values()),
+        claimed_level=round(sum(n * c for _id, n, c, _s in rows) / total, 2),
+        measured_level=round(sum(n * s for _id, n, _c, s in rows) / total, 2),
     )

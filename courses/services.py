@@ -35,6 +35,7 @@ from courses.catalog_format import (
 from courses.models import (
     CatalogState,
     Course,
+    CourseItemEffect,
     CourseLiteracy,
     CourseSkill,
     CourseStatus,
@@ -616,3 +617,49 @@ def course_prerequisites_set(*, course: Course, prerequisites: Sequence[Course])
             - seen
         )
     course.prerequisites.set(prerequisites)
+
+
+# --- measured effectiveness (docs/effectiveness.md) ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EffectRow:
+    """One (course, item) estimate, as `recommender.services.course_effects_recompute` computes it."""
+
+    course_id: int
+    skill_item_id: int
+    learners: int
+    weight: float
+    claimed_level: float
+    mean_level: float
+    shrunk_level: float
+    credibility: float
+
+
+@transaction.atomic
+def course_effects_store(*, rows: Sequence[EffectRow], computed_at: Any = None) -> int:
+    """Replace every stored estimate with `rows` (a full recompute): the same rows twice store the same table.
+
+    Not a catalog change: `CatalogState.version` stays.  Rows for courses or items that no longer exist are
+    skipped.  Returns the rows stored."""
+    when = computed_at or timezone.now()
+    course_ids = set(Course.objects.filter(pk__in={r.course_id for r in rows}).values_list("pk", flat=True))
+    item_ids = set(SkillItem.objects.filter(pk__in={r.skill_item_id for r in rows}).values_list("pk", flat=True))
+    CourseItemEffect.objects.all().delete()
+    objs = [
+        CourseItemEffect(
+            course_id=r.course_id,
+            skill_item_id=r.skill_item_id,
+            learners=r.learners,
+            weight=r.weight,
+            claimed_level=r.claimed_level,
+            mean_level=min(4.0, max(0.0, r.mean_level)),
+            shrunk_level=min(4.0, max(0.0, r.shrunk_level)),
+            credibility=r.credibility,
+            computed_at=when,
+        )
+        for r in rows
+        if r.course_id in course_ids and r.skill_item_id in item_ids and r.learners > 0
+    ]
+    CourseItemEffect.objects.bulk_create(objs, batch_size=1000)
+    return len(objs)

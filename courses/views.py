@@ -19,13 +19,16 @@ from common.reference import PREFECTURES
 from courses.api.serializers import CourseSearchInput
 from courses.api.views import search_codes
 from courses.catalog_format import FORMATS
-from courses.models import CourseStatus, TagSource
+from courses.models import CourseStatus, Provider, TagSource
 from courses.selectors import (
     active_tags,
     catalog_version,
     course_detail_get,
+    course_effects_shown,
     course_search,
     course_search_page,
+    effect_min_learners,
+    provider_effect_summary,
     provider_ids_for,
     search_snippets,
     search_suggestions,
@@ -89,6 +92,12 @@ def course_list(request: HttpRequest) -> HttpResponse:
     for course in result.courses:
         course.search_snippet = snippets.get(course.pk, [])  # type: ignore[attr-defined]
     suggestions = search_suggestions(q=q) if result.total == 0 else []
+    provider_id = form.validated_data.get("provider")
+    if provider_id is not None:
+        # The provider's list: its courses' measured effectiveness in aggregate (docs/effectiveness.md).
+        context["provider"] = Provider.objects.filter(pk=provider_id).first()
+        context["provider_effect"] = provider_effect_summary(provider_id=provider_id)
+        context["effect_min_learners"] = effect_min_learners()
     num_pages = max(1, math.ceil(result.total / PAGE_SIZE))
     names = {c.code: c for c in skill_category_tree(version=version)}
     context.update(
@@ -124,6 +133,7 @@ def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "learner": learner,
             "enrollment": enrollment,
             "page_key": uuid.uuid4().hex,
+            "effects": course_effects_shown(course=course),
         },
     )
 

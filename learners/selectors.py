@@ -15,6 +15,7 @@ from audit.selectors import audit_entries_about
 from audit.services import audit_ref_peek
 from learners.models import (
     SOURCE_RANK,
+    AssessmentSource,
     Enrollment,
     EnrollmentStatus,
     LearnerProfile,
@@ -443,3 +444,22 @@ def learner_data_export(*, learner: LearnerProfile) -> dict[str, Any]:
         data.update(cast("dict[str, Any]", sections or {}))
     order = {key: n for n, key in enumerate(EXPORT_SECTIONS)}
     return dict(sorted(data.items(), key=lambda kv: order.get(kv[0], len(order))))
+
+
+def completion_evidence() -> tuple[list[tuple[int, int, datetime | None]], list[tuple[int, int, int, str, datetime]]]:
+    """What measured course effectiveness is computed from (docs/effectiveness.md): every completion as
+    (learner id, course id, completed at), and every assessment of a learner who completed a course, from a
+    source other than a course completion, as (learner id, item id, level, source, assessed at)."""
+    completions = list(
+        Enrollment.objects.filter(status=EnrollmentStatus.COMPLETED, completed_at__isnull=False)
+        .order_by("pk")
+        .values_list("learner_id", "course_id", "completed_at")
+    )
+    learner_ids = Enrollment.objects.filter(status=EnrollmentStatus.COMPLETED).values("learner_id")
+    assessments = list(
+        SkillAssessment.objects.filter(learner_id__in=learner_ids)
+        .exclude(source=AssessmentSource.COURSE)
+        .order_by("pk")
+        .values_list("learner_id", "skill_item_id", "level", "source", "assessed_at")
+    )
+    return completions, assessments

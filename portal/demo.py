@@ -5,7 +5,9 @@ ingest service with fixed idempotency keys (a second run stores nothing new).
 
 For the ministry dashboard there are also 600 synthetic people across Japan who completed courses
 from FY2022 on (`_seed_national`): written in bulk (events and enrollments as the ingest stores
-them, without plans or levels), then counted by the same national service the ingest calls."""
+them, without plans or levels), then counted by the same national service the ingest calls.  Some of them
+also finished one of two demo courses and were assessed afterwards (`effect_demo.py`), so measured course
+effectiveness has something to show."""
 
 from __future__ import annotations
 
@@ -43,7 +45,9 @@ from learners.services import (
     track_create,
 )
 from national.services import national_learners_recount, qualifying_courses
+from portal.effect_demo import effect_demo_assessments, effect_demo_completions, effect_demo_courses
 from portal.exam_demo import demo_dx_certify
+from recommender.services import course_effects_recompute
 from skills.grades import STRONG_GRADES
 from skills.models import Role
 from skills.selectors import standard_version_get
@@ -174,6 +178,7 @@ def demo_world_seed(*, password: str) -> DemoAccounts:
             },
         )
     _seed_national(lms, provider_user, provider, list(roles.values()))
+    course_effects_recompute()  # the measured levels of the demo's completions (docs/effectiveness.md)
     return DemoAccounts(password=password)
 
 
@@ -323,6 +328,10 @@ def _seed_national(lms: User, provider_user: User, provider: Provider | None, ro
             )
             if org:
                 memberships.append(Membership(user_id=users[username], organization=org))
+    effect_courses = effect_demo_courses(
+        course_ids=[pk for pk, _ in qualifying], provider_id=provider.pk if provider else None
+    )
+    effect_demo_completions(plans, courses=effect_courses)  # issue 24: measured course effectiveness
     LearnerProfile.objects.bulk_create(profiles)
     Membership.objects.bulk_create(memberships)
     learners = dict(LearnerProfile.objects.filter(user_id__in=users.values()).values_list("user_id", "pk"))
@@ -365,6 +374,7 @@ def _seed_national(lms: User, provider_user: User, provider: Provider | None, ro
             )
     ProgressEvent.objects.bulk_create(events, batch_size=1000, ignore_conflicts=True)
     Enrollment.objects.bulk_create(enrollments, batch_size=1000, ignore_conflicts=True)
+    effect_demo_assessments(courses=effect_courses)
     # Everyone with a completion, not only these people: a demo database seeded before the national
     # rollup existed gets its earlier completions counted too (idempotent).
     ids = sorted(set(Enrollment.objects.filter(status=EnrollmentStatus.COMPLETED).values_list("learner_id", flat=True)))

@@ -24,6 +24,7 @@ from recommender.inputs import (
     catalog_state,
     course_options_load,
     course_text,
+    effects_state,
     literacy_docs,
     literacy_section_ids,
     published_courses,
@@ -237,11 +238,13 @@ _options: dict[tuple[Any, ...], Catalog] = {}
 def course_catalog(*, version: StandardVersion, state: tuple[int, Any] | None = None) -> Catalog:
     """Every published course with the skills it teaches, indexed by item; kept in memory until the catalog
     changes.  `state`: the catalog state the caller has just read (`catalog_state()`), to read it once."""
-    key = (version.pk, state or catalog_state())
+    measured = settings.RECOMMENDER_EFFECT_WEIGHT > 0
+    # With measured effectiveness on, a recompute of the estimates makes a new catalog too.
+    key = (version.pk, state or catalog_state(), effects_state() if measured else None)
     with _lock:
         if key not in _options:
             _options.clear()
-            _options[key] = Catalog(course_options_load(version=version))
+            _options[key] = Catalog(course_options_load(version=version, measured=measured))
         return _options[key]
 
 

@@ -19,7 +19,7 @@ from typing import Any
 from django.db.models import OuterRef, Prefetch, Subquery
 
 from courses.models import CatalogState, Course, CourseSkill, CourseStatus, ReviewStatus, TagSource
-from courses.selectors import active_tags
+from courses.selectors import active_tags, course_effects_stamp, course_effects_usable
 from learners.models import EnrollmentStatus, LearnerProfile, SkillAssessment
 from learners.selectors import learner_current_levels
 from recommender.core.plan import CourseOption
@@ -37,6 +37,11 @@ def catalog_state() -> tuple[int, Any]:
     """Version and time of the catalog's last change: any change makes a new tagger."""
     row = CatalogState.objects.filter(pk=1).values_list("version", "changed_at").first()
     return (int(row[0]), row[1]) if row else (0, None)
+
+
+def effects_state() -> Any:
+    """When the measured course effectiveness was last computed (None: never)."""
+    return course_effects_stamp()
 
 
 def course_text(course: Course) -> CourseText:
@@ -71,8 +76,10 @@ def published_courses() -> list[Course]:
     )
 
 
-def course_options_load(*, version: StandardVersion) -> list[CourseOption]:
-    """Every published course with the skills it teaches (tags that are not rejected)."""
+def course_options_load(*, version: StandardVersion, measured: bool = False) -> list[CourseOption]:
+    """Every published course with the skills it teaches (tags that are not rejected); with `measured`, also its
+    measured levels on the items with at least EFFECT_MIN_LEARNERS learners (docs/effectiveness.md)."""
+    effects = course_effects_usable() if measured else {}
     courses = (
         Course.objects.filter(status=CourseStatus.PUBLISHED)
         .select_related("provider")
@@ -115,6 +122,11 @@ def course_options_load(*, version: StandardVersion) -> list[CourseOption]:
                 recognised=recognised(c),
                 reskill_certified=c.reskill_certified,
                 training_benefit_eligible=c.training_benefit_eligible,
+                measured={
+                    t.skill_item.code: effects[c.pk][t.skill_item_id][1]
+                    for t in tags
+                    if t.skill_item_id in effects.get(c.pk, {})
+                },
             )
         )
     return out

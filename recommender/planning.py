@@ -35,8 +35,11 @@ def gaps_for(
 
 
 def plan_builder() -> PlanBuilder:
-    """The plan builder with the configured threshold for inferred tags (`RECOMMENDER_MIN_TAG_CONFIDENCE`)."""
-    return PlanBuilder(min_confidence=settings.RECOMMENDER_MIN_TAG_CONFIDENCE)
+    """The plan builder with the configured threshold for inferred tags (`RECOMMENDER_MIN_TAG_CONFIDENCE`) and
+    weight of measured effectiveness (`RECOMMENDER_EFFECT_WEIGHT`, 0: off)."""
+    return PlanBuilder(
+        min_confidence=settings.RECOMMENDER_MIN_TAG_CONFIDENCE, effect_weight=settings.RECOMMENDER_EFFECT_WEIGHT
+    )
 
 
 def plan_for(

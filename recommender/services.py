@@ -18,11 +18,14 @@ from django.utils.translation import gettext_noop
 
 from common.limits import WEEKS_DEFAULT
 from courses.models import Course, CourseSkill
-from courses.selectors import catalog_version
-from courses.services import course_skill_propose
+from courses.selectors import active_tags, catalog_version
+from courses.services import EffectRow, course_effects_store, course_skill_propose
 from learners.models import LearnerProfile, Organization, Track
+from learners.selectors import completion_evidence
 from learners.services import learner_profile_get_or_create, track_create_and_assign
 from recommender.capstone import capstone_for
+from recommender.core.effectiveness import Completion, EffectEstimate, Observation
+from recommender.core.effectiveness import estimate as effects_estimate
 from recommender.core.plan import Constraints
 from recommender.engine import course_catalog, course_vectors_sync
 from recommender.inputs import catalog_state, course_text, learner_inputs, role_profile
@@ -354,3 +357,41 @@ def what_if_confirm(
         target_role=target_role,
         created_by=created_by,
     )
+
+
+# --- Measured course effectiveness (docs/effectiveness.md) -----------------------------------------
+
+
+def course_effects_recompute() -> EffectEstimate:
+    """Recompute every course's measured effectiveness from completions and later evidence and store it
+    (docs/effectiveness.md).  A full recompute: running it twice stores the same estimates."""
+    completion_rows, assessment_rows = completion_evidence()
+    claims: dict[int, dict[str, int]] = {}
+    for course_id, item_id, level in active_tags().values_list("course_id", "skill_item_id", "level"):
+        claims.setdefault(course_id, {})[str(item_id)] = level
+    completions = [
+        Completion(learner_id, course_id, completed_at, claims[course_id])
+        for learner_id, course_id, completed_at in completion_rows
+        if completed_at is not None and claims.get(course_id)
+    ]
+    observations = [
+        Observation(learner_id, str(item_id), float(level), source, assessed_at)
+        for learner_id, item_id, level, source, assessed_at in assessment_rows
+    ]
+    result = effects_estimate(completions, observations)
+    course_effects_store(
+        rows=[
+            EffectRow(
+                course_id=e.course,
+                skill_item_id=int(e.item),
+                learners=e.n,
+                weight=e.weight,
+                claimed_level=e.claimed_level,
+                mean_level=e.mean_level,
+                shrunk_level=e.shrunk_level,
+                credibility=e.credibility,
+            )
+            for e in result.effects
+        ]
+    )
+    return result

@@ -57,3 +57,13 @@ def tag_calibration_task(self, *, tag_ids: list[int]) -> int:  # type: ignore[no
         return tag_calibration_refresh(version=standard_version_get()).pk
     except EncoderUnavailable as exc:
         raise self.retry(exc=exc, countdown=30) from exc
+
+
+@shared_task(acks_late=True)
+def course_effects_task() -> int:
+    """Recompute measured course effectiveness (periodic, EFFECT_RECOMPUTE_SECONDS; and after completions,
+    recommender/receivers.py).  A full recompute, so running it twice stores the same estimates.  Returns the
+    (course, item) estimates stored."""
+    from recommender.services import course_effects_recompute
+
+    return len(course_effects_recompute().effects)

@@ -15,6 +15,8 @@ Written down in docs/recommender.md ("Plans").  In short:
   prefecture, or also in neighbouring ones when the learner travels; none without a prefecture.
 - **Tag confidence.** A gain through an unreviewed inferred tag counts in proportion to its confidence,
   and for nothing below `min_confidence`.
+- **Measured effectiveness** (off by default): with `effect_weight` > 0, a course whose completers reached less
+  (more) than it claims on an item is worth less (more) when choosing a course for that item.
 - **Stability.** Courses in progress stay (first); the previous plan's unstarted courses are kept, in
   their order, while they still fit and still raise something; new courses come after them.
 
@@ -70,6 +72,9 @@ class CourseOption:
     # The catalog's public-scheme flags (docs/catalog-format.md): METI's Reスキル講座, MHLW's 教育訓練給付.
     reskill_certified: bool = False
     training_benefit_eligible: bool = False
+    # Measured effectiveness (docs/effectiveness.md): item code -> the level its completers reached (shrunk toward
+    # the claim), only for items with enough learners; the plan ranks by it when `PlanBuilder.effect_weight` > 0.
+    measured: Mapping[str, float] = field(default_factory=dict)
 
     @property
     def main_skill(self) -> str:
@@ -271,6 +276,9 @@ class PlanBuilder:
     max_items: int = 12
     min_confidence: float = 0.5
     literacy_sections: tuple[str, ...] = ("WHY", "WHAT", "HOW", "MIND")
+    # How much a course's measured level on an item, against the level it claims, scales its value when
+    # choosing a course for that item: value * max(0, 1 + effect_weight * (measured - claimed)).  0: off.
+    effect_weight: float = 0.0
 
     def allowed(self, course: CourseOption, limits: Constraints) -> bool:
         return allowed(course, limits)
@@ -282,6 +290,12 @@ class PlanBuilder:
             return 1.0
         value = float(course.inferred[code])
         return 0.0 if value < self.min_confidence else min(1.0, value)
+
+    def effect_factor(self, course: CourseOption, code: str) -> float:
+        """How a course's measured effectiveness on `code` scales its value: 1 when off or not measured."""
+        if not self.effect_weight or code not in course.measured or code not in course.skills:
+            return 1.0
+        return max(0.0, 1.0 + self.effect_weight * (float(course.measured[code]) - course.skills[code]))
 
     def build(
         self,
@@ -411,7 +425,7 @@ class PlanBuilder:
             """The course for the next level of one of `codes` (the items tied for the most pressing gap): one
             whose main item it is first (a course about the item rather than one touching it), then a
             recognised course (certified, or preparing for a named qualification), then the most gain per hour
-            (with the overhead), price, id."""
+            (with the overhead; scaled by the measured effectiveness when `effect_weight` is on), price, id."""
             best, best_key = None, None
             for code in codes:
                 # Only a course of level L = (level so far + 1) that teaches the item at L or above can raise
@@ -423,6 +437,8 @@ class PlanBuilder:
                     if not any(m.code == code for m in moves):
                         continue
                     value = gain_of(moves) / (course.hours + COURSE_OVERHEAD_HOURS)
+                    if self.effect_weight:
+                        value *= self.effect_factor(course, code)
                     key = (
                         course.main_skill != code,
                         not course.recognised,
