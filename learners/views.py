@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.models import RoleGroup
@@ -358,16 +358,29 @@ def team_track_remind(request: HttpRequest, org_id: int, track_id: int) -> HttpR
         raise Http404("No such track among your organizations'.")
     report = track_remind(track=track, sent_by=request.user if isinstance(request.user, User) else None)
     if report.sent:
-        messages.success(request, _("Reminder sent to %(n)d people.") % {"n": len(report.sent)})
+        n = len(report.sent)
+        messages.success(
+            request, ngettext("Reminder sent to %(n)d person.", "Reminder sent to %(n)d people.", n) % {"n": n}
+        )
     else:
         messages.info(request, _("Nobody to remind now."))
     if report.already_today:
+        n = len(report.already_today)
         messages.info(
             request,
-            _("%(n)d people were already reminded today and get no second e-mail.") % {"n": len(report.already_today)},
+            ngettext(
+                "%(n)d person was already reminded today and gets no second e-mail.",
+                "%(n)d people were already reminded today and get no second e-mail.",
+                n,
+            )
+            % {"n": n},
         )
     if report.no_email:
-        messages.warning(request, _("%(n)d people have no e-mail address.") % {"n": len(report.no_email)})
+        n = len(report.no_email)
+        messages.warning(
+            request,
+            ngettext("%(n)d person has no e-mail address.", "%(n)d people have no e-mail address.", n) % {"n": n},
+        )
     return redirect("learners:team-track", org_id=org_id, track_id=track.pk)
 
 
@@ -396,7 +409,11 @@ def team_track_assign_role(request: HttpRequest, org_id: int, track_id: int) -> 
     else:
         messages.success(
             request,
-            _("Track assigned to %(n)d members with the role %(role)s.")
+            ngettext(
+                "Track assigned to %(n)d member with the role %(role)s.",
+                "Track assigned to %(n)d members with the role %(role)s.",
+                new,
+            )
             % {"n": new, "role": role.name_en if request.LANGUAGE_CODE == "en" else role.name_ja},
         )
     return redirect("learners:team-track", org_id=org_id, track_id=track.pk)

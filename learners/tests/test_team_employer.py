@@ -170,9 +170,9 @@ def test_remind_through_the_page(client, org):
     client.force_login(org["admin"])
     url = f"/team/{org['org'].pk}/tracks/{org['track'].pk}/remind/"
     response = client.post(url + "?lang=en", follow=True)
-    assert "Reminder sent to 1 people" in response.content.decode() and len(mail.outbox) == 1
-    response = client.post(url + "?lang=en", follow=True)
-    assert "already reminded today" in response.content.decode() and len(mail.outbox) == 1
+    assert "Reminder sent to 1 person." in response.content.decode() and len(mail.outbox) == 1
+    response = client.post(url + "?lang=ja", follow=True)
+    assert "1 人には今日すでにリマインド済み" in response.content.decode() and len(mail.outbox) == 1
 
 
 def test_assign_by_role_group_previews_then_assigns(client, org, standard):
