@@ -424,6 +424,17 @@ NATIONAL_MIN_CELL_PEOPLE = env.int("NATIONAL_MIN_CELL_PEOPLE", default=10)
 # --- Interoperability (docs/interop.md) -------------------------------------------
 # The public address of this service: CASE identifiers' URLs, credential ids, the xAPI actor's homePage.
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://localhost:8000")
+
+# E-mail (employers' track reminders): printed on the console unless a backend is configured, e.g.
+# EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend with EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER,
+# EMAIL_HOST_PASSWORD, EMAIL_USE_TLS.
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="DX Pathways <no-reply@localhost>")
 # Open Badges: an Ed25519 seed (32 bytes, base64, hex or multibase). Empty: a development key derived from
 # SECRET_KEY (a system check warns; `check --deploy` errors).  Retired public keys (publicKeyMultibase)
 # stay published so that credentials signed before a key rotation still verify.

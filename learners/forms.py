@@ -135,7 +135,21 @@ def course_label(course: Course) -> str:
     return f"{title} ({level}, {course.hours:g} h, {price})"
 
 
-class TrackForm(forms.Form):
+class DescribedErrorsMixin:
+    """After validation, each field with an error names its message (`<field id>-error`) with
+    aria-describedby and is marked aria-invalid, so that a screen reader reads the error with the field."""
+
+    def full_clean(self) -> None:
+        super().full_clean()  # type: ignore[misc]
+        for name in self.errors:  # type: ignore[attr-defined]
+            if name in self.fields:  # type: ignore[attr-defined]
+                bound = self[name]  # type: ignore[index]
+                attrs = self.fields[name].widget.attrs  # type: ignore[attr-defined]
+                attrs["aria-describedby"] = f"{bound.auto_id}-error"
+                attrs["aria-invalid"] = "true"
+
+
+class TrackForm(DescribedErrorsMixin, forms.Form):
     """An employer's reskilling track: a role, ordered courses, a due date and the members it is for."""
 
     name = forms.CharField(label=_("Track name"), max_length=200)

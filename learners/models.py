@@ -319,6 +319,8 @@ class TrackAssignment(models.Model):
     )
     assigned_on = models.DateField(_("assigned on"))
     due_on = models.DateField(_("due on"))
+    # The day the employer last sent this person a reminder about this track (at most one a day).
+    reminded_on = models.DateField(_("last reminded on"), null=True, blank=True)
 
     class Meta:
         ordering = ["track", "learner"]

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, cast
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from audit.selectors import audit_entries_about
@@ -24,6 +24,7 @@ from learners.models import (
     SkillAssessment,
     Track,
     TrackAssignment,
+    TrackCourse,
 )
 from learners.signals import learner_exporting
 from skills.models import RoleSkillRequirement
@@ -177,6 +178,158 @@ def track_progress(*, track: Track, today: date | None = None) -> list[AssigneeP
             )
         )
     return out
+
+
+MEMBER_STATUSES = ("overdue", "in_progress", "complete", "no_track", "not_shared")
+
+
+@dataclass
+class MemberRow:
+    """One line of the employer's member table; what the member does not share is None."""
+
+    learner: LearnerProfile
+    name: str
+    role: Any  # skills.Role, or None if not chosen or not shared
+    role_shared: bool
+    progress_shared: bool
+    tracks: int
+    required_done: int | None
+    required_total: int | None
+    overdue: bool | None
+    status: str
+
+    @property
+    def percent(self) -> int | None:
+        if not self.required_total or self.required_done is None:
+            return None
+        return round(100 * self.required_done / self.required_total)
+
+
+def member_progress_of(
+    *, organization: Organization, learner_ids: list[int] | None = None, today: date | None = None
+) -> dict[int, tuple[int, int, int, bool]]:
+    """Learner id -> (tracks, required courses done, required courses, overdue) over the organization's tracks.
+
+    Set-based: three queries whatever the number of members (assignments, required courses, completions)."""
+    today = today or timezone.localdate()
+    assignments = TrackAssignment.objects.filter(track__organization=organization)
+    if learner_ids is not None:
+        assignments = assignments.filter(learner_id__in=learner_ids)
+    rows = list(assignments.values_list("learner_id", "track_id", "assigned_on", "due_on"))
+    if not rows:
+        return {}
+    track_ids = {r[1] for r in rows}
+    required: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for track_id, course_id, offset in TrackCourse.objects.filter(track_id__in=track_ids, required=True).values_list(
+        "track_id", "course_id", "due_offset_days"
+    ):
+        required[track_id].append((course_id, offset))
+    course_ids = {c for courses in required.values() for c, _o in courses}
+    done = set(
+        Enrollment.objects.filter(
+            learner_id__in={r[0] for r in rows}, course_id__in=course_ids, status=EnrollmentStatus.COMPLETED
+        ).values_list("learner_id", "course_id")
+    )
+    out: dict[int, tuple[int, int, int, bool]] = {}
+    for learner_id, track_id, assigned_on, due_on in rows:
+        tracks, n_done, n_total, overdue = out.get(learner_id, (0, 0, 0, False))
+        for course_id, offset in required[track_id]:
+            finished = (learner_id, course_id) in done
+            n_done, n_total = n_done + finished, n_total + 1
+            due = min(assigned_on + timedelta(days=offset), due_on)
+            overdue = overdue or (not finished and due < today)
+        out[learner_id] = (tracks + 1, n_done, n_total, overdue)
+    return out
+
+
+def team_member_rows(
+    *,
+    organization: Organization,
+    role_code: str = "",
+    status: str = "",
+    query: str = "",
+    today: date | None = None,
+) -> list[MemberRow]:
+    """The employer's member table, within each member's consent: the target role only if shared, track
+    progress and the overdue flag only if shared.  Filters by role (shared roles only), status and a name
+    search; members of other organizations never appear (members_of)."""
+    members = members_of(organization=organization)
+    if query:
+        members = members.filter(
+            Q(user__username__icontains=query)
+            | Q(user__first_name__icontains=query)
+            | Q(user__last_name__icontains=query)
+        )
+    if role_code:
+        members = members.filter(share_target_role=True, target_role__code=role_code)
+    people = list(members)
+    progress = member_progress_of(
+        organization=organization, learner_ids=[p.pk for p in people if p.share_track_progress], today=today
+    )
+    rows = []
+    for p in people:
+        role = p.target_role if p.share_target_role else None
+        if not p.share_track_progress:
+            row = MemberRow(
+                p,
+                p.user.get_full_name() or p.user.username,
+                role,
+                p.share_target_role,
+                False,
+                0,
+                None,
+                None,
+                None,
+                "not_shared",
+            )
+        else:
+            n_tracks, n_done, n_total, overdue = progress.get(p.pk, (0, 0, 0, False))
+            state = (
+                "no_track"
+                if n_tracks == 0
+                else "overdue"
+                if overdue
+                else "complete"
+                if n_done == n_total
+                else "in_progress"
+            )
+            row = MemberRow(
+                p,
+                p.user.get_full_name() or p.user.username,
+                role,
+                p.share_target_role,
+                True,
+                n_tracks,
+                n_done,
+                n_total,
+                overdue,
+                state,
+            )
+        if status and row.status != status:
+            continue
+        rows.append(row)
+    return rows
+
+
+def track_for_admin(*, user: User | AnonymousUser, organization_id: int, track_id: int) -> Track | None:
+    """The track if it belongs to an organization `user` administers, else None (callers answer 404)."""
+    organization = organization_for_admin(user=user, organization_id=organization_id)
+    if organization is None:
+        return None
+    return organization.tracks.select_related("target_role", "organization").filter(pk=track_id).first()
+
+
+def role_group_preview(*, track: Track, role_code: str) -> dict[str, list[LearnerProfile]]:
+    """Who would get `track` if assigned to every member whose (shared) target role is `role_code`:
+    `new` are not yet assigned, `already` are.  Members who do not share their role are never picked."""
+    people = list(
+        members_of(organization=track.organization).filter(share_target_role=True, target_role__code=role_code)
+    )
+    assigned = set(track.assignments.filter(learner__in=people).values_list("learner_id", flat=True))
+    return {
+        "new": [p for p in people if p.pk not in assigned],
+        "already": [p for p in people if p.pk in assigned],
+    }
 
 
 def tracks_of_learner(*, learner: LearnerProfile) -> QuerySet[TrackAssignment]:
@@ -410,6 +563,7 @@ def learner_data_export(*, learner: LearnerProfile) -> dict[str, Any]:
                 "organization": a.track.organization.name,
                 "assigned_on": export_iso(a.assigned_on),
                 "due_on": export_iso(a.due_on),
+                "reminded_on": export_iso(a.reminded_on),
             }
             for a in learner.track_assignments.select_related("track__organization").order_by("assigned_on", "pk")
         ],

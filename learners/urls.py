@@ -22,6 +22,13 @@ urlpatterns = [
     path("me/onboarding/constraints/", views.onboarding_constraints, name="onboarding-constraints"),
     path("team/", views.my_organizations, name="orgs"),
     path("team/<int:org_id>/", views.team, name="team"),
+    path("team/<int:org_id>/tracks/<int:track_id>/", views.team_track, name="team-track"),
+    path("team/<int:org_id>/tracks/<int:track_id>/remind/", views.team_track_remind, name="team-track-remind"),
+    path(
+        "team/<int:org_id>/tracks/<int:track_id>/assign-role/",
+        views.team_track_assign_role,
+        name="team-track-assign-role",
+    ),
 ]
 
 auth_urlpatterns = [

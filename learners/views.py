@@ -8,13 +8,14 @@ from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.models import RoleGroup
@@ -22,6 +23,7 @@ from accounts.services import user_has_role, user_role_grant
 from audit.models import AuditAction
 from audit.services import audit_record
 from common.i18n import translate
+from common.messages import message_of
 from courses.models import Course, CourseStatus
 from learners.exam_views import my_exams_context, team_exams_context
 from learners.forms import (
@@ -32,8 +34,9 @@ from learners.forms import (
     SelfAssessmentForm,
     SignupForm,
 )
-from learners.models import Enrollment, EnrollmentStatus, LearnerProfile
+from learners.models import Enrollment, EnrollmentStatus, LearnerProfile, Organization, Track
 from learners.selectors import (
+    MEMBER_STATUSES,
     enrollments_of,
     learner_current_levels,
     learner_data_export,
@@ -41,15 +44,22 @@ from learners.selectors import (
     members_of,
     organization_for_admin,
     organizations_administered_by,
+    role_group_preview,
     team_dashboard,
+    team_member_rows,
+    track_for_admin,
+    track_progress,
 )
 from learners.services import (
+    TrackError,
     account_deletion_refusal,
     learner_account_delete,
     learner_profile_get_or_create,
     learner_profile_update,
     learner_progress_record,
     skill_assessments_record,
+    track_assign,
+    track_remind,
 )
 from skills.grades import STRONG_GRADES
 from skills.selectors import grade_targets, persona_type_list, skill_category_tree, standard_version_get
@@ -208,30 +218,70 @@ def me(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
-def team(request: HttpRequest, org_id: int) -> HttpResponse:
-    """The employer's team page: heatmap of role x item gaps, tracks with completion and overdue."""
+MEMBERS_PER_PAGE = 25
+TOP_GAPS = 5  # per role, in the phone layout of the heatmap
+
+MEMBER_STATUS_LABELS = {
+    "overdue": gettext_noop("Overdue"),
+    "in_progress": gettext_noop("In progress"),
+    "complete": gettext_noop("Complete"),
+    "no_track": gettext_noop("No track"),
+    "not_shared": gettext_noop("Not shared"),
+}
+
+
+def _admin_org(request: HttpRequest, org_id: int) -> Organization:
     organization = organization_for_admin(user=request.user, organization_id=org_id)
     if organization is None:
         raise Http404("No such organization among those you administer.")
+    return organization
+
+
+@login_required
+def team(request: HttpRequest, org_id: int) -> HttpResponse:
+    """The employer's team page: members (role, progress, overdue; filter, search, pages), tracks, and the
+    heatmap of role x item gaps with item names, a legend and, on a phone, the top gaps per role as a list."""
+    organization = _admin_org(request, org_id)
     data = team_dashboard(organization=organization)
+    version = standard_version_get()
+    roles = {r.code: r for r in version.roles.order_by("position")}
+    role_code = request.GET.get("role", "")
+    role_code = role_code if role_code in roles else ""
+    status = request.GET.get("status", "")
+    status = status if status in MEMBER_STATUSES else ""
+    query = (request.GET.get("q") or "").strip()[:100]
+    rows = team_member_rows(organization=organization, role_code=role_code, status=status, query=query)
+    page = Paginator(rows, MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
     audit_record(
         action=AuditAction.READ,
         event="team.page",
         object_type="learners.organization",
         object_id=organization.pk,
         organization_id=organization.pk,
-        detail={"people": data["members"]},
+        detail={"people": data["members"], "listed": len(page.object_list)},
     )
-    version = standard_version_get()
-    roles = {r.code: r for r in version.roles.all()}
     items = list(version.skill_items.order_by("position"))
+    by_code = {i.code: i for i in items}
     heat_rows = [{**row, "role": roles[row["role"]]} for row in data["heatmap"]]
+    top_gaps = [
+        {
+            "role": row["role"],
+            "members": row["members"],
+            "gaps": [
+                {**cell, "item": by_code[cell["skill"]]}
+                for cell in sorted(
+                    (c for c in row["cells"] if c["gap"] is not None and c["gap"] > 0), key=lambda c: -c["gap"]
+                )[:TOP_GAPS]
+            ],
+        }
+        for row in heat_rows
+    ]
     names = {str(m.public_id): m.user.get_full_name() or m.user.username for m in members_of(organization=organization)}
     tracks = [
         {**t, "overdue_count": len(t["overdue"]), "overdue_names": sorted(names.get(i, "?") for i in t["overdue"])}
         for t in data["tracks"]
     ]
+    params = {k: v for k, v in (("role", role_code), ("status", status), ("q", query)) if v}
     return render(
         request,
         "learners/team.html",
@@ -239,11 +289,134 @@ def team(request: HttpRequest, org_id: int) -> HttpResponse:
             "organization": organization,
             "data": data,
             "rows": heat_rows,
+            "top_gaps": top_gaps,
             "items": items,
             "tracks": tracks,
+            "page": page,
+            "filters": {"role": role_code, "status": status, "q": query},
+            "filter_query": urlencode(params),
+            "roles": list(roles.values()),
+            "statuses": [(k, _(v)) for k, v in MEMBER_STATUS_LABELS.items()],
+            "status_labels": {k: _(v) for k, v in MEMBER_STATUS_LABELS.items()},
+            "legend": [
+                ("g0", _("no gap")),
+                ("g1", _("under 1 level")),
+                ("g2", _("1 to 2 levels")),
+                ("g3", _("2 to 3 levels")),
+                ("g4", _("3 levels or more")),
+                ("gx", _("nobody shares levels")),
+            ],
             **team_exams_context(organization),
         },
     )
+
+
+def _track_context(request: HttpRequest, track: Track) -> dict[str, Any]:
+    progress = track_progress(track=track)
+    version = standard_version_get()
+    role_code = request.GET.get("role", "")
+    role = version.roles.filter(code=role_code).first() if role_code else None
+    preview = role_group_preview(track=track, role_code=role.code) if role else None
+    shared = [p for p in progress if p.shared]
+    return {
+        "organization": track.organization,
+        "track": track,
+        "items": list(track.items.select_related("course__provider").order_by("position")),
+        "people": shared,
+        "not_sharing": len(progress) - len(shared),
+        "to_remind": sum(p.required_done < p.required_total for p in shared),
+        "roles": list(version.roles.order_by("position")),
+        "preview_role": role,
+        "preview": preview,
+    }
+
+
+@login_required
+def team_track(request: HttpRequest, org_id: int, track_id: int) -> HttpResponse:
+    """A track: its courses, each consenting assignee's progress, a reminder, and assignment by role group."""
+    track = track_for_admin(user=request.user, organization_id=org_id, track_id=track_id)
+    if track is None:
+        raise Http404("No such track among your organizations'.")
+    context = _track_context(request, track)
+    audit_record(
+        action=AuditAction.READ,
+        event="track.page",
+        object_type="learners.track",
+        object_id=track.pk,
+        organization_id=track.organization_id,
+        detail={"people": len(context["people"])},
+    )
+    return render(request, "learners/track_detail.html", context)
+
+
+@login_required
+@require_POST
+def team_track_remind(request: HttpRequest, org_id: int, track_id: int) -> HttpResponse:
+    """E-mail the assignees who are behind (at most once a day each; learners.services.track_remind)."""
+    track = track_for_admin(user=request.user, organization_id=org_id, track_id=track_id)
+    if track is None:
+        raise Http404("No such track among your organizations'.")
+    report = track_remind(track=track, sent_by=request.user if isinstance(request.user, User) else None)
+    if report.sent:
+        n = len(report.sent)
+        messages.success(
+            request, ngettext("Reminder sent to %(n)d person.", "Reminder sent to %(n)d people.", n) % {"n": n}
+        )
+    else:
+        messages.info(request, _("Nobody to remind now."))
+    if report.already_today:
+        n = len(report.already_today)
+        messages.info(
+            request,
+            ngettext(
+                "%(n)d person was already reminded today and gets no second e-mail.",
+                "%(n)d people were already reminded today and get no second e-mail.",
+                n,
+            )
+            % {"n": n},
+        )
+    if report.no_email:
+        n = len(report.no_email)
+        messages.warning(
+            request,
+            ngettext("%(n)d person has no e-mail address.", "%(n)d people have no e-mail address.", n) % {"n": n},
+        )
+    return redirect("learners:team-track", org_id=org_id, track_id=track.pk)
+
+
+@login_required
+@require_POST
+def team_track_assign_role(request: HttpRequest, org_id: int, track_id: int) -> HttpResponse:
+    """Assign the track to every member whose shared target role is the chosen one (after the preview)."""
+    track = track_for_admin(user=request.user, organization_id=org_id, track_id=track_id)
+    if track is None:
+        raise Http404("No such track among your organizations'.")
+    role = standard_version_get().roles.filter(code=request.POST.get("role", "")).first()
+    if role is None:
+        context = _track_context(request, track)
+        context["role_error"] = _("Choose a role.")
+        return render(request, "learners/track_detail.html", context, status=400)
+    preview = role_group_preview(track=track, role_code=role.code)
+    try:
+        new, _already = track_assign(
+            track=track,
+            learners=preview["new"],
+            due_on=None,
+            assigned_by=request.user if isinstance(request.user, User) else None,
+        )
+    except TrackError as exc:
+        messages.error(request, translate(message_of(exc)))
+    else:
+        messages.success(
+            request,
+            ngettext(
+                "Track assigned to %(n)d member with the role %(role)s.",
+                "Track assigned to %(n)d members with the role %(role)s.",
+                new,
+            )
+            % {"n": new, "role": role.name_en if request.LANGUAGE_CODE == "en" else role.name_ja},
+        )
+    return redirect("learners:team-track", org_id=org_id, track_id=track.pk)
 
 
 @login_required

@@ -29,7 +29,14 @@ from learners.services.ingest import (
 )
 from learners.services.profiles import learner_profile_get_or_create, learner_profile_update
 from learners.services.repair import DateRepairReport, out_of_window_dates_repair
-from learners.services.tracks import TrackError, track_assign, track_create, track_create_and_assign
+from learners.services.tracks import (
+    RemindReport,
+    TrackError,
+    track_assign,
+    track_create,
+    track_create_and_assign,
+    track_remind,
+)
 
 __all__ = [
     "FUTURE_TOLERANCE",
@@ -39,6 +46,7 @@ __all__ = [
     "EventIn",
     "EventOutcome",
     "Refusal",
+    "RemindReport",
     "SubmitterScope",
     "TrackError",
     "_fold",
@@ -55,4 +63,5 @@ __all__ = [
     "track_assign",
     "track_create",
     "track_create_and_assign",
+    "track_remind",
 ]

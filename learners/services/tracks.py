@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import User
+from django.core.mail import EmailMessage
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
+from audit.models import AuditAction
+from audit.services import audit_record
 from common.input_checks import due_date_problem
 from common.messages import Message
 from courses.models import Course
@@ -118,3 +124,75 @@ def track_create_and_assign(
     )
     track_assign(track=track, learners=learners, due_on=due_on, assigned_by=created_by)
     return track
+
+
+@dataclass
+class RemindReport:
+    """What `track_remind` did: learner ids e-mailed, already reminded today, without an e-mail address."""
+
+    sent: list[int] = field(default_factory=list)
+    already_today: list[int] = field(default_factory=list)
+    no_email: list[int] = field(default_factory=list)
+
+
+def _reminder_message(*, track: Track, learner: LearnerProfile, courses: list[tuple[str, date, bool]]) -> EmailMessage:
+    """The e-mail in the learner's preferred language: the track's unfinished required courses and their dates."""
+    with translation.override(learner.preferred_language if learner.preferred_language in ("ja", "en") else "ja"):
+        subject = _("Reminder: your track “%(track)s”") % {"track": track.name}
+        lines = [
+            _("%(organization)s reminds you of the track “%(track)s”. Required courses not completed yet:")
+            % {"organization": track.organization.name, "track": track.name},
+            "",
+        ]
+        for title, due, overdue in courses:
+            state = _("overdue") if overdue else _("due")
+            lines.append(f"- {title} ({state} {due.isoformat()})")
+        lines += ["", _("Your learning: %(url)s") % {"url": settings.PUBLIC_BASE_URL.rstrip("/") + "/me/"}]
+    return EmailMessage(subject=str(subject), body="\n".join(str(x) for x in lines), to=[learner.user.email])
+
+
+def track_remind(*, track: Track, sent_by: User | None, today: date | None = None) -> RemindReport:
+    """E-mail each assignee who shares their track progress and has required courses not completed.
+
+    At most one reminder per person and track a day (`TrackAssignment.reminded_on`): a second click the same
+    day sends nothing to those already reminded.  Each e-mail sent is audit-logged (event `track.remind`,
+    the person as a pseudonym).  Assignees who do not share their progress are never e-mailed: their
+    employer does not know whether they are behind.  Mail goes through Django's EMAIL_BACKEND."""
+    from learners.selectors import track_progress  # selectors import the models this module writes
+
+    today = today or timezone.localdate()
+    report = RemindReport()
+    reminded_on = dict(track.assignments.values_list("learner_id", "reminded_on"))
+    for person in track_progress(track=track, today=today):
+        if not person.shared or person.required_done >= person.required_total:
+            continue
+        learner = person.learner
+        if reminded_on.get(learner.pk) == today:
+            report.already_today.append(learner.pk)
+            continue
+        if not learner.user.email:
+            report.no_email.append(learner.pk)
+            continue
+        courses = [(c.title, c.due_on, c.overdue) for c in person.courses if c.required and c.status != "completed"]
+        with transaction.atomic():
+            # Claim today's reminder first: a concurrent click finds the row already updated and sends nothing.
+            claimed = (
+                TrackAssignment.objects.filter(track=track, learner=learner)
+                .exclude(reminded_on=today)
+                .update(reminded_on=today)
+            )
+            if not claimed:
+                report.already_today.append(learner.pk)
+                continue
+            audit_record(
+                action=AuditAction.READ,
+                event="track.remind",
+                actor=sent_by,
+                object_type="learners.track",
+                object_id=track.pk,
+                subject=learner.user,
+                organization_id=track.organization_id,
+            )
+            _reminder_message(track=track, learner=learner, courses=courses).send()
+        report.sent.append(learner.pk)
+    return report

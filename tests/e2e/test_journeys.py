@@ -99,6 +99,10 @@ def test_employer_builds_a_track_assigns_it_and_exports_progress(session_for, la
     assert page.locator("table.heat td").count() >= 49  # the heatmap: a row per role, a cell per item
     assert page.locator("ul.overdue li").count() >= 1  # the demo track has overdue members
     s.shot("team")
+    _check_member_table_and_heatmap(s, lang)
+    _remind_on_the_demo_track(s, lang)
+    s.go("/team/")
+    page.wait_for_url(re.compile(r".*/team/\d+/$"))
     page.locator("a[href$='/tracks/new/']").click()
     s.check_page()
     page.select_option("#role-pick", index=8)  # Data Science Professional
@@ -122,7 +126,7 @@ def test_employer_builds_a_track_assigns_it_and_exports_progress(session_for, la
     page.locator("form[method=post] button[type=submit]").last.click()
     page.wait_for_url(re.compile(r".*/team/\d+/$"))
     assert ("3" in page.locator(".messages").inner_text()) and name in page.locator(".messages").inner_text()
-    row = page.locator("table.bars tr", has_text=name)
+    row = page.locator("table.tracks tr", has_text=name)
     assert row.locator("td").first.inner_text().strip() == "3"  # three assignees
     s.check_page()
     with page.expect_download() as info:
@@ -133,6 +137,118 @@ def test_employer_builds_a_track_assigns_it_and_exports_progress(session_for, la
     assert len(lines) == 1 + 3 * 2 and lines[0].startswith("learner,")  # a header, a row per assignee and course
     assert lines[-1].split(",")[5] == (timezone.localdate() + timedelta(days=45)).isoformat()  # last course due
     s.check_focus_visible()
+    _assign_by_role_group(s, lang, name)
+    _team_page_on_a_phone(session_for, lang)
+
+
+EMPLOYER_TEXT = {
+    "ja": {
+        "overdue": "期限超過",
+        "sent": "人にリマインドを送りました",
+        "again": "今日すでにリマインド済み",
+        "assigned": "にトラックを割り当てました",
+    },
+    "en": {
+        "overdue": "Overdue",
+        "sent": "Reminder sent to",
+        "again": "already reminded today",
+        "assigned": "Track assigned to",
+    },
+}
+
+
+def _check_member_table_and_heatmap(s, lang):
+    """Issue 21 item 3: members with their (translated) target role, progress and overdue flag; filter and
+    search; the heatmap with item names, a legend and a scroll cue."""
+    page, text = s.page, EMPLOYER_TEXT[lang]
+    rows = page.locator("table.members tbody tr")
+    assert rows.count() >= 10
+    overdue = page.locator("table.members tr.status-overdue")
+    assert overdue.count() >= 1 and text["overdue"] in overdue.first.inner_text()
+    role = overdue.first.locator("td").first.inner_text().strip()
+    assert role and (re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", role) if lang == "ja" else role.isascii())
+    assert overdue.first.locator("progress").count() == 1
+    page.select_option("#member-status", "overdue")
+    page.locator("form.member-filters button").click()
+    page.wait_for_load_state()
+    s.check_page()
+    assert rows.count() == page.locator("table.members tr.status-overdue").count() >= 1
+    page.select_option("#member-status", "")
+    page.fill("#member-q", "learner0")
+    page.locator("form.member-filters button").click()
+    page.wait_for_load_state()
+    names = [n.strip() for n in page.locator("table.members tbody th[scope=row]").all_inner_texts()]
+    assert names and all("learner0" in n for n in names)
+    heads = page.locator("table.heat th.item")
+    assert heads.count() == 49 and "BT01" in heads.first.inner_text()
+    assert len(heads.first.locator(".itemname").inner_text().strip()) > 2  # the item's name, not just its code
+    assert page.locator(".heat-legend li").count() == 6
+    assert page.locator(".scroll-cue").is_visible() and page.locator(".heat-phone").is_hidden()
+    width = page.evaluate(
+        "() => { const w = document.querySelector('.heatwrap'); return [w.scrollWidth, w.clientWidth]; }"
+    )
+    assert width[0] > width[1]  # the table scrolls sideways, as the cue says
+    s.shot("team-members")
+
+
+def _remind_on_the_demo_track(s, lang):
+    """The demo track's page: per-person progress and a reminder, at most one a day per person."""
+    page, text = s.page, EMPLOYER_TEXT[lang]
+    page.locator("table.tracks tbody tr:has(strong.warn) th a").first.click()  # the demo track, with overdue people
+    page.wait_for_url(re.compile(r".*/team/\d+/tracks/\d+/$"))
+    s.check_page()
+    assert page.locator("table.people tbody tr").count() >= 1
+    assert page.locator("table.people strong.warn").count() >= 1  # the demo track has overdue people
+    s.shot("track-detail")
+    page.locator("button[name=remind]").click()
+    page.wait_for_load_state()
+    first = page.locator(".messages").inner_text()
+    assert text["sent"] in first or text["again"] in first  # the other language's run may have reminded them
+    page.locator("button[name=remind]").click()
+    page.wait_for_load_state()
+    assert text["again"] in page.locator(".messages").inner_text()  # no second e-mail the same day
+    s.check_page()
+
+
+def _assign_by_role_group(s, lang, name):
+    """The new track's page: preview who has the organization's first role, then assign to them."""
+    from portal.demo import ORGANIZATIONS
+
+    page, text = s.page, EMPLOYER_TEXT[lang]
+    s.go("/team/")
+    page.wait_for_url(re.compile(r".*/team/\d+/$"))
+    page.locator("table.tracks a", has_text=name).click()
+    page.wait_for_url(re.compile(r".*/team/\d+/tracks/\d+/$"))
+    page.select_option("#assign-role", ORGANIZATIONS[0][4][0])
+    page.locator("#assign-role").locator("xpath=ancestor::form").locator("button").click()
+    page.wait_for_load_state()
+    s.check_page()
+    who = page.locator("ul.preview-new li").count()
+    assert who >= 1
+    s.shot("track-assign-preview")
+    page.locator(".preview form button").click()
+    page.wait_for_load_state()
+    message = page.locator(".messages").inner_text()
+    assert text["assigned"] in message and str(who) in message  # exactly those the preview listed
+
+
+def _team_page_on_a_phone(session_for, lang):
+    """On a 390-px screen the heatmap becomes a list of top gaps, the member table stacks, buttons are 44 px."""
+    phone = session_for(lang, PHONE)
+    phone.login("org1-admin")
+    phone.go("/team/")
+    page = phone.page
+    page.wait_for_url(re.compile(r".*/team/\d+/$"))
+    phone.check_page()
+    assert page.locator(".heat-desktop").is_hidden() and page.locator(".heat-phone").is_visible()
+    assert page.locator("ol.top-gaps li").count() >= 1
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE[0]  # nothing wider than the screen
+    heights = page.evaluate(
+        "() => [...document.querySelectorAll('main button')].filter(b => b.offsetParent)"
+        ".map(b => b.getBoundingClientRect().height)"
+    )
+    assert heights and min(heights) >= 44, heights
+    phone.shot("team-phone")
 
 
 @pytest.mark.parametrize("lang", ["ja", "en"])
