@@ -4,11 +4,12 @@ suppressed cell is grey with its label ('<10'), and a cell with no course has a 
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 
 from national.charts import nice_step
 
-PALETTE = ("#fee6ce", "#fdae6b", "#fd8d3c", "#e6550d", "#a63603")  # light to dark (ColorBrewer Oranges)
+PALETTE = ("#fdd0a2", "#fdae6b", "#fd8d3c", "#e6550d", "#a63603")  # light to dark (ColorBrewer Oranges)
 DARK_TEXT_UNTIL = 2  # the first colours take dark text, the others white
 SUPPRESSED_FILL = "#f3f4f6"
 ZERO_FILL = "#ffffff"  # only in the legend's "no course" sample: a published count is at least the threshold
@@ -28,6 +29,8 @@ class HeatCell:
 class Drawn:
     x: float
     y: float
+    text_x: float  # the centre of the cell
+    text_y: float
     fill: str
     text_fill: str
     label: str
@@ -56,6 +59,20 @@ class Heatmap:
     column_labels: list[tuple[float, str]]  # (x of the text, label)
     cells: list[Drawn]
     legend: list[LegendEntry] = field(default_factory=list)
+
+
+def text_width(text: str, font_size: float) -> float:
+    """An estimate of rendered width: wide (CJK) characters a full em, others about 0.58 em."""
+    return sum(font_size if unicodedata.east_asian_width(ch) in "WF" else font_size * 0.58 for ch in text)
+
+
+def fit(text: str, width: float, font_size: float) -> str:
+    """`text`, cut with an ellipsis so that it fits `width` (the full text stays in the cell's tooltip)."""
+    if text_width(text, font_size) <= width:
+        return text
+    while text and text_width(text + "…", font_size) > width:
+        text = text[:-1]
+    return text.rstrip() + "…"
 
 
 def bins(maximum: int, threshold: int) -> list[tuple[int, int]]:
@@ -104,6 +121,8 @@ def heatmap(
             Drawn(
                 x=left + c.column * cell_width,
                 y=top + c.row * cell_height,
+                text_x=left + c.column * cell_width + cell_width / 2,
+                text_y=top + c.row * cell_height + cell_height / 2,
                 fill=fill,
                 text_fill=text_fill,
                 label=c.label,
@@ -126,7 +145,9 @@ def heatmap(
         top=top,
         cell_width=cell_width,
         cell_height=cell_height,
-        row_labels=[(top + i * cell_height + cell_height / 2, label) for i, label in enumerate(rows)],
+        row_labels=[
+            (top + i * cell_height + cell_height / 2, fit(label, left - 16, 11)) for i, label in enumerate(rows)
+        ],
         column_labels=[(left + j * cell_width + cell_width / 2, label) for j, label in enumerate(columns)],
         cells=drawn,
         legend=legend,

@@ -19,7 +19,7 @@ from accounts.models import RoleGroup
 from accounts.services import user_role_grant
 from courses.models import CourseSkill, Provider
 from courses.tests.factories import CourseFactory, ProviderFactory
-from insights.heatmap import bins
+from insights.heatmap import bins, fit, text_width
 from insights.selectors import supply_gaps_compute
 from learners.models import Membership
 from learners.tests.factories import LearnerFactory, OrganizationFactory, UserFactory
@@ -219,6 +219,8 @@ def test_the_ministry_page_in_both_languages(world, lang, heading, level):
     assert 'id="supply-gap-ranking"' in html and "<svg" in html and 'class="chart-legend"' in html
     assert "DU04" in html and ">25<" in html
     assert "stroke-dasharray" in html  # item-levels with no course are marked
+    assert 'x=""' not in html and 'y=""' not in html  # every shape and label has its position
+    assert re.search(r'<text x="[0-9.]+" y="[0-9.]+" dy="0.35em" text-anchor="middle" font-size="11" fill="#[0-9a-f]+">25</text>', html)
     assert "/api/v1/national/supply-gaps.csv" in html
 
 
@@ -245,3 +247,10 @@ def test_heatmap_bins_cover_published_counts():
     ranges = bins(57, 10)
     assert ranges[0][0] == 10 and ranges[-1][1] == 57 and len(ranges) <= 5
     assert all(b[0] == a[1] + 1 for a, b in itertools.pairwise(ranges))
+
+
+def test_row_labels_fit_the_heatmap_margin():
+    long_ja = "DU05 機械学習・深層学習の設計と実装、評価と運用までの一連の工程"
+    cut = fit(long_ja, 304, 11)
+    assert cut.endswith("…") and text_width(cut, 11) <= 304 and cut.startswith("DU05 機械学習")
+    assert fit("DU04 Statistics", 304, 11) == "DU04 Statistics"
