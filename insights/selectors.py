@@ -15,8 +15,9 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from django.contrib.auth.models import AnonymousUser, User
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, Max, Q, Sum
 
 from accounts.models import RoleGroup
 from accounts.services import user_has_role
@@ -25,6 +26,7 @@ from courses.models import Course, CourseFormat, CourseStatus
 from courses.selectors import active_tags, provider_ids_for
 from national.selectors import Cell, national_viewer_allowed, threshold
 from national.suppression import primary
+from recommender.models import LearnerPlan
 from recommender.selectors import PlanDemand, plan_demand
 from skills.models import SkillItem
 from skills.selectors import StandardNotLoaded, standard_version_get
@@ -144,10 +146,26 @@ def prefecture_supply() -> dict[str, Supply]:
     return {r["prefecture"]: _supply(r) for r in rows}
 
 
+DEMAND_CACHE_SECONDS = 3600
+
+
+def plan_demand_cached() -> PlanDemand:
+    """`plan_demand`, cached while the stored plans are unchanged: the key holds their number, the largest id
+    and the last recompute time (every re-plan touches `computed_at`, an erasure lowers the number).  Only
+    counts are cached, never a person; without Redis it is computed every time (common/cache.py)."""
+    state = LearnerPlan.objects.aggregate(n=Count("id"), last=Max("computed_at"), top=Max("id"))
+    key = f"insights:plan-demand:{state['n']}:{state['top']}:{state['last'].isoformat() if state['last'] else ''}"
+    demand = cache.get(key)
+    if not isinstance(demand, PlanDemand):
+        demand = plan_demand()
+        cache.set(key, demand, DEMAND_CACHE_SECONDS)
+    return demand
+
+
 def supply_gaps_compute(*, lang: str, demand: PlanDemand | None = None) -> SupplyGaps:
     """The whole table, suppressed (no permission check: callers below check it)."""
     limit = threshold()
-    demand = demand if demand is not None else plan_demand()
+    demand = demand if demand is not None else plan_demand_cached()
     plans = _cells({"plans": demand.plans}, ["plans"], limit)["plans"]
     out = SupplyGaps(threshold=limit, plans=plans)
     try:

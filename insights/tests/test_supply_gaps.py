@@ -220,7 +220,10 @@ def test_the_ministry_page_in_both_languages(world, lang, heading, level):
     assert "DU04" in html and ">25<" in html
     assert "stroke-dasharray" in html  # item-levels with no course are marked
     assert 'x=""' not in html and 'y=""' not in html  # every shape and label has its position
-    assert re.search(r'<text x="[0-9.]+" y="[0-9.]+" dy="0.35em" text-anchor="middle" font-size="11" fill="#[0-9a-f]+">25</text>', html)
+    assert re.search(
+        r'<text x="[0-9.]+" y="[0-9.]+" dy="0.35em" text-anchor="middle" font-size="11" fill="#[0-9a-f]+">25</text>',
+        html,
+    )
     assert "/api/v1/national/supply-gaps.csv" in html
 
 
@@ -254,3 +257,15 @@ def test_row_labels_fit_the_heatmap_margin():
     cut = fit(long_ja, 304, 11)
     assert cut.endswith("…") and text_width(cut, 11) <= 304 and cut.startswith("DU05 機械学習")
     assert fit("DU04 Statistics", 304, 11) == "DU04 Statistics"
+
+
+def test_demand_is_cached_until_a_plan_changes(world, django_assert_num_queries):
+    from insights.selectors import plan_demand_cached
+
+    first = plan_demand_cached()
+    with django_assert_num_queries(1):  # the plans' state only: the counts come from the cache (locmem in tests)
+        assert plan_demand_cached() == first
+    _plan("13", [("DU04", 1, 1, 4)], ["DU04"])  # one more learner who cannot get DU04 at 2
+    assert plan_demand_cached().unmet[("DU04", 2)] == first.unmet[("DU04", 2)] + 1
+    LearnerPlan.objects.order_by("-pk")[0].delete()  # an erasure
+    assert plan_demand_cached().unmet[("DU04", 2)] == first.unmet[("DU04", 2)]
