@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "national",
     "audit",
     "interop",
+    "insights",
     "portal",
 ]
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from django.db.models import Count, IntegerField, Q, Subquery, Sum
 from django.utils import timezone
 
@@ -76,3 +77,71 @@ def learner_plan_export(*, learner: LearnerProfile) -> dict[str, Any]:
             else {"computed_at": export_iso(plan[1]), "catalog_version": plan[2], "payload": plan[0]}
         ),
     }
+
+
+@dataclass(frozen=True)
+class PlanDemand:
+    """What the stored plans ask of the catalog, as counts of people (no person is named).
+
+    `unmet[(code, level)]`: learners whose plan names the core item `code` as having no allowed course for
+    its next level `level` (the plan's `core.no_course`; the level is the one the plan leaves it at, plus
+    one).  `gap[(code, level)]`: learners whose core gap on `code` spans `level` (current < level <= target).
+    `prefecture_unmet[p]` / `prefecture_gap[p]`: learners living in prefecture `p` with at least one unmet
+    core item / at least one core gap.  `plans`: the plans read."""
+
+    unmet: dict[tuple[str, int], int]
+    gap: dict[tuple[str, int], int]
+    prefecture_unmet: dict[str, int]
+    prefecture_gap: dict[str, int]
+    plans: int
+
+
+def plan_demand() -> PlanDemand:
+    """One query over the stored plans (only their `core` part and the learner's prefecture), counted with
+    numpy.  A learner counts at most once per item × level (an item appears once in a plan's core)."""
+    unmet_keys: list[str] = []
+    unmet_levels: list[int] = []
+    gap_keys: list[str] = []
+    gap_levels: list[int] = []
+    prefecture_unmet: dict[str, int] = {}
+    prefecture_gap: dict[str, int] = {}
+    plans = 0
+    rows = LearnerPlan.objects.values_list("learner__prefecture", "payload__core").order_by()
+    for prefecture, core in rows.iterator(chunk_size=5000):
+        plans += 1
+        if not isinstance(core, dict):
+            continue
+        planned = {}
+        for g in core.get("gaps") or ():
+            code, current, after, target = g.get("code"), g.get("current"), g.get("planned"), g.get("target")
+            if not isinstance(code, str) or not all(isinstance(v, int) for v in (current, after, target)):
+                continue
+            planned[code] = after
+            for level in range(current + 1, target + 1):
+                gap_keys.append(code)
+                gap_levels.append(level)
+        no_course = [c for c in core.get("no_course") or () if c in planned]
+        for code in no_course:
+            unmet_keys.append(code)
+            unmet_levels.append(planned[code] + 1)
+        if prefecture:
+            if planned:
+                prefecture_gap[prefecture] = prefecture_gap.get(prefecture, 0) + 1
+            if no_course:
+                prefecture_unmet[prefecture] = prefecture_unmet.get(prefecture, 0) + 1
+    return PlanDemand(
+        unmet=_count_pairs(unmet_keys, unmet_levels),
+        gap=_count_pairs(gap_keys, gap_levels),
+        prefecture_unmet=prefecture_unmet,
+        prefecture_gap=prefecture_gap,
+        plans=plans,
+    )
+
+
+def _count_pairs(codes: list[str], levels: list[int]) -> dict[tuple[str, int], int]:
+    """Occurrences of each (code, level), counted with numpy (a pair is encoded as code index * 8 + level)."""
+    if not codes:
+        return {}
+    names, index = np.unique(np.array(codes), return_inverse=True)
+    keys, counts = np.unique(index.astype(np.int64) * 8 + np.asarray(levels, dtype=np.int64), return_counts=True)
+    return {(str(names[k // 8]), int(k % 8)): int(n) for k, n in zip(keys, counts, strict=True)}

@@ -107,6 +107,8 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("api/v1/national/progress.csv", "get"): MINISTRY_AND_STAFF,
     ("api/v1/national/breakdown", "get"): MINISTRY_AND_STAFF,
     ("api/v1/national/breakdown.csv", "get"): MINISTRY_AND_STAFF,
+    ("api/v1/national/supply-gaps", "get"): MINISTRY_AND_STAFF,
+    ("api/v1/national/supply-gaps.csv", "get"): MINISTRY_AND_STAFF,
     ("api/v1/catalog/review/<int:pk>/", "post"): STAFF_ONLY,
     # progress reports: the batch is answered 200 with a status per event (checked below)
     ("api/v1/progress-events/", "post"): REPORTERS,

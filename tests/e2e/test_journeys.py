@@ -361,6 +361,31 @@ def test_ministry_analyst_sees_progress_breakdowns_and_suppression(session_for, 
     assert "public_id" not in text and "learner" not in text.splitlines()[0]  # no individual-level columns
 
 
+@pytest.mark.parametrize(("lang", "viewport"), [("ja", (1280, 900)), ("en", PHONE)])
+def test_ministry_analyst_sees_supply_gaps_with_a_heatmap(session_for, lang, viewport, tmp_path):
+    s = session_for(lang, viewport)
+    page = s.page
+    s.login("ministry")
+    s.go("/national/")
+    page.locator("a[href='/national/supply-gaps/']").click()
+    page.wait_for_url("**/national/supply-gaps/")
+    s.check_page()
+    s.shot("supply-gaps")
+    heatmap = page.locator("figure.heatmap svg[role=img]")
+    assert heatmap.locator("title").first.text_content()  # a text alternative (SVG: not an HTML element)
+    assert heatmap.locator("rect").count() >= 4 * 40  # every item × level
+    legend = page.locator("figure.heatmap .chart-legend").inner_text()
+    assert ("<10" in legend or "fewer than 10" in legend) if lang == "en" else "10人未満" in legend
+    assert "&lt;10" in heatmap.inner_html()  # small cells are suppressed, and shown as such
+    with page.expect_download() as info:
+        page.locator("a.csv[download]").first.click()
+    path = tmp_path / "supply-gaps.csv"
+    info.value.save_as(path)
+    header = path.read_text(encoding="utf-8-sig").splitlines()[0]
+    assert header.startswith("rank,item,item_name,level,courses") and "unmet_suppressed" in header
+    assert "public_id" not in header and "learner_id" not in header
+
+
 BEGINNERS = {"BA": "beginner-ba", "DES": "beginner-des", "DS": "beginner-ds", "SE": "beginner-se", "CS": "beginner-cs"}
 DOCS_SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
