@@ -9,13 +9,13 @@ from common.templatetags.dxp import courses_count, hours, weeks
 @pytest.mark.parametrize(
     ("value", "en", "ja"),
     [
-        (1, "1 hour", "1時間"),
-        (1.0, "1 hour", "1時間"),
-        ("1", "1 hour", "1時間"),
-        (1.5, "1.5 hours", "1.5時間"),
-        (2, "2 hours", "2時間"),
-        (0, "0 hours", "0時間"),
-        (12.0, "12 hours", "12時間"),
+        (1, "1 hour", "1 時間"),
+        (1.0, "1 hour", "1 時間"),
+        ("1", "1 hour", "1 時間"),
+        (1.5, "1.5 hours", "1.5 時間"),
+        (2, "2 hours", "2 時間"),
+        (0, "0 hours", "0 時間"),
+        (12.0, "12 hours", "12 時間"),
     ],
 )
 def test_hours(value, en, ja):
@@ -34,7 +34,7 @@ def test_weeks_and_courses():
             "4 courses",
         ]
     with translation.override("ja"):
-        assert [weeks(3), courses_count(4)] == ["3週間", "4 件の講座"]
+        assert [weeks(3), courses_count(4)] == ["3 週間", "4 件の講座"]
 
 
 def test_a_value_that_is_not_a_number_is_shown_as_it_is():

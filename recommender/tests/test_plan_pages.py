@@ -60,7 +60,7 @@ def _section(html: str) -> str:
     ("lang", "counts", "to_go", "next_label", "unit"),
     [
         ("en", "1 of 3 courses done", "2 courses to go", "Next course", "1 hour"),
-        ("ja", "3講座中 1講座修了", "残り 2講座", "次の講座", "1時間"),
+        ("ja", "3講座中 1講座修了", "残り 2講座", "次の講座", "1 時間"),
     ],
 )
 def test_me_shows_plan_progress_and_links_the_next_course(client, learner, lang, counts, to_go, next_label, unit):
@@ -155,17 +155,25 @@ def test_regenerating_with_a_zero_budget_asks_for_free_only_next_to_the_field(cl
     assert re.search(r'<ul class="errorlist" id="id_budget_jpy_error">', html)
 
 
-@pytest.mark.parametrize(("lang", "one", "many"), [("en", "1 hour", "2.5 hours"), ("ja", "1時間", "2.5時間")])
+@pytest.mark.parametrize(("lang", "one", "many"), [("en", "1 hour", "2.5 hours"), ("ja", "1 時間", "2.5 時間")])
 def test_plan_page_hours_are_singular_or_plural(client, learner, lang, one, many):
     from courses.selectors import catalog_version
 
     first, second, _third = Course.objects.order_by("pk")
     items = [{**_item(c, w), "skills": [], "price_jpy": 0, "reason": "gap"} for c, w in ((first, 1), (second, 2))]
-    payload = {"items": items, "totals": {"courses": 2, "hours": 3.5, "price_jpy": 0, "weeks": 1}}
+    payload = {
+        "items": items,
+        "totals": {"courses": 2, "hours": 3.5, "price_jpy": 0, "weeks": 1},
+        "core": {"items": 2, "at_target_now": 0, "at_target_after": 1, "gaps": []},
+    }
     LearnerPlan.objects.create(learner=learner, payload=payload, catalog_version=catalog_version())
     client.force_login(learner.user)
     html = client.get("/me/plan/", {"lang": lang}).content.decode()
     metas = re.findall(r'<p class="meta">(.*?)</p>', html, re.S)
     assert one in metas[0] and many in metas[1]
+    stats = _found(re.search(r'<ul class="stats">(.*?)</ul>', html, re.S)).group(1)
     if lang == "en":
         assert "1 hours" not in html
+        assert "<strong>2 courses</strong>" in stats and "<strong>3.5 hours</strong>" in stats and "(1 week)" in stats
+    else:
+        assert "<strong>3.5 時間</strong>" in stats and "(1 週間)" in stats

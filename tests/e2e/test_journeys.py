@@ -235,6 +235,8 @@ def test_a_beginners_plan_per_persona_type_reads_as_an_advisers(session_for, per
     found = [re.search(r"([\d.]+) 時間", m) for m in page.locator("ol.plan p.meta").all_inner_texts()]
     hours = sum(float(m.group(1)) for m in found if m is not None)
     assert all(found)
-    total = float(page.locator("ul.stats li", has_text="時間").locator("strong").inner_text())
+    total_text = re.search(r"[\d.]+", page.locator("ul.stats li", has_text="時間").locator("strong").inner_text())
+    assert total_text is not None  # "12.5 時間": the number and its unit
+    total = float(total_text.group(0))
     assert abs(hours - total) < 0.05  # the total is the sum of the courses' hours
     assert page.locator("progress#plan-progress").get_attribute("max") == str(items.count())
