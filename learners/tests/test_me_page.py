@@ -201,6 +201,7 @@ def test_the_self_assessment_names_the_role_and_describes_each_level(client, lea
     descriptors = _found(re.search(r'<dl class="level-descriptors">(.*?)</dl>', html, re.S)).group(1)
     assert descriptors.count("<dt") == 5 and descriptors.count("<dd") == 5
     assert level in descriptors and example in descriptors
+    assert f'<label class="pill" title="{level}"><input type="radio"' in html  # each level's label on its choice
     role = learner.target_role
     shown, other = (role.name_en, role.name_ja) if lang == "en" else (role.name_ja, role.name_en)
     assert shown in html and other not in html  # the role in the page's language only
