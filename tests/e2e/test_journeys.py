@@ -227,8 +227,10 @@ def test_ministry_analyst_sees_progress_breakdowns_and_suppression(session_for, 
     text = path.read_text(encoding="utf-8-sig")
     assert "fiscal_year" in text.splitlines()[0] and len(text.splitlines()) > 3
     rows = list(csv.DictReader(io.StringIO(text)))
-    assert all(r["people"] == "" or r["people"].isdigit() for r in rows)  # numbers only; suppression is a flag
-    assert {r["suppression_flag"] for r in rows if r["suppressed"] == "1"} <= {"<10", "x"}
+    prefix = "" if "people" in rows[0] else "measured_"  # a breakdown, or the progress series
+    assert all(r[f"{prefix}people"] == "" or r[f"{prefix}people"].isdigit() for r in rows)  # numbers only
+    flags = {r[f"{prefix}suppression_flag"] for r in rows if r[f"{prefix}suppressed"] == "1"}
+    assert flags <= {"<10", "x"}  # suppression is a flag beside the empty number
     assert "public_id" not in text and "learner" not in text.splitlines()[0]  # no individual-level columns
 
 
