@@ -8,6 +8,7 @@ from django.contrib.auth.forms import UserCreationForm
 from django.contrib.auth.models import User
 from django.utils.translation import gettext_lazy as _
 
+from common.i18n import normalize_lang, pick
 from common.limits import (
     BUDGET_JPY_MAX,
     BUDGET_JPY_MIN,
@@ -16,12 +17,29 @@ from common.limits import (
     WEEKS_MAX,
     WEEKS_MIN,
 )
-from common.reference import PREFECTURE_CHOICES
+from common.reference import PREFECTURES
 from common.templatetags.dxp import FORMAT_LABELS
 from courses.catalog_format import FORMATS
 from courses.models import Course
 from learners.models import LearnerProfile
 from skills.models import Role
+
+
+def _lang() -> str:
+    from django.utils.translation import get_language
+
+    return normalize_lang(get_language())
+
+
+def role_label(role: Role) -> str:
+    """A role as its code and its name in the page's language (str(role) is the Japanese name)."""
+    return f"{role.code} {pick(role, 'name', _lang())}"
+
+
+def prefecture_choices() -> list[tuple[str, str]]:
+    """The prefectures named in the page's language (common.reference holds both names), "—" first."""
+    index = 1 if _lang() == "en" else 0
+    return [("", "—"), *((code, names[index]) for code, names in PREFECTURES.items())]
 
 
 class SignupForm(UserCreationForm):
@@ -55,7 +73,7 @@ class SelfAssessmentForm(forms.Form):
                 coerce=int,
                 widget=forms.RadioSelect,
                 initial=initial_levels.get(item.pk, 0),
-                label=f"{item.code} {item.name_ja}",
+                label=f"{item.code} {pick(item, 'name', _lang())}",
             )
 
     def levels(self) -> dict[Any, int]:
@@ -78,7 +96,7 @@ class ConstraintsForm(forms.Form):
         required=False,
     )
     preferred_language = forms.ChoiceField(label=_("Language"), choices=[("ja", _("Japanese")), ("en", _("English"))])
-    prefecture = forms.ChoiceField(label=_("Prefecture"), choices=[("", "—"), *PREFECTURE_CHOICES], required=False)
+    prefecture = forms.ChoiceField(label=_("Prefecture"), choices=prefecture_choices, required=False)
     travel = forms.BooleanField(label=_("I can attend classroom courses in neighbouring prefectures"), required=False)
     abroad = forms.BooleanField(label=_("I live outside Japan"), required=False)
 
@@ -93,7 +111,8 @@ class ConstraintsForm(forms.Form):
 
 
 class PlanForm(forms.Form):
-    """Other limits for one regeneration of the plan (empty fields keep the profile's)."""
+    """Other limits for one regeneration of the plan.  The page fills it with the limits the current plan was
+    made with (`initial_limits`); an empty number keeps the profile's, no format ticked means any format."""
 
     weekly_hours = forms.FloatField(
         label=_("Study hours per week"), min_value=WEEKLY_HOURS_MIN, max_value=WEEKLY_HOURS_MAX, required=False
@@ -102,12 +121,40 @@ class PlanForm(forms.Form):
     budget_jpy = forms.IntegerField(
         label=_("Budget (yen)"), min_value=BUDGET_JPY_MIN, max_value=BUDGET_JPY_MAX, required=False
     )
+    free_only = forms.BooleanField(label=_("Free courses only"), required=False)
     formats = forms.MultipleChoiceField(
         label=_("Preferred formats"),
         choices=[(f, FORMAT_LABELS.get(f, f)) for f in FORMATS],
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("budget_jpy") == 0 and not data.get("free_only"):
+            self.add_error("budget_jpy", _("Enter a budget above 0, or tick “Free courses only”."))
+        return data
+
+    def overrides(self) -> dict[str, Any]:
+        """The limits to plan with: the numbers given, free only, and the formats (none ticked: any format)."""
+        data = self.cleaned_data
+        out: dict[str, Any] = {k: data[k] for k in ("weekly_hours", "weeks", "budget_jpy") if data.get(k) is not None}
+        out["free_only"] = bool(data.get("free_only"))
+        out["formats"] = list(data.get("formats") or [])
+        return out
+
+
+def plan_form_initial(*, constraints: dict[str, Any], profile: LearnerProfile) -> dict[str, Any]:
+    """The regenerate form's starting values: the limits of the current plan (what the learner sees planned), else
+    the profile's."""
+    formats = constraints.get("formats", profile.preferred_formats) or []
+    return {
+        "weekly_hours": constraints.get("weekly_hours", profile.weekly_hours),
+        "weeks": constraints.get("weeks"),
+        "budget_jpy": constraints.get("budget_jpy", profile.budget_jpy),
+        "free_only": constraints.get("free_only", profile.free_only),
+        "formats": [f for f in formats if f in FORMATS],
+    }
 
 
 class ProgressForm(forms.Form):
@@ -169,6 +216,7 @@ class TrackForm(DescribedErrorsMixin, forms.Form):
         self.fields["members"].queryset = members  # type: ignore[attr-defined]
         self.fields["members"].label_from_instance = lambda p: p.user.get_full_name() or p.user.username  # type: ignore[attr-defined]
         self.fields["courses"].label_from_instance = course_label  # type: ignore[attr-defined]
+        self.fields["target_role"].label_from_instance = role_label  # type: ignore[attr-defined]
 
     def clean_due_on(self) -> Any:
         from django.utils import timezone

@@ -336,11 +336,15 @@ def tracks_of_learner(*, learner: LearnerProfile) -> QuerySet[TrackAssignment]:
     return learner.track_assignments.select_related("track__target_role").prefetch_related("track__items__course")
 
 
+DUE_SOON_DAYS = 7  # a required track course due within this many days is flagged "due soon" to the learner
+
+
 def learner_track_schedule(*, learner: LearnerProfile, today: date | None = None) -> list[dict[str, Any]]:
     """The learner's assigned tracks with each course's own due date, as the employer's track page computes it.
 
     A course is due `due_offset_days` after the assignment, never later than the track's due date; a required
-    course not completed by then is overdue (the employer sees the same flag)."""
+    course not completed by then is overdue (the employer sees the same flag); one due today or within
+    `DUE_SOON_DAYS` days is due soon (the learner's reminder on /me/)."""
     today = today or timezone.localdate()
     assignments = list(tracks_of_learner(learner=learner))
     course_ids = [i.course_id for a in assignments for i in a.track.items.all()]
@@ -360,6 +364,7 @@ def learner_track_schedule(*, learner: LearnerProfile, today: date | None = None
                     "due": due,
                     "done": done,
                     "overdue": item.required and not done and due < today,
+                    "due_soon": item.required and not done and today <= due <= today + timedelta(days=DUE_SOON_DAYS),
                 }
             )
         out.append({"assignment": a, "track": a.track, "due_on": a.due_on, "courses": courses})

@@ -61,6 +61,7 @@ from learners.services import (
     track_assign,
     track_remind,
 )
+from learners.signals import learner_page_sections
 from skills.grades import STRONG_GRADES
 from skills.selectors import grade_targets, persona_type_list, skill_category_tree, standard_version_get
 
@@ -97,6 +98,19 @@ def onboarding_role(request: HttpRequest) -> HttpResponse:
     )
 
 
+# What each proficiency level of the standard (its labels are in the fixture) looks like in practice, so that a
+# learner can place themselves; the same examples serve every skill item.
+LEVEL_EXAMPLES = {
+    0: gettext_noop("For example: you have not come across it yet."),
+    1: gettext_noop(
+        "For example: you know the term and why it matters, from a talk, an article or an introductory course."
+    ),
+    2: gettext_noop("For example: you can explain it to a colleague and follow a project meeting about it."),
+    3: gettext_noop("For example: you have applied it in your own work, asking for help now and then."),
+    4: gettext_noop("For example: you lead others in it, teach it, or decide how your organization does it."),
+}
+
+
 @login_required
 def onboarding_skills(request: HttpRequest) -> HttpResponse:
     profile = _profile(request)
@@ -123,7 +137,10 @@ def onboarding_skills(request: HttpRequest) -> HttpResponse:
         }
         for r in requirements
     ]
-    levels = profile.target_role.version.proficiency_levels.all()
+    levels = [
+        {"level": level, "example": _(LEVEL_EXAMPLES[level.level]) if level.level in LEVEL_EXAMPLES else ""}
+        for level in profile.target_role.version.proficiency_levels.order_by("level")
+    ]
     return render(
         request,
         "learners/onboarding_skills.html",
@@ -213,9 +230,19 @@ def me(request: HttpRequest) -> HttpResponse:
             "gaps": gaps[:12],
             **_enrollments_by_status(profile),
             "assignments": learner_track_schedule(learner=profile),
+            "sections": _page_sections(profile),
             **my_exams_context(profile),
         },
     )
+
+
+def _page_sections(profile: LearnerProfile) -> list[dict[str, Any]]:
+    """The parts of /me/ that higher apps contribute (learners.signals.learner_page_sections), in their order:
+    the recommender's plan progress, for one, without learners importing the recommender."""
+    answers: list[Any] = [
+        answer for _receiver, answer in learner_page_sections.send(sender=LearnerProfile, learner=profile)
+    ]
+    return sorted((s for s in answers if s), key=lambda s: s.get("order", 100))
 
 
 MEMBERS_PER_PAGE = 25

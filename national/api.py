@@ -122,13 +122,27 @@ def _csv_response(rows: list[list[Any]], filename: str) -> HttpResponse:
     return response
 
 
+def _suppression_columns(cell: Cell | None) -> list[Any]:
+    """A count as three columns, so that the number column holds only numbers: `people` (the integer, empty
+    when suppressed), `suppressed` (1 or 0) and `suppression_flag` ('<10' under the threshold, 'x' hidden to
+    protect another cell, else empty).  No cell (a year not measured): all three empty."""
+    if cell is None:
+        return ["", "", ""]
+    return [
+        "" if cell.suppressed else cell.people,
+        1 if cell.suppressed else 0,
+        cell.display if cell.suppressed else "",
+    ]
+
+
 def breakdown_csv(data: Breakdown, labels: Labels) -> HttpResponse:
-    """One line per cell, then each dimension's totals, then the grand total; suppressed cells as '<10' or 'x'."""
+    """One line per cell, then each dimension's totals, then the grand total; the count in a numeric `people`
+    column and its suppression in separate `suppressed` / `suppression_flag` columns (docs/national-progress.md)."""
     dims = data.dimensions
     header: list[Any] = []
     for name in dims:
         header += [name, f"{name}_label"]
-    rows: list[list[Any]] = [[*header, "people", "suppressed"]]
+    rows: list[list[Any]] = [[*header, *CSV_COUNT_COLUMNS]]
 
     def line(values: dict[str, Any], cell: Cell) -> list[Any]:
         out: list[Any] = []
@@ -137,7 +151,7 @@ def breakdown_csv(data: Breakdown, labels: Labels) -> HttpResponse:
                 out += [values[name], labels.value(name, values[name])]
             else:
                 out += ["*", "total"]
-        return [*out, cell.display, cell.status or ""]
+        return [*out, *_suppression_columns(cell)]
 
     for cell in data.cells:
         rows.append(line(dict(zip(dims, cell.values, strict=True)), cell))
@@ -214,12 +228,19 @@ def _hours() -> str:
     return f"{float(settings.NATIONAL_MIN_COURSE_HOURS):g}"
 
 
+CSV_COUNT_COLUMNS = ("people", "suppressed", "suppression_flag")
+
+
 def progress_csv(data: Progress) -> HttpResponse:
+    """One line per fiscal year; every number column holds a number or nothing, suppression is in flag columns."""
     rows: list[list[Any]] = [
         [
             "fiscal_year",
             "measured_people",
+            "measured_suppressed",
+            "measured_suppression_flag",
             "measured_cumulative",
+            "measured_cumulative_suppressed",
             "reported_people (METI, not measured)",
             "reported_cumulative (METI, not measured)",
             "forecast_people",
@@ -228,12 +249,21 @@ def progress_csv(data: Progress) -> HttpResponse:
         ]
     ]
     for y in data.years:
-        cumulative = "x" if y.cumulative_suppressed else ("" if y.cumulative is None else y.cumulative)
+        people, suppressed, flag = _suppression_columns(y.measured)
+        cumulative: Any
+        cumulative_suppressed: Any
+        if y.cumulative_suppressed:
+            cumulative, cumulative_suppressed = "", 1
+        else:
+            cumulative, cumulative_suppressed = ("", "") if y.cumulative is None else (y.cumulative, 0)
         rows.append(
             [
                 y.fiscal_year,
-                y.measured.display if y.measured else "",
+                people,
+                suppressed,
+                flag,
                 cumulative,
+                cumulative_suppressed,
                 "" if y.reported is None else y.reported,
                 "" if y.reported_cumulative is None else y.reported_cumulative,
                 "" if y.forecast_people is None else y.forecast_people,

@@ -4,6 +4,7 @@ no network)."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 STYLES: dict[str, tuple[str, str, float]] = {  # key -> (colour, dash pattern, stroke width)
@@ -45,6 +46,8 @@ class Chart:
     x_ticks: list[tuple[float, str]]
     y_ticks: list[tuple[float, str]]
     series: list[Plotted]
+    font_size: int = 11
+    phone: Chart | None = None  # the same chart laid out for a phone's width (shown instead below 600 px)
 
 
 def nice_step(maximum: float, ticks: int = 5) -> float:
@@ -68,12 +71,23 @@ def line_chart(
     series: list[Series],
     width: int = 720,
     height: int = 320,
+    font_size: int = 11,
+    y_ticks: int = 5,
+    max_x_labels: int | None = None,
+    tick_label: Callable[[float], str] | None = None,
 ) -> Chart:
-    """Lay out `series` over fiscal years; `year_label` is a format string with %(year)s."""
-    left, right, top, bottom = 84, width - 40, 16, height - 36
+    """Lay out `series` over fiscal years; `year_label` is a format string with %(year)s.
+
+    A phone layout is the same call with a narrow `width`, a larger `font_size` (in viewBox units: a 360-wide
+    box drawn 350 px wide keeps them near their size), fewer `y_ticks`, at most `max_x_labels` year labels and
+    short `tick_label`s (e.g. 230万, 2.3M)."""
+    label = tick_label or (lambda v: f"{v:,.0f}")
     values = [v for s in series for _, v in s.points]
-    step = nice_step(max(values, default=0))
+    step = nice_step(max(values, default=0), y_ticks)
     y_max = step * max(1, math.ceil(max(values, default=0) / step))
+    widest = max((len(label(i * step)) for i in range(round(y_max / step) + 1)), default=1)
+    left = max(48, round(widest * font_size * 0.62) + 14)
+    right, top, bottom = width - max(40, 3 * font_size), 16, height - 2 * font_size - 14
     first, last = years[0], years[-1]
     span = max(1, last - first)
 
@@ -103,6 +117,7 @@ def line_chart(
             )
         )
     ticks = [i * step for i in range(round(y_max / step) + 1)]
+    every = math.ceil(len(years) / max_x_labels) if max_x_labels else 1
     return Chart(
         title=title,
         description=description,
@@ -112,7 +127,8 @@ def line_chart(
         right=right,
         top=top,
         bottom=bottom,
-        x_ticks=[(x(year), year_label % {"year": year}) for year in years],
-        y_ticks=[(y(v), f"{v:,.0f}") for v in ticks],
+        x_ticks=[(x(year), year_label % {"year": year}) for year in years[::every]],
+        y_ticks=[(y(v), label(v)) for v in ticks],
         series=plotted,
+        font_size=font_size,
     )

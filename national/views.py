@@ -88,6 +88,27 @@ def _target_percent(progress: Progress) -> float | None:
     return round(progress.total.people * 100 / progress.target, 3)
 
 
+PHONE_CHART = {"width": 360, "font_size": 14, "y_ticks": 4, "max_x_labels": 4}  # a 390-px phone draws it ~350 wide
+
+
+def _short_number(value: float) -> str:
+    """An axis label short enough for a phone: 230万 or 2.3M, 5,000 or 5k (under 10,000 in Japanese as is)."""
+    if normalize_lang(translation.get_language()) == "ja":
+        return f"{value / 10_000:g}万" if value >= 10_000 else f"{value:,.0f}"
+    if value >= 1_000_000:
+        return f"{value / 1_000_000:g}M"
+    return f"{value / 1_000:g}k" if value >= 1_000 else f"{value:,.0f}"
+
+
+def _chart(**kwargs: Any) -> Chart:
+    """The chart for a wide screen, with its phone layout (larger text, fewer ticks, short numbers)."""
+    chart = line_chart(**kwargs)
+    chart.phone = line_chart(
+        **{**kwargs, **PHONE_CHART, "height": kwargs.get("height", 320) - 40, "tick_label": _short_number}
+    )
+    return chart
+
+
 def _charts(progress: Progress) -> list[Chart]:
     year_label = _("FY%(year)s")
     last = max(progress.last_fiscal_year, progress.current_fiscal_year)
@@ -103,7 +124,7 @@ def _charts(progress: Progress) -> list[Chart]:
         Series("measured", _("Measured by DX Pathways (cumulative)"), measured),
         Series("forecast", _("Forecast from the measured trend"), forecast),
     ]
-    against_target = line_chart(
+    against_target = _chart(
         title=_("Cumulative people trained against the 2.3 million target"),
         description=_(
             "Target line at %(target)s people; nationally reported figures (METI) and the figures measured by "
@@ -120,7 +141,7 @@ def _charts(progress: Progress) -> list[Chart]:
             *measured_series,
         ],
     )
-    own_scale = line_chart(
+    own_scale = _chart(
         title=_("People counted by DX Pathways (own scale)"),
         description=_("The measured cumulative count and its forecast, on a scale that makes them visible."),
         years=years,

@@ -11,8 +11,8 @@ from django.db.models import Count, IntegerField, Q, Subquery, Sum
 from django.utils import timezone
 
 from courses.models import CatalogState
-from learners.models import LearnerProfile
-from learners.selectors import export_iso
+from learners.models import EnrollmentStatus, LearnerProfile
+from learners.selectors import enrollments_of, export_iso
 from recommender.models import LearnerPlan, ReplanChunkStatus, ReplanRun
 
 
@@ -145,3 +145,26 @@ def _count_pairs(codes: list[str], levels: list[int]) -> dict[tuple[str, int], i
     names, index = np.unique(np.array(codes), return_inverse=True)
     keys, counts = np.unique(index.astype(np.int64) * 8 + np.asarray(levels, dtype=np.int64), return_counts=True)
     return {(str(names[k // 8]), int(k % 8)): int(n) for k, n in zip(keys, counts, strict=True)}
+
+
+def learner_plan_progress(*, learner: LearnerProfile) -> dict[str, Any]:
+    """How far the learner is through their stored plan (/me/ shows it; nothing is computed here).
+
+    `done`: courses they completed; `remaining`: the plan's courses not completed yet, in plan order (a course
+    completed since the plan was stored counts as done, before the re-plan catches up); `next`: the first of
+    them; `total`: done + remaining, the plan page's count.  `has_plan` is False until a plan is stored."""
+    plan = LearnerPlan.objects.filter(learner=learner).values_list("payload", flat=True).first()
+    completed = [e for e in enrollments_of(learner=learner) if e.status == EnrollmentStatus.COMPLETED]
+    completed.sort(key=lambda e: e.completed_at or e.enrolled_at, reverse=True)
+    done_ids = {e.course_id for e in completed}
+    remaining = [item for item in (plan or {}).get("items", []) if item["course"]["id"] not in done_ids]
+    return {
+        "has_plan": plan is not None,
+        "done": len(completed),
+        "remaining": remaining,
+        "remaining_count": len(remaining),
+        "total": len(completed) + len(remaining),
+        "next": remaining[0] if remaining else None,
+        "completed": completed[:5],
+        "message": (plan or {}).get("message", ""),
+    }

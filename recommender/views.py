@@ -23,7 +23,7 @@ from common.i18n import translate
 from common.limits import BUDGET_JPY_MAX, BUDGET_JPY_MIN
 from common.messages import message_of
 from courses.models import Course, CourseFormat, CourseSkill, CourseStatus, ReviewStatus
-from learners.forms import PlanForm, TrackForm
+from learners.forms import PlanForm, TrackForm, plan_form_initial
 from learners.models import LearnerProfile
 from learners.selectors import enrollments_of, members_of, organization_for_admin
 from learners.services import TrackError, learner_profile_get_or_create, track_create_and_assign
@@ -47,16 +47,12 @@ def my_plan(request: HttpRequest) -> HttpResponse:
     if profile.target_role is None:
         return redirect("learners:onboarding-role")
     form = PlanForm(request.POST or None)
-    if request.method == "POST":
-        if form.is_valid():
-            overrides = {k: v for k, v in form.cleaned_data.items() if v not in (None, "", [])}
-            if "formats" in overrides:
-                overrides["formats"] = list(overrides["formats"])
-            plan = plan_refresh(learner_id=profile.pk, overrides=overrides)
-        else:
-            plan = plan_current(learner=profile)
+    if request.method == "POST" and form.is_valid():
+        plan = plan_refresh(learner_id=profile.pk, overrides=form.overrides())
     else:
         plan = plan_current(learner=profile)
+    if request.method != "POST" or form.is_valid():  # the form shows the limits of the plan on the page
+        form = PlanForm(initial=plan_form_initial(constraints=plan.constraints or {}, profile=profile))
     payload = plan.payload
     all_enrollments = list(enrollments_of(learner=profile))
     enrollments = {e.course_id: e for e in all_enrollments}

@@ -70,3 +70,51 @@ def prefecture_label(code: str) -> str:
 
     names = PREFECTURES.get(code)
     return names[1 if normalize_lang(translation.get_language()) == "en" else 0] if names else code
+
+
+def _count(value: Any) -> tuple[float, int] | None:
+    """The number and the count that picks the plural form: 1 is singular, 1.5 takes the plural."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number, 1 if number == 1 else (int(number) if number.is_integer() else 2)
+
+
+def _n(number: float) -> str:
+    from django.template.defaultfilters import floatformat
+
+    return str(floatformat(number, -1))
+
+
+@register.filter
+def hours(value: Any) -> str:
+    """`{{ course.hours|hours }}`: "1 hour", "2.5 hours" (1時間 in Japanese)."""
+    from django.utils.translation import ngettext
+
+    counted = _count(value)
+    if counted is None:
+        return str(value)
+    return ngettext("%(n)s hour", "%(n)s hours", counted[1]) % {"n": _n(counted[0])}
+
+
+@register.filter
+def weeks(value: Any) -> str:
+    """`{{ n|weeks }}`: "1 week", "3 weeks"."""
+    from django.utils.translation import ngettext
+
+    counted = _count(value)
+    if counted is None:
+        return str(value)
+    return ngettext("%(n)s week", "%(n)s weeks", counted[1]) % {"n": _n(counted[0])}
+
+
+@register.filter
+def courses_count(value: Any) -> str:
+    """`{{ n|courses_count }}`: "1 course", "4 courses"."""
+    from django.utils.translation import ngettext
+
+    counted = _count(value)
+    if counted is None:
+        return str(value)
+    return ngettext("%(n)s course", "%(n)s courses", counted[1]) % {"n": _n(counted[0])}

@@ -16,6 +16,11 @@ from learners.tests.factories import LearnerFactory, MembershipFactory, Organiza
 pytestmark = pytest.mark.django_db
 
 
+def _found(match: re.Match[str] | None) -> re.Match[str]:
+    assert match is not None
+    return match
+
+
 @pytest.fixture
 def learner(standard, settings):
     settings.RECOMMENDER_DENSE = False
@@ -144,3 +149,68 @@ def test_a_zero_budget_needs_the_explicit_free_only_choice(client, learner, lang
     assert response.status_code == 302
     learner.refresh_from_db()
     assert learner.free_only and learner.budget_jpy == 0
+
+
+@pytest.mark.parametrize(("lang", "soon", "overdue"), [("ja", "期限間近", "期限超過"), ("en", "Due soon", "Overdue")])
+def test_a_track_course_due_within_a_week_is_flagged_due_soon(client, learner, lang, soon, overdue):
+    first, second, third = Course.objects.order_by("pk")
+    org = OrganizationFactory.create()
+    MembershipFactory.create(user=learner.user, organization=org)
+    admin = MembershipFactory.create(organization=org, kind=Membership.Kind.ADMIN).user
+    # Assigned 10 days ago: due after 3 days (overdue), 17 days (due in 7 days: soon), 18 days (in 8: not yet).
+    track = track_create(
+        organization=org, name="Data basics", courses=[(first, 3, True), (second, 17, True), (third, 18, True)]
+    )
+    today = timezone.localdate()
+    TrackAssignment.objects.create(
+        track=track,
+        learner=learner,
+        assigned_by=admin,
+        assigned_on=today - timedelta(days=10),
+        due_on=today + timedelta(days=30),
+    )
+    client.cookies["dxp_language"] = lang
+    client.force_login(learner.user)
+    items = re.findall(r"<li>.*?</li>", _section(client.get("/me/").content.decode(), "tracks-heading"), re.S)
+    assert len(items) == 3
+    assert overdue in items[0] and soon not in items[0]
+    assert f'<strong class="due-soon">{soon}</strong>' in items[1] and overdue not in items[1]
+    assert soon not in items[2] and overdue not in items[2]
+    Enrollment.objects.create(
+        learner=learner,
+        course=second,
+        status=EnrollmentStatus.COMPLETED,
+        percent=100,
+        completed_at=timezone.now(),
+        enrolled_at=timezone.now(),
+    )
+    assert soon not in _section(client.get("/me/").content.decode(), "tracks-heading")
+
+
+@pytest.mark.parametrize(
+    ("lang", "level", "example"),
+    [
+        ("en", "understands it and can explain it to others", "For example: you can explain it"),
+        ("ja", "説明できるレベルで理解している", "例：同僚に説明でき"),
+    ],
+)
+def test_the_self_assessment_names_the_role_and_describes_each_level(client, learner, lang, level, example):
+    client.cookies["dxp_language"] = lang
+    client.force_login(learner.user)
+    html = client.get("/me/onboarding/skills/").content.decode()
+    descriptors = _found(re.search(r'<dl class="level-descriptors">(.*?)</dl>', html, re.S)).group(1)
+    assert descriptors.count("<dt") == 5 and descriptors.count("<dd") == 5
+    assert level in descriptors and example in descriptors
+    assert f'<label class="pill" title="{level}"><input type="radio"' in html  # each level's label on its choice
+    role = learner.target_role
+    shown, other = (role.name_en, role.name_ja) if lang == "en" else (role.name_ja, role.name_en)
+    assert shown in html and other not in html  # the role in the page's language only
+
+
+@pytest.mark.parametrize(("lang", "tokyo", "osaka"), [("en", "Tokyo", "Osaka"), ("ja", "東京都", "大阪府")])
+def test_onboarding_names_prefectures_in_the_pages_language(client, learner, lang, tokyo, osaka):
+    client.cookies["dxp_language"] = lang
+    client.force_login(learner.user)
+    html = client.get("/me/onboarding/constraints/").content.decode()
+    assert re.search(rf'<option value="13"[^>]*>{tokyo}</option>', html)
+    assert re.search(rf'<option value="27"[^>]*>{osaka}</option>', html)

@@ -125,3 +125,14 @@ def test_the_track_builder_proposes_a_ladder_and_filters_the_rest(client, standa
 
 def _ticked(html: str, pk: int) -> bool:
     return re.search(rf'<input[^>]*name="courses" value="{pk}"[^>]*checked', html) is not None
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_the_track_forms_role_choices_are_in_the_pages_language(client, team, standard, lang):
+    client.force_login(team["admin"])
+    role = standard.roles.get(code="DS_PRO")
+    html = client.get(f"/team/{team['org'].pk}/tracks/new/", {"target_role": role.pk, "lang": lang}).content.decode()
+    select = re.search(r'<select name="target_role"[^>]*>(.*?)</select>', html, re.S)
+    assert select is not None
+    shown, other = (role.name_en, role.name_ja) if lang == "en" else (role.name_ja, role.name_en)
+    assert f"DS_PRO {shown}</option>" in select.group(1) and other not in select.group(1)

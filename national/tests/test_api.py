@@ -163,19 +163,53 @@ def test_csv_downloads_hold_the_same_numbers(analyst, dense):
         assert "attachment" in response["Content-Disposition"]
         rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
         cells = {(r["org_size"], r["fiscal_year"]): r["people"] for r in rows}
-        assert cells[("1-20", "2023")] == "<10"
+        assert cells[("1-20", "2023")] == ""  # suppressed: the number column stays empty, the flag says why
         assert cells[("*", "*")] == str(sum(dense.values()))
         assert cells[("21-100", "*")] == str(sum(v for (s, _), v in dense.items() if s == "21-100"))
     progress = analyst.get(PROGRESS + ".csv")
     lines = list(csv.reader(io.StringIO(progress.content.decode("utf-8-sig"))))
-    assert lines[0][0] == "fiscal_year" and "not measured" in lines[0][3]
-    assert lines[1][:5] == [
+    assert lines[0][0] == "fiscal_year" and "not measured" in lines[0][6]
+    assert lines[1][:8] == [
         "2022",
         str(sum(v for (_, y), v in dense.items() if y == 2022)),
+        "0",
+        "",
         lines[1][1],
+        "0",
         "330000",
         "330000",
     ]
+
+
+def _csv_dicts(response):
+    return list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+
+
+def test_breakdown_csv_keeps_numbers_numeric_and_suppression_in_flag_columns(analyst, dense):
+    rows = _csv_dicts(analyst.get(BREAKDOWN + ".csv?by=org_size,fiscal_year"))
+    assert list(rows[0])[-3:] == ["people", "suppressed", "suppression_flag"]
+    flags = {r["suppression_flag"] for r in rows}
+    assert "<10" in flags  # at least one primary suppression in this world
+    for r in rows:
+        if r["suppressed"] == "1":
+            assert r["people"] == "" and r["suppression_flag"] in {"<10", "x"}
+        else:
+            assert r["suppressed"] == "0" and r["suppression_flag"] == "" and r["people"].isdigit()
+    small = next(r for r in rows if (r["org_size"], r["fiscal_year"]) == ("1-20", "2023"))
+    assert (small["people"], small["suppressed"], small["suppression_flag"]) == ("", "1", "<10")
+
+
+def test_progress_csv_keeps_numbers_numeric_and_suppression_in_flag_columns(db):
+    counted((2022, "13", "G", "DS", "", 40), (2023, "13", "G", "DS", "", 4), (2024, "13", "G", "DS", "", 50))
+    rows = {r["fiscal_year"]: r for r in _csv_dicts(client_for(ministry_analyst()).get(PROGRESS + ".csv"))}
+    numeric = ("measured_people", "measured_cumulative", "forecast_people", "forecast_cumulative", "target_cumulative")
+    for r in rows.values():
+        assert all(r[c] == "" or r[c].lstrip("-").isdigit() for c in numeric), r
+    assert (rows["2023"]["measured_people"], rows["2023"]["measured_suppressed"]) == ("", "1")
+    assert rows["2023"]["measured_suppression_flag"] == "<10"
+    assert (rows["2022"]["measured_suppression_flag"], rows["2022"]["measured_cumulative"]) == ("x", "")
+    assert (rows["2024"]["measured_people"], rows["2024"]["measured_suppressed"]) == ("50", "0")
+    assert (rows["2024"]["measured_cumulative"], rows["2024"]["measured_cumulative_suppressed"]) == ("", "1")
 
 
 def test_progress_has_measured_reported_and_forecast_series(analyst, dense):

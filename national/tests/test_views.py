@@ -1,6 +1,7 @@
 """The ministry dashboard page, in both languages."""
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -9,6 +10,13 @@ from accounts.services import user_role_grant
 from national.tests.factories import counted, learner, ministry_analyst
 
 pytestmark = pytest.mark.django_db
+
+
+def _found(match: re.Match[str] | None) -> re.Match[str]:
+    assert match is not None
+    return match
+
+
 URL = "/national/"
 
 
@@ -36,12 +44,30 @@ def test_the_dashboard_shows_charts_tables_and_csv_links(client, data, lang, tex
     page = response.content.decode()
     for text in texts:
         assert text in page, text
-    assert page.count("<svg viewBox=") == 2  # against the target, and on its own scale
+    assert page.count('<svg class="wide" viewBox=') == 2  # against the target, and on its own scale
+    assert page.count('<svg class="phone" viewBox=') == 2  # each one again, laid out for a phone
     assert "<polyline" in page and "stroke-dasharray" in page
     assert "/api/v1/national/progress.csv" in page
     assert "/api/v1/national/breakdown.csv?by=prefecture%2Cfiscal_year" in page
     assert "&lt;10" in page  # Tottori's 3 people
     assert not re.search(r"<script", page)  # nothing fetched or run in the browser
+
+
+@pytest.mark.parametrize(("lang", "top"), [("en", "3M"), ("ja", "300万")])
+def test_phone_charts_have_large_text_few_year_labels_and_short_numbers(client, data, lang, top):
+    client.force_login(ministry_analyst())
+    page = client.get(URL, {"lang": lang}).content.decode()
+    phones = re.findall(r'<svg class="phone" viewBox="0 0 (\d+) \d+".*?</svg>', page, re.S)
+    assert len(phones) == 2 and set(phones) == {"360"}
+    phone = _found(re.search(r'<svg class="phone".*?</svg>', page, re.S)).group(0)
+    sizes = {int(s) for s in re.findall(r'<text [^>]*font-size="(\d+)"', phone)}
+    assert sizes == {14}  # drawn ~350 px wide at 390 px: about 14 px text, against 11/720*350 ≈ 5 px before
+    year_labels = re.findall(r'text-anchor="middle"[^>]*>([^<]+)</text>', phone)
+    assert 2 <= len(year_labels) <= 4
+    assert f">{top}</text>" in phone  # the top of the 2.3-million axis in a few characters
+    # The stylesheet shows the phone layout instead of the wide one below 600 px.
+    css = Path("static/css/app.css").read_text(encoding="utf-8")
+    assert re.search(r"@media \(max-width: 600px\) \{\s*\.chart > svg\.wide \{ display: none; \}", css)
 
 
 def test_a_chosen_breakdown_is_shown_and_a_bad_one_explained(client, data):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 import uuid
 from datetime import timedelta
@@ -84,6 +86,10 @@ def test_learner_signs_up_gets_a_plan_and_completes_a_course(session_for, lang, 
     # (BT01 0→1 on 2026-12-02), which moves the 17-item business category from 1/17 to 2/17, both shown as 0.1.
     # Completion credit itself is asserted in learners/tests/test_progress_web.py.
     assert len(page.locator(".barval").all_inner_texts()) == len(chart_before)
+    # The plan's progress on /me/: the completed course counts, and the next course is a link.
+    assert int(page.locator("#me-plan-progress").get_attribute("value") or 0) >= 1
+    assert page.locator("#plan-next a").count() == 1 or page.locator("#plan-next").count() == 1
+    s.shot("my-learning-progress")
     s.check_page()
     s.check_focus_visible()
 
@@ -341,6 +347,17 @@ def test_ministry_analyst_sees_progress_breakdowns_and_suppression(session_for, 
     s.shot("national")
     chart = page.locator("svg").first
     assert chart.get_attribute("aria-label") or chart.locator("title").count()  # a text alternative
+    # On a phone each chart is drawn in its phone layout (larger text, fewer ticks); on a wide screen the wide one.
+    shown, hidden = ("svg.phone", "svg.wide") if viewport == PHONE else ("svg.wide", "svg.phone")
+    assert (
+        page.locator(f".chart > {shown}").first.is_visible()
+        and not page.locator(f".chart > {hidden}").first.is_visible()
+    )
+    if viewport == PHONE:
+        box = page.locator(".chart > svg.phone").first.bounding_box()
+        assert box is not None and box["width"] <= 390
+        label = page.locator(".chart > svg.phone text").first.bounding_box()
+        assert label is not None and label["height"] >= 11  # axis text near its 14-unit size, not shrunk to ~5 px
     head = page.locator("table.national thead").first.inner_text()
     assert ("METI" in head) if lang == "en" else ("経済産業省" in head or "METI" in head)  # the reported series
     body = page.locator("main").inner_text()
@@ -358,6 +375,11 @@ def test_ministry_analyst_sees_progress_breakdowns_and_suppression(session_for, 
     info.value.save_as(path)
     text = path.read_text(encoding="utf-8-sig")
     assert "fiscal_year" in text.splitlines()[0] and len(text.splitlines()) > 3
+    rows = list(csv.DictReader(io.StringIO(text)))
+    prefix = "" if "people" in rows[0] else "measured_"  # a breakdown, or the progress series
+    assert all(r[f"{prefix}people"] == "" or r[f"{prefix}people"].isdigit() for r in rows)  # numbers only
+    flags = {r[f"{prefix}suppression_flag"] for r in rows if r[f"{prefix}suppressed"] == "1"}
+    assert flags <= {"<10", "x"}  # suppression is a flag beside the empty number
     assert "public_id" not in text and "learner" not in text.splitlines()[0]  # no individual-level columns
 
 
@@ -409,6 +431,8 @@ def test_a_beginners_plan_per_persona_type_reads_as_an_advisers(session_for, per
     found = [re.search(r"([\d.]+) 時間", m) for m in page.locator("ol.plan p.meta").all_inner_texts()]
     hours = sum(float(m.group(1)) for m in found if m is not None)
     assert all(found)
-    total = float(page.locator("ul.stats li", has_text="時間").locator("strong").inner_text())
+    total_text = re.search(r"[\d.]+", page.locator("ul.stats li", has_text="時間").locator("strong").inner_text())
+    assert total_text is not None  # "12.5 時間": the number and its unit
+    total = float(total_text.group(0))
     assert abs(hours - total) < 0.05  # the total is the sum of the courses' hours
     assert page.locator("progress#plan-progress").get_attribute("max") == str(items.count())
