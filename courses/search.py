@@ -34,15 +34,35 @@ STOP_WORDS = {
 TITLE_WEIGHT = 3.0
 TAG_WEIGHT = 1.5
 TEXT_WEIGHT = 1.0
+CODE_EXACT = 1000.0  # a course whose code is the whole query ranks above every word match
+CODE_PART = 100.0  # a code containing the query (a prefix or a piece of it) ranks above the word matches too
+CODE_PART_MIN = 3  # letters and digits a query needs before it is looked for inside codes
 FUZZY_MIN = 0.5  # Dice similarity of character bigrams for a typo to stand in for a catalog word
 SUGGEST_MIN = 0.34
 _SPACES = re.compile(r"\s+")
+_DASHES = re.compile("[\u2010-\u2015\u2212\u30fc\uff70]")  # hyphens, dashes, minus, long vowel marks
+_CODE_LIKE = re.compile(r"[0-9a-z]+(?:[-_./][0-9a-z]+)*[-_./]?")
 
 
 def normalize(text: str) -> str:
     """NFKC (full-width ＤＸ and half-width ｶﾅ and the ideographic space become DX, カナ, ' '),
     lower case, runs of spaces as one. Kana stay as written: MeCab needs them to split words."""
     return _SPACES.sub(" ", unicodedata.normalize("NFKC", text).lower()).strip()
+
+
+def code_key(text: str) -> str:
+    """A course code as it is looked up: NFKC (ＤＳＤ－ＡＩ－２２０ is DSD-AI-220), lower case, letters and
+    digits only (dsd-ai-220, DSD AI 220 and dsdai220 are one key)."""
+    return re.sub(r"[^0-9a-z]", "", _DASHES.sub("-", normalize(text)))
+
+
+def code_query(query: str) -> str:
+    """The code key of a query that looks like a course code (ASCII letters and digits joined by - _ . /, with
+    a digit or a separator: DSD-AI-220, dsd-ai, ai220), else "" (a plain word such as SQL is not a code)."""
+    text = _DASHES.sub("-", normalize(query))
+    if not _CODE_LIKE.fullmatch(text) or not (any(c.isdigit() for c in text) or any(c in "-_./" for c in text)):
+        return ""
+    return code_key(text)
 
 
 def fold(text: str) -> str:
@@ -153,6 +173,7 @@ class IndexedCourse:
     title: str
     text: str
     tags: frozenset[str]
+    code: str = ""
 
 
 @dataclass
@@ -170,6 +191,7 @@ class SearchIndex:
     postings: dict[str, dict[int, float]] = field(default_factory=lambda: defaultdict(dict))
     by_item: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
     grams: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    codes: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))  # code_key -> course ids
     size: int = 0
     # per-index memo of parsed queries and of tokenised snippet texts (bounded; the index lives per catalog state)
     _concepts: dict[str, list[Concept]] = field(default_factory=dict)
@@ -189,6 +211,8 @@ class SearchIndex:
                 index.postings[key][course.pk] = w
             for code in course.tags:
                 index.by_item[code].add(course.pk)
+            if course.code and code_key(course.code):
+                index.codes[code_key(course.code)].add(course.pk)
         for key in index.postings:
             for gram in bigrams(key):
                 index.grams[gram].add(key)
@@ -298,14 +322,33 @@ class SearchIndex:
                 scores[pk] = scores.get(pk, 0.0) + 0.5
         return scores
 
+    def code_scores(self, query: str) -> dict[int, float]:
+        """Courses found by their code: the code equal to the query (CODE_EXACT), or containing it (CODE_PART,
+        more for a larger part of the code and for a prefix), for a query that looks like a code."""
+        key = code_query(query)
+        if not key:
+            return {}
+        scores = dict.fromkeys(self.codes.get(key, ()), CODE_EXACT)
+        if len(key) >= CODE_PART_MIN:
+            for code, pks in self.codes.items():
+                if code != key and key in code:
+                    part = CODE_PART + 10 * len(key) / len(code) + (5 if code.startswith(key) else 0)
+                    scores.update(dict.fromkeys(pks, part))
+        return scores
+
     def search(self, query: str) -> dict[int, float]:
-        """Course id -> score, for the courses that match every concept of the query."""
+        """Course id -> score, for the courses that match every concept of the query, and those whose code
+        is (or contains) the query, ranked first."""
+        found = self.code_scores(query)
         concepts = self.concepts(query)
         if not concepts:
-            return {}
+            return found
         per = [self._concept_scores(c) for c in concepts]
         common = set(per[0]).intersection(*per[1:])
-        return {pk: round(sum(s[pk] for s in per), 6) for pk in common}
+        words = {pk: round(sum(s[pk] for s in per), 6) for pk in common}
+        for pk, score in found.items():
+            words[pk] = round(score + words.get(pk, 0.0), 6)
+        return words
 
     def match_keys(self, query: str) -> set[str]:
         """Every index key a query can match through (for highlighting)."""

@@ -104,11 +104,13 @@ def search_index() -> SearchIndex:
         for course_id, code in active_tags().values_list("course_id", "skill_item__code"):
             tags.setdefault(course_id, set()).add(code)
         rows = Course.objects.filter(status=CourseStatus.PUBLISHED).values_list(
-            "pk", "title_ja", "title_en", "description_ja", "description_en"
+            "pk", "code", "title_ja", "title_en", "description_ja", "description_en"
         )
         index = SearchIndex.build(
-            IndexedCourse(pk=pk, title=f"{tja}\n{ten}", text=f"{dja}\n{den}", tags=frozenset(tags.get(pk, ())))
-            for pk, tja, ten, dja, den in rows.iterator(chunk_size=2000)
+            IndexedCourse(
+                pk=pk, title=f"{tja}\n{ten}", text=f"{dja}\n{den}", tags=frozenset(tags.get(pk, ())), code=code
+            )
+            for pk, code, tja, ten, dja, den in rows.iterator(chunk_size=2000)
         )
         _index_cache.clear()
         _index_cache[key] = index
@@ -124,7 +126,8 @@ def course_search(*, query: CourseQuery, version: StandardVersion) -> QuerySet[C
     """Published courses matching every filter, ordered; tags and provider prefetched.
 
     The words of `q` are matched through the word index (courses.search): Japanese segmentation,
-    width and kana folding, synonyms, DSS vocabulary and typo tolerance; best match first.
+    width and kana folding, synonyms, DSS vocabulary and typo tolerance; best match first.  A query that
+    looks like a course code also finds the course with that code (first) and those whose code contains it.
     """
     qs = Course.objects.filter(status=CourseStatus.PUBLISHED)
     ranked = _ranked_ids(query.q) if query.q.strip() else None

@@ -30,7 +30,9 @@ plans_outdated = Signal()
 # (learners.privacy lists them), just as it erases them on `learner_erasing`.
 learner_exporting = Signal()
 
-# Sent by the /me/ page (`learners.views.me`, sender=LearnerProfile, learner=<LearnerProfile>) so that the apps
+# Sent by the /me/ page (`learners.views.me`, sender=LearnerProfile, learner=<LearnerProfile>,
+# enrollments=[<Enrollment>, ...]: the learner's enrollments the page already read, course and provider
+# loaded, newest first, so that receivers do not query them again) so that the apps
 # above learners add their own part of "My learning" without learners importing them: each receiver returns
 # None or {"template": <template name>, "order": <int, lower first>, **its context}; the page includes the
 # template with the section as `section` (e.g. the recommender's plan progress, recommender/receivers.py).

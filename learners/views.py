@@ -174,10 +174,10 @@ def onboarding_constraints(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _enrollments_by_status(profile: LearnerProfile) -> dict[str, Any]:
+def _enrollments_by_status(enrollments: list[Enrollment]) -> dict[str, Any]:
     """My courses in three groups, so that a completed course never shows among those in progress."""
     groups: dict[str, list[Enrollment]] = {"active": [], "completed": [], "dropped": []}
-    for e in enrollments_of(learner=profile).order_by("-enrolled_at"):
+    for e in enrollments:
         if e.status == EnrollmentStatus.COMPLETED:
             groups["completed"].append(e)
         elif e.status == EnrollmentStatus.DROPPED:
@@ -221,6 +221,8 @@ def me(request: HttpRequest) -> HttpResponse:
             }
         )
     gaps.sort(key=lambda g: (-g["gap"], g["item"].position))
+    # read once: the page groups them and the sections (the plan's progress) count them
+    enrollments = list(enrollments_of(learner=profile).order_by("-enrolled_at"))
     return render(
         request,
         "learners/me.html",
@@ -228,19 +230,23 @@ def me(request: HttpRequest) -> HttpResponse:
             "profile": profile,
             "categories": categories,
             "gaps": gaps[:12],
-            **_enrollments_by_status(profile),
+            **_enrollments_by_status(enrollments),
             "assignments": learner_track_schedule(learner=profile),
-            "sections": _page_sections(profile),
+            "sections": _page_sections(profile, enrollments),
             **my_exams_context(profile),
         },
     )
 
 
-def _page_sections(profile: LearnerProfile) -> list[dict[str, Any]]:
+def _page_sections(profile: LearnerProfile, enrollments: list[Enrollment]) -> list[dict[str, Any]]:
     """The parts of /me/ that higher apps contribute (learners.signals.learner_page_sections), in their order:
-    the recommender's plan progress, for one, without learners importing the recommender."""
+    the recommender's plan progress, for one, without learners importing the recommender.  The receivers get
+    the enrollments the page already read, so that they need not read them again."""
     answers: list[Any] = [
-        answer for _receiver, answer in learner_page_sections.send(sender=LearnerProfile, learner=profile)
+        answer
+        for _receiver, answer in learner_page_sections.send(
+            sender=LearnerProfile, learner=profile, enrollments=enrollments
+        )
     ]
     return sorted((s for s in answers if s), key=lambda s: s.get("order", 100))
 

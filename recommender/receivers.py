@@ -15,7 +15,7 @@ from django.dispatch import receiver
 
 from common.queue import enqueue, enqueue_on_commit
 from courses.signals import catalog_version_changed, course_tags_reviewed, courses_imported
-from learners.models import LearnerProfile
+from learners.models import Enrollment, LearnerProfile
 from learners.signals import courses_completed, learner_exporting, learner_page_sections, plans_outdated
 
 REPLAN_CHUNK = 100  # learners per re-plan task
@@ -87,8 +87,12 @@ def plan_export_section(sender: Any, learner: LearnerProfile, **kwargs: Any) -> 
 
 
 @receiver(learner_page_sections)
-def plan_progress_section(sender: Any, learner: LearnerProfile, **kwargs: Any) -> dict[str, Any]:
-    """The plan's progress on /me/ (done and remaining courses, the next one), read from the stored plan."""
+def plan_progress_section(
+    sender: Any, learner: LearnerProfile, enrollments: list[Enrollment] | None = None, **kwargs: Any
+) -> dict[str, Any]:
+    """The plan's progress on /me/ (done and remaining courses, the next one), read from the stored plan and
+    the enrollments the page already read (read here only when a sender does not give them)."""
     from recommender.selectors import learner_plan_progress
 
-    return {"template": "recommender/_plan_progress.html", "order": 10, **learner_plan_progress(learner=learner)}
+    progress = learner_plan_progress(learner=learner, enrollments=enrollments)
+    return {"template": "recommender/_plan_progress.html", "order": 10, **progress}

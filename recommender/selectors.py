@@ -3,6 +3,7 @@ runs (progress for the command and the docs' checks)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,7 +12,7 @@ from django.db.models import Count, IntegerField, Q, Subquery, Sum
 from django.utils import timezone
 
 from courses.models import CatalogState
-from learners.models import EnrollmentStatus, LearnerProfile
+from learners.models import Enrollment, EnrollmentStatus, LearnerProfile
 from learners.selectors import enrollments_of, export_iso
 from recommender.models import LearnerPlan, ReplanChunkStatus, ReplanRun
 
@@ -147,14 +148,19 @@ def _count_pairs(codes: list[str], levels: list[int]) -> dict[tuple[str, int], i
     return {(str(names[k // 8]), int(k % 8)): int(n) for k, n in zip(keys, counts, strict=True)}
 
 
-def learner_plan_progress(*, learner: LearnerProfile) -> dict[str, Any]:
+def learner_plan_progress(
+    *, learner: LearnerProfile, enrollments: Sequence[Enrollment] | None = None
+) -> dict[str, Any]:
     """How far the learner is through their stored plan (/me/ shows it; nothing is computed here).
 
     `done`: courses they completed; `remaining`: the plan's courses not completed yet, in plan order (a course
     completed since the plan was stored counts as done, before the re-plan catches up); `next`: the first of
-    them; `total`: done + remaining, the plan page's count.  `has_plan` is False until a plan is stored."""
+    them; `total`: done + remaining, the plan page's count.  `has_plan` is False until a plan is stored.
+    `enrollments`: the learner's, when the caller has read them already (one query less)."""
     plan = LearnerPlan.objects.filter(learner=learner).values_list("payload", flat=True).first()
-    completed = [e for e in enrollments_of(learner=learner) if e.status == EnrollmentStatus.COMPLETED]
+    if enrollments is None:
+        enrollments = list(enrollments_of(learner=learner))
+    completed = [e for e in enrollments if e.status == EnrollmentStatus.COMPLETED]
     completed.sort(key=lambda e: e.completed_at or e.enrolled_at, reverse=True)
     done_ids = {e.course_id for e in completed}
     remaining = [item for item in (plan or {}).get("items", []) if item["course"]["id"] not in done_ids]

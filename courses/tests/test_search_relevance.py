@@ -109,3 +109,41 @@ def test_api_gives_snippet_offsets_and_suggestions(client, sample):
     assert data["suggestions"] == []
     nothing = client.get("/api/v1/courses/", {"q": "クラウドｘｙｚｚｙ"}).json()
     assert nothing["count"] == 0 and nothing["suggestions"]
+
+
+@pytest.mark.parametrize("q", ["DSD-AI-220", "dsd-ai-220", "ＤＳＤ－ＡＩ－２２０", " dsd‐ai‐220 ", "dsdai220"])
+def test_a_course_is_found_by_its_code_first(sample, q):
+    found = codes(sample, q)
+    assert found and found[0] == "DSD-AI-220", found
+
+
+def test_part_of_a_code_finds_the_courses_whose_code_holds_it(sample):
+    prefix = codes(sample, "dsd-ai")
+    assert prefix[0] == "DSD-AI-220"
+    shared = codes(sample, "220")
+    assert {"DSD-AI-220", "CCT-WEB-220", "FITP-BC-220"} <= set(shared)
+    provider = codes(sample, "DSD-")
+    assert provider and all(code.startswith("DSD-") for code in provider[:5])
+
+
+def test_an_exact_code_ranks_above_codes_that_contain_it():
+    from courses.search import IndexedCourse, SearchIndex, code_query
+
+    index = SearchIndex.build(
+        [
+            IndexedCourse(pk=1, title="応用 AB-10", text="", tags=frozenset(), code="AB-100"),
+            IndexedCourse(pk=2, title="入門", text="", tags=frozenset(), code="AB-10"),
+            IndexedCourse(pk=3, title="別", text="", tags=frozenset(), code="XAB-10"),
+        ]
+    )
+    scores = index.search("ab-10")
+    assert sorted(scores, key=lambda pk: -scores[pk]) == [2, 1, 3]  # exact, then the prefix, then a piece
+    assert code_query("SQL") == "" and code_query("UX design") == "" and code_query("ＤＸ") == ""
+    assert code_query("ＡＢ－１０") == "ab10"
+
+
+def test_words_that_are_not_codes_rank_as_before(sample):
+    """Plain words (SQL, IoT) are never looked up in codes, so the judged set's rankings do not move."""
+    from courses.search import code_query
+
+    assert all(not code_query(q["q"]) for q in load_queries())

@@ -177,3 +177,39 @@ def test_plan_page_hours_are_singular_or_plural(client, learner, lang, one, many
         assert "<strong>2 courses</strong>" in stats and "<strong>3.5 hours</strong>" in stats and "(1 week)" in stats
     else:
         assert "<strong>3.5 時間</strong>" in stats and "(1 週間)" in stats
+
+
+def test_me_reads_the_learners_enrollments_once(client, learner):
+    """The page groups the enrollments and the plan-progress section counts them: one read serves both."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    first, second, third = Course.objects.order_by("pk")
+    LearnerPlan.objects.create(learner=learner, payload={"items": [_item(first, 1), _item(second, 2)]})
+    now = timezone.now()
+    Enrollment.objects.create(
+        learner=learner, course=third, status=EnrollmentStatus.COMPLETED, percent=100, completed_at=now, enrolled_at=now
+    )
+    Enrollment.objects.create(learner=learner, course=second, status=EnrollmentStatus.IN_PROGRESS, enrolled_at=now)
+    client.force_login(learner.user)
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get("/me/", {"lang": "en"}).content.decode()
+    reads = [q["sql"] for q in queries.captured_queries if q["sql"].startswith('SELECT "learners_enrollment"."id"')]
+    assert len(reads) == 1, reads
+    assert "1 of 3 courses done" in _section(html)  # the section still counts the completion
+
+
+def test_plan_progress_uses_the_enrollments_it_is_given(learner, django_assert_num_queries):
+    from recommender.selectors import learner_plan_progress
+
+    first, second, _third = Course.objects.order_by("pk")
+    LearnerPlan.objects.create(learner=learner, payload={"items": [_item(first, 1), _item(second, 2)]})
+    now = timezone.now()
+    done = Enrollment.objects.create(
+        learner=learner, course=first, status=EnrollmentStatus.COMPLETED, percent=100, completed_at=now, enrolled_at=now
+    )
+    with django_assert_num_queries(1):  # the stored plan only
+        progress = learner_plan_progress(learner=learner, enrollments=[done])
+    assert progress["done"] == 1 and [i["course"]["id"] for i in progress["remaining"]] == [second.pk]
+    with django_assert_num_queries(2):  # without them, it reads them itself
+        assert learner_plan_progress(learner=learner)["done"] == 1
