@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.db.models import Case, IntegerField, Q, When
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,7 +26,7 @@ from common.messages import message_of
 from courses.models import Course, CourseFormat, CourseSkill, CourseStatus, ReviewStatus
 from learners.forms import PlanForm, TrackForm, plan_form_initial
 from learners.models import LearnerProfile
-from learners.selectors import enrollments_of, members_of, organization_for_admin
+from learners.selectors import MemberRow, enrollments_of, members_of, organization_for_admin, team_member_rows
 from learners.services import TrackError, learner_profile_get_or_create, track_create_and_assign
 from recommender.forms import WhatIfConfirmForm, WhatIfForm
 from recommender.planning import track_propose
@@ -207,6 +208,14 @@ def track_new(request: HttpRequest, org_id: int) -> HttpResponse:
 
 
 WHAT_IF_MEMBER_ROWS = 100  # members listed per budget on the page (the API returns all)
+WHAT_IF_PICKER_ROWS = 200  # members the picker lists at most (filter by name, or pick a whole role)
+MEMBER_STATUS_LABELS = {  # the team page's words (learners/views.py), translated there
+    "overdue": gettext_noop("Overdue"),
+    "in_progress": gettext_noop("In progress"),
+    "complete": gettext_noop("Complete"),
+    "no_track": gettext_noop("No track"),
+    "not_shared": gettext_noop("Not shared"),
+}
 WHAT_IF_TOTALS = {
     "cost_jpy": gettext_noop("Cost (yen)"),
     "net_cost_jpy": gettext_noop("Cost after estimated support (yen)"),
@@ -216,6 +225,83 @@ WHAT_IF_TOTALS = {
     "core_share_by_deadline": gettext_noop("Share of core items at target by the deadline"),
 }
 assert set(WHAT_IF_TOTALS) == set(COMPARED)
+
+
+def _with_role_picks(source: QueryDict, *, organization: Any) -> QueryDict:
+    """The question with each ticked "everyone in this role" (`select_role`) turned into its members: those who
+    share that target role (as the role groups), listed or not."""
+    codes = [c for c in source.getlist("select_role") if c][:50]
+    if not codes:
+        return source
+    data = source.copy()
+    picked = members_of(organization=organization).filter(share_target_role=True, target_role__code__in=codes)
+    chosen = list(dict.fromkeys([*source.getlist("members"), *(str(pk) for pk in picked.values_list("pk", flat=True))]))
+    data.setlist("members", chosen)
+    return data
+
+
+def _member_picker(*, organization: Any, source: QueryDict, roles: Any) -> dict[str, Any]:
+    """The members to choose from, within their consent (`team_member_rows`: the target role and the progress
+    only if shared), filtered by name (`member_q`), grouped by shared target role (role order, then those with
+    none shown), at most WHAT_IF_PICKER_ROWS listed; chosen members not listed are carried along hidden."""
+    query = (source.get("member_q") or "").strip()[:100]
+    rows = team_member_rows(organization=organization, query=query)
+    order = {role.pk: n for n, role in enumerate(roles)}
+    rows.sort(key=lambda r: (order.get(r.role.pk, len(order)) if r.role else len(order) + 1, r.name.lower()))
+    chosen = set(source.getlist("members"))
+    ticked_roles = set(source.getlist("select_role"))
+    shown = rows[:WHAT_IF_PICKER_ROWS]
+    counts = _role_counts(organization)
+    groups: list[dict[str, Any]] = []
+    for row in shown:
+        role = row.role
+        if not groups or groups[-1]["role"] != role:
+            groups.append(
+                {
+                    "role": role,
+                    "rows": [],
+                    "ticked": bool(role) and role.code in ticked_roles,
+                    "count": counts.get(role.code, 0) if role else 0,
+                }
+            )
+        groups[-1]["rows"].append(_picker_row(row, chosen))
+    listed = {str(r.learner.pk) for r in shown}
+    return {
+        "query": query,
+        "groups": groups,
+        "shown": len(shown),
+        "matching": len(rows),
+        "capped": len(rows) > len(shown),
+        "hidden_chosen": sorted(chosen - listed),
+    }
+
+
+def _picker_row(row: MemberRow, chosen: set[str]) -> dict[str, Any]:
+    return {
+        "pk": row.learner.pk,
+        "name": row.name,
+        "role": row.role,
+        "role_shared": row.role_shared,
+        "progress_shared": row.progress_shared,
+        "done": row.required_done,
+        "total": row.required_total,
+        "percent": row.percent,
+        "status": row.status,
+        "status_label": _(MEMBER_STATUS_LABELS[row.status]) if row.status in MEMBER_STATUS_LABELS else "",
+        "chosen": str(row.learner.pk) in chosen,
+    }
+
+
+def _role_counts(organization: Any) -> dict[str, int]:
+    """Members per shared target role: how many "everyone in this role" picks."""
+    counts: dict[str, int] = {}
+    for code in (
+        members_of(organization=organization)
+        .filter(share_target_role=True, target_role__isnull=False)
+        .values_list("target_role__code", flat=True)
+    ):
+        counts[code] = counts.get(code, 0) + 1
+    return counts
 
 
 @login_required
@@ -228,9 +314,11 @@ def what_if_page(request: HttpRequest, org_id: int) -> HttpResponse:
     version = standard_version_get()
     roles = version.roles.select_related("persona_type").order_by("position")
     members = members_of(organization=organization)
-    source = request.POST if request.method == "POST" else request.GET
-    asked = "target_role" in source
-    form = WhatIfForm(source if asked else None, roles=roles, members=members)
+    source = _with_role_picks(request.POST if request.method == "POST" else request.GET, organization=organization)
+    filtering = "member_filter" in source  # the picker's filter (without JS): list again, answer nothing yet
+    asked = "target_role" in source and not filtering
+    initial = {k: source.getlist(k) if k == "members" else source.get(k) for k in source} if filtering else None
+    form = WhatIfForm(source if asked else None, roles=roles, members=members, initial=initial)
     confirm = WhatIfConfirmForm(request.POST if request.method == "POST" else None)
     result = None
     if asked and form.is_valid():
@@ -289,7 +377,7 @@ def what_if_page(request: HttpRequest, org_id: int) -> HttpResponse:
         (key, value)
         for key, values in source.lists()
         for value in values
-        if key not in ("name", "budget", "csrfmiddlewaretoken")
+        if key not in ("name", "budget", "csrfmiddlewaretoken", "member_filter")
     ]
     return render(
         request,
@@ -303,6 +391,8 @@ def what_if_page(request: HttpRequest, org_id: int) -> HttpResponse:
             "comparison": comparison,
             "hidden": hidden if result is not None else [],
             "member_rows": WHAT_IF_MEMBER_ROWS,
+            "picker": _member_picker(organization=organization, source=source, roles=roles),
+            "picker_cap": WHAT_IF_PICKER_ROWS,
         },
         status=400 if (form.errors or confirm.errors) else 200,
     )

@@ -16,7 +16,7 @@ read in one query, and members with the same levels share one plan (the builder 
 
 from __future__ import annotations
 
-from collections import Counter
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -43,6 +43,12 @@ SCHEMES = (
     ("jinzai_kaihatsu", "人材開発支援助成金", "reskill_certified", "employer"),
     ("kyoiku_kunren", "教育訓練給付", "training_benefit_eligible", "learner"),
 )
+
+
+# The proposed track (docs/what-if.md, "The proposed track"): a course of the members' plans is in it when at
+# least this share of the group has it in their plan (at least one member), at most TRACK_MAX_COURSES of them.
+TRACK_MIN_SHARE = 0.25
+TRACK_MAX_COURSES = 8
 
 
 class WhatIfError(ValueError):
@@ -192,6 +198,54 @@ def subsidy_estimate(plans: Sequence[Plan], *, rates: dict[str, float] | None = 
     }
 
 
+def track_proposal(
+    plans: Sequence[Plan], *, min_share: float = TRACK_MIN_SHARE, max_courses: int = TRACK_MAX_COURSES
+) -> dict[str, Any]:
+    """The track to propose for the group (docs/what-if.md): the courses that serve the most members' plans.
+
+    A course serves a member when it is in the member's plan.  Courses are ranked by the members they serve
+    (most first), then by their mean position in those plans (earlier first), level and id; a course is kept
+    when it serves at least `min_share` of the members (and at least one), and at most `max_courses` are kept.
+    The kept courses are listed in study order (mean position in the plans, then level, then id), each with the
+    members it serves; `rule` says the threshold and how many of the plans' courses were left out."""
+    served: dict[int, int] = {}
+    positions: dict[int, int] = {}
+    courses = {}
+    for plan in plans:
+        for position, item in enumerate(plan.items, start=1):
+            cid = item.course.id
+            courses[cid] = item.course
+            served[cid] = served.get(cid, 0) + 1
+            positions[cid] = positions.get(cid, 0) + position
+    mean_position = {cid: positions[cid] / served[cid] for cid in served}
+    min_members = max(1, math.ceil(min_share * len(plans) - 1e-9))
+    ranked = sorted(served, key=lambda cid: (-served[cid], mean_position[cid], courses[cid].level, cid))
+    kept = [cid for cid in ranked if served[cid] >= min_members][:max_courses]
+    kept.sort(key=lambda cid: (mean_position[cid], courses[cid].level, cid))
+    return {
+        "courses": [
+            {
+                "course": cid,
+                "title": courses[cid].title,
+                "title_en": courses[cid].title_en,
+                "level": courses[cid].level,
+                "hours": courses[cid].hours,
+                "price_jpy": courses[cid].price_jpy,
+                "members": served[cid],
+                "share": round(served[cid] / len(plans), 4) if plans else 0.0,
+            }
+            for cid in kept
+        ],
+        "rule": {
+            "min_share": min_share,
+            "min_members": min_members,
+            "max_courses": max_courses,
+            "plan_courses": len(served),
+            "left_out": len(served) - len(kept),
+        },
+    }
+
+
 def _scenario(
     people: Sequence[Person],
     *,
@@ -206,20 +260,7 @@ def _scenario(
     at_target_now = sum(p.core_at_target_now for p in plans)
     cost = sum(p.price_jpy for p in plans)
     weeks = [p.weeks_needed for p in plans]
-    counts: Counter[int] = Counter(item.course.id for p in plans for item in p.items)
-    courses = {item.course.id: item.course for p in plans for item in p.items}
-    track = [
-        {
-            "course": cid,
-            "title": courses[cid].title,
-            "title_en": courses[cid].title_en,
-            "level": courses[cid].level,
-            "hours": courses[cid].hours,
-            "price_jpy": courses[cid].price_jpy,
-            "members": n,
-        }
-        for cid, n in sorted(counts.items(), key=lambda kv: (-kv[1], courses[kv[0]].level, kv[0]))
-    ]
+    track = track_proposal(plans)
     subsidy = subsidy_estimate(plans)
     return {
         "budget_per_person": limits.budget_jpy,
@@ -237,7 +278,8 @@ def _scenario(
             "net_cost_jpy": cost - subsidy["estimated_jpy"],
         },
         "subsidy": subsidy,
-        "track": track,
+        "track": track["courses"],
+        "track_rule": track["rule"],
         "members": [
             {
                 "learner": str(person.learner.public_id),

@@ -337,3 +337,154 @@ def test_confirm_creates_exactly_one_track_for_the_group(world, client):
     assert {a.learner_id for a in assignments} == {world[k].pk for k in ("sharing", "beginner", "private")}
     assert {a.due_on for a in assignments} == {world["deadline"]}
     assert LearnerPlan.objects.count() == 0
+
+
+# --- the proposed track (docs/what-if.md, "The proposed track") ------------------------------------------------
+
+
+def _fake_plans(*course_lists):
+    from types import SimpleNamespace
+
+    def course(cid):
+        return SimpleNamespace(id=cid, title=f"c{cid}", title_en="", level=cid % 3 + 1, hours=1, price_jpy=0)
+
+    return [SimpleNamespace(items=[SimpleNamespace(course=course(c)) for c in courses]) for courses in course_lists]
+
+
+def test_track_keeps_the_courses_a_quarter_of_the_members_share():
+    from recommender.whatif import track_proposal
+
+    # 8 members: course 1 in every plan, 2 in two (a quarter: kept), 3 in one (left out), 4 in two, later in plans
+    plans = _fake_plans([1, 2], [2, 1], [1, 3], [4, 1], [1, 4], [1], [1], [1])
+    proposal = track_proposal(plans)
+    rows = {row["course"]: row for row in proposal["courses"]}
+    assert set(rows) == {1, 2, 4} and 3 not in rows
+    assert (rows[1]["members"], rows[2]["members"], rows[4]["members"]) == (8, 2, 2)
+    assert rows[2]["share"] == 0.25
+    # study order: by the mean position in the plans (1: 1.25, 2 and 4: 1.5), then level (4 is 2, 2 is 3)
+    assert [row["course"] for row in proposal["courses"]] == [1, 4, 2]
+    assert proposal["rule"] == {
+        "min_share": 0.25,
+        "min_members": 2,
+        "max_courses": 8,
+        "plan_courses": 4,
+        "left_out": 1,
+    }
+
+
+def test_track_holds_at_most_eight_courses_the_most_shared_ones():
+    from recommender.whatif import track_proposal
+
+    # 4 members; courses 1..10 in everyone's plan, 11 and 12 in three plans, 13..40 in one plan each
+    common = list(range(1, 11))
+    plans = _fake_plans(
+        [*common, 11, 12, *range(13, 20)], [*common, 11, 12, *range(20, 27)], [*common, 11, 12], [*common, 27]
+    )
+    proposal = track_proposal(plans)
+    kept = [row["course"] for row in proposal["courses"]]
+    assert len(kept) == 8 and set(kept) <= set(common)  # the cap takes the most shared, earliest in the plans
+    assert set(kept) == set(range(1, 9))
+    assert proposal["rule"]["left_out"] == proposal["rule"]["plan_courses"] - 8
+    one = track_proposal(_fake_plans([5, 6, 7]))  # one member: their whole plan (up to the cap)
+    assert [row["course"] for row in one["courses"]] == [5, 6, 7]
+    assert track_proposal([])["courses"] == []
+
+
+def test_the_scenarios_track_is_the_rule_on_the_members_plans(world):
+    members = [world["sharing"], world["beginner"], world["private"]]
+    scenario = _ask(world, members)["scenarios"]["a"]
+    in_plans = {}
+    for row in scenario["members"]:
+        for cid in row["courses"]:
+            in_plans[cid] = in_plans.get(cid, 0) + 1
+    track = {row["course"]: row["members"] for row in scenario["track"]}
+    assert track and all(in_plans[cid] == n for cid, n in track.items())
+    assert all(n >= scenario["track_rule"]["min_members"] for n in track.values())
+    assert len(track) <= 8 and scenario["track_rule"]["plan_courses"] == len(in_plans)
+
+
+def test_confirm_uses_the_rule_not_the_union(world, client, monkeypatch):
+    """With a stricter share, courses in one member's plan only stay out of the confirmed track."""
+    import recommender.whatif as whatif
+
+    members = [world["sharing"], world["beginner"], world["private"]]
+    union = {cid for row in _ask(world, members)["scenarios"]["a"]["members"] for cid in row["courses"]}
+    monkeypatch.setattr(whatif, "TRACK_MIN_SHARE", 0.5)
+    monkeypatch.setattr(whatif.track_proposal, "__defaults__", (0.5, whatif.TRACK_MAX_COURSES))
+    expected = {row["course"] for row in _ask(world, members)["scenarios"]["a"]["track"]}
+    assert expected < union  # m1's own courses serve 1 of 3 members: left out
+    client.force_login(world["admin"])
+    response = client.post(_page_url(world), {**_page_query(world), "budget": 200000, "name": "Half"})
+    assert response.status_code == 302
+    assert set(TrackCourse.objects.filter(track__name="Half").values_list("course_id", flat=True)) == expected
+
+
+# --- the member picker -------------------------------------------------------------------------------------
+
+
+def test_picker_shows_name_role_and_progress_within_consent(world, client):
+    client.force_login(world["admin"])
+    hidden = world["hidden_role"]
+    hidden.user.first_name, hidden.user.last_name = "Hanako", "Yamada"
+    hidden.user.save()
+    world["beginner"].share_track_progress = False
+    world["beginner"].save()
+    html = client.get(_page_url(world), {"lang": "en"}).content.decode()
+    picker = html[html.index('id="member-picker"') : html.index("</fieldset>", html.index('id="member-picker"'))]
+    role_name = world["role"].name_en
+
+    def row_of(label):
+        start = picker.index(f">{label}</label>")
+        return picker[picker.rindex("<tr", 0, start) : picker.index("</tr>", start)]
+
+    assert role_name in row_of("m1-sharing") and "No track" in row_of("m1-sharing")
+    assert "Not shared" in row_of("Hanako Yamada") and role_name not in row_of("Hanako Yamada")
+    assert "Not shared" in row_of("m2-beginner")  # progress not shared
+    assert 'name="select_role" value="DS_PRO"' in picker and "Everyone in this role (3 members)" in picker
+    # grouped: the DS_PRO group (m1, m2, m3) comes before the member whose role is not shared
+    assert picker.index("m1-sharing") < picker.index("m3-private") < picker.index("Hanako Yamada")
+    assert "5 members listed." in picker
+    assert 'src="/static/js/member-picker.js"' in html
+
+
+def test_picker_filters_by_name_without_js_and_keeps_the_chosen(world, client):
+    client.force_login(world["admin"])
+    query = _page_query(world, group="", members=[world["sharing"].pk], member_q="m2", member_filter="Filter")
+    response = client.get(_page_url(world), {**query, "lang": "en"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'id="whatif-results"' not in html  # filtering asks nothing yet
+    picker = html[html.index('id="member-picker"') :]
+    assert ">m2-beginner</label>" in picker and ">m1-sharing</label>" not in picker
+    assert f'<input type="hidden" name="members" value="{world["sharing"].pk}">' in picker  # chosen, not listed
+    assert 'value="m2"' in picker and "1 member listed." in picker
+    assert f'value="{world["deadline"].isoformat()}"' in html  # the question keeps its answers
+
+
+def test_picker_caps_its_rows_and_a_role_pick_takes_the_whole_role(world, client, monkeypatch):
+    import recommender.views as views
+
+    monkeypatch.setattr(views, "WHAT_IF_PICKER_ROWS", 2)
+    client.force_login(world["admin"])
+    html = client.get(_page_url(world), {"lang": "en"}).content.decode()
+    assert "Showing 2 of 5 members." in html and html.count('name="members" value=') == 2
+    asked = client.get(_page_url(world), {**_page_query(world, group="", select_role="DS_PRO"), "lang": "en"})
+    assert asked.status_code == 200, asked.content.decode()[:2000]
+    result = asked.context["result"]
+    assert result["members"] == 3  # m1, m2 and m3, though only two rows are listed
+    text = asked.content.decode()
+    assert 'name="select_role" value="DS_PRO" id="select-role-DS_PRO" data-select-role checked' in text
+
+
+def test_page_shows_the_track_and_how_many_members_each_course_serves(world, client):
+    client.force_login(world["admin"])
+    response = client.get(_page_url(world), _page_query(world, lang="en", budget_b=""))
+    scenario = response.context["result"]["scenarios"]["a"]
+    html = response.content.decode()
+    table = html[html.index('id="whatif-track-a"') : html.index("</table>", html.index('id="whatif-track-a"'))]
+    assert table.count("<tr>") == len(scenario["track"]) + 1  # the header and one row per course
+    first = scenario["track"][0]
+    assert f"{first['members']} of 3 members" in table
+    assert "at least 1 of the 3 members (a quarter), at most 8" in html
+    ja = client.get(_page_url(world), _page_query(world, lang="ja", budget_b="")).content.decode()
+    assert "研修トラックの案" in ja
