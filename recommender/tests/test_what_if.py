@@ -393,7 +393,7 @@ def test_track_holds_at_most_eight_courses_the_most_shared_ones():
 def test_the_scenarios_track_is_the_rule_on_the_members_plans(world):
     members = [world["sharing"], world["beginner"], world["private"]]
     scenario = _ask(world, members)["scenarios"]["a"]
-    in_plans = {}
+    in_plans: dict[int, int] = {}
     for row in scenario["members"]:
         for cid in row["courses"]:
             in_plans[cid] = in_plans.get(cid, 0) + 1
@@ -488,3 +488,13 @@ def test_page_shows_the_track_and_how_many_members_each_course_serves(world, cli
     assert "at least 1 of the 3 members (a quarter), at most 8" in html
     ja = client.get(_page_url(world), _page_query(world, lang="ja", budget_b="")).content.decode()
     assert "研修トラックの案" in ja
+
+
+def test_picker_folds_away_once_a_role_groups_answer_is_shown(world, client):
+    client.force_login(world["admin"])
+    empty = client.get(_page_url(world), {"lang": "en"}).content.decode()
+    assert '<details class="member-picker-box" open>' in empty
+    answered = client.get(_page_url(world), _page_query(world, lang="en")).content.decode()
+    assert 'id="whatif-results"' in answered and '<details class="member-picker-box">' in answered
+    chosen = _page_query(world, group="", members=[world["sharing"].pk], lang="en")
+    assert '<details class="member-picker-box" open>' in client.get(_page_url(world), chosen).content.decode()
