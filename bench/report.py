@@ -11,6 +11,8 @@ TARGETS = {
     "ingest": "≥ 0.1 of COPY",
     "national": "≥ 50× faster",
     "population": "mission size < 30 min",
+    "import": "≤ 10× COPY",
+    "search": "≤ 3× ping (median)",
 }
 
 
@@ -119,6 +121,20 @@ def _summary(figures: dict[str, Any]) -> list[str]:
             )
             + ") |"
         )
+    k = _section(figures, "catalog")
+    if k:
+        rows += [
+            f"| catalog import into an empty catalog, {_f(k['courses'])} courses (tasks queued, not run inline) | "
+            f"{_f(k['import_seconds'])} s | raw COPY of the same rows {_f(k['copy_seconds'], 3)} s | "
+            f"{_f(k['import_ratio'], 1)}× | {TARGETS['import']} |",
+            f"| the same file again (nothing changed) / every course changed | {_f(k['reimport_seconds'])} s / "
+            f"{_f(k['update_seconds'])} s | raw COPY | {_f(k['reimport_ratio'], 1)}× / {_f(k['update_ratio'], 1)}× | |",
+            f"| course search, three filters, uncached (a new query each time): median | "
+            f"{_f(k['search_cold_ms'])} ms | "
+            f"GET /api/v1/ping {_f(k['ping_ms'])} ms | {_f(k['search_cold_ratio'], 1)}× | {TARGETS['search']} |",
+            f"| the same search repeated (cached): median | {_f(k['search_warm_ms'])} ms | GET /api/v1/ping | "
+            f"{_f(k['search_warm_ratio'], 1)}× | |",
+        ]
     c = _section(figures, "curves")
     for point in c.get("throughput", [])[-1:]:
         rows.append(

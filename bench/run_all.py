@@ -57,6 +57,11 @@ def sections(full: bool) -> list[tuple[str, str, list[str]]]:
         ("curves", "plan latency by catalog size; batch throughput by learners", ["bench/curves.py"]),
         ("replan", "batch re-planning on 1 and 2 Celery worker processes", ["bench/replan.py"]),
         ("loadtest", "concurrent clients against gunicorn (plan, ingest)", ["bench/loadtest.py"]),
+        (
+            "catalog",
+            "catalog import of 10,000 courses against raw COPY; uncached search against a ping",
+            ["bench/catalog.py", "--courses", "10000", "--requests", "100"],
+        ),
     ]
 
 

@@ -37,6 +37,7 @@ DUE_DATE_MAX_DAYS = 5 * 366
 PRICE_MAX_JPY = 10_000_000
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_NUL_OR_SURROGATE = re.compile("[\x00\ud800-\udfff]")
 # A JSON string (strict, unrolled so that a long string costs one linear scan).
 _JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _BRACKETS = re.compile(r"[\[\]{}]")
@@ -85,6 +86,8 @@ def bad_text(value: Any, path: str = "") -> list[tuple[str, str]]:
     """Every (field path, problem) of text in `value` (keys and values of nested dicts and lists).
 
     Iterative, so any depth is fine; field names in paths are `printable`."""
+    if _all_text_clean(value):
+        return []  # the common case, without building a path per field
     problems: list[tuple[str, str]] = []
     stack: list[tuple[str, Any]] = [(path, value)]
     while stack:
@@ -104,6 +107,25 @@ def bad_text(value: Any, path: str = "") -> list[tuple[str, str]]:
             stack.extend((_join(where, i), child) for i, child in enumerate(item))
     problems.sort()
     return problems
+
+
+def _all_text_clean(value: Any) -> bool:
+    """True when no key or value in `value` holds NUL or a lone surrogate (one regex scan per string)."""
+    find = _NUL_OR_SURROGATE.search
+    stack: list[Any] = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if find(item):
+                return False
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                if isinstance(key, str) and find(key):
+                    return False
+                stack.append(child)
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+    return True
 
 
 def check_text(value: Any, path: str = "") -> None:

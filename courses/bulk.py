@@ -41,7 +41,6 @@ COURSE_COLUMNS: tuple[str, ...] = (
     "training_benefit_eligible",
     "status",
     "needs_skill_inference",
-    "search_text",
     "created_at",
     "updated_at",
 )
@@ -58,6 +57,7 @@ TAG_COLUMNS: tuple[str, ...] = (
     "evidence",
 )
 LITERACY_COLUMNS: tuple[str, ...] = ("course_id", "literacy_item_id", "literacy_section_id", "position")
+JSON_COLUMNS = frozenset({"learning_outcomes", "evidence"})  # jsonb: written as JSON text
 
 
 class CatalogWriter(Protocol):
@@ -100,9 +100,12 @@ class PostgresCopyWriter:
             return
         qn = self.conn.ops.quote_name
         sql = f"COPY {qn(table)} ({', '.join(qn(c) for c in columns)}) FROM STDIN"
+        json_columns = [c for c in columns if c in JSON_COLUMNS]
         with self.conn.cursor() as cursor, cursor.cursor.copy(sql) as copy:
             for row in rows:
-                copy.write_row([_plain(row.get(c)) for c in columns])
+                if json_columns:
+                    row = {**row, **{c: _plain(row.get(c)) for c in json_columns}}
+                copy.write_row([row.get(c) for c in columns])
 
     def insert_courses(self, rows: Sequence[Row]) -> None:
         self._copy(Course._meta.db_table, COURSE_COLUMNS, rows)

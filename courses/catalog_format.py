@@ -10,7 +10,6 @@ import csv
 import io
 import json
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -54,6 +53,9 @@ MAX_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 50_000
 MAX_HOURS = Decimal(2000)
 
+# Where NUL or a lone surrogate could come from in a decoded file: a raw NUL, or in JSON a \u escape of
+# one (UTF-8 and CP932 decoding never yield a surrogate).  A file without any skips the per-field check.
+_BAD_TEXT_SOURCE = re.compile(r"\x00|\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})")
 _CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,59}$")
 _URL_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*$")
 _TRUE = {"true", "1", "yes", "y", "t"}
@@ -132,13 +134,6 @@ class ParseResult:
         return {i.row for i in self.issues}
 
 
-def normalize_search_text(text: str) -> str:
-    """NFKC and lower case, so full-width ＤＸ matches DX and half-width ｶﾅ matches カナ."""
-    if not unicodedata.is_normalized("NFKC", text):
-        text = unicodedata.normalize("NFKC", text)
-    return text.lower()
-
-
 # --- decoding ------------------------------------------------------------------
 
 
@@ -193,9 +188,16 @@ def _too_many_rows(count: int) -> CatalogFileError:
 
 def load_records(data: bytes, filename: str = "") -> tuple[str, list[tuple[int, Mapping[str, Any]]]]:
     """Split a file into (row number, raw record) pairs; CSV rows carry their line number."""
+    file_format, records, _clean = _load_records(data, filename)
+    return file_format, records
+
+
+def _load_records(data: bytes, filename: str) -> tuple[str, list[tuple[int, Mapping[str, Any]]], bool]:
+    """`load_records`, and whether the decoded file holds no NUL and no escaped lone surrogate at all."""
     _check_size(data)
     file_format = detect_format(data, filename)
     text = decode_text(data)
+    clean = "\x00" not in text and ("\\u" not in text or _BAD_TEXT_SOURCE.search(text) is None)
     if file_format == "json":
         try:
             # Depth, size and numbers are checked before parsing; text is checked per row (validate_record).
@@ -206,7 +208,7 @@ def load_records(data: bytes, filename: str = "") -> tuple[str, list[tuple[int, 
             raise CatalogFileError([RowIssue(0, "", Message("a JSON catalog must be a list of course objects"))])
         if len(parsed) > MAX_ROWS:
             raise _too_many_rows(len(parsed))
-        return file_format, list(enumerate(parsed, start=1))
+        return file_format, list(enumerate(parsed, start=1)), clean
 
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
@@ -246,7 +248,7 @@ def load_records(data: bytes, filename: str = "") -> tuple[str, list[tuple[int, 
         raise CatalogFileError(
             [RowIssue(reader.line_num, "", Message("unreadable CSV: %(error)s", error=str(exc)))]
         ) from None
-    return file_format, records
+    return file_format, records, clean
 
 
 # --- value checks: each returns the clean value or raises ValueError -------------------
@@ -383,8 +385,26 @@ def _literacy(value: Any, *, csv_mode: bool, vocab: Vocabulary) -> list[str]:
     return out
 
 
-def validate_record(row: int, record: Mapping[str, Any], vocab: Vocabulary) -> tuple[CourseRow | None, list[RowIssue]]:
-    """Check one raw record; returns the clean row or the list of its problems."""
+_TEXT_LIMITS: tuple[tuple[str, int], ...] = (
+    ("provider", 200),
+    ("title_ja", 200),
+    ("title_en", 200),
+    ("url", 500),
+    ("description_ja", 5000),
+    ("description_en", 5000),
+    ("code", 60),
+    ("format", 60),
+    ("language", 60),
+    ("prefecture", 60),
+)
+
+
+def validate_record(
+    row: int, record: Mapping[str, Any], vocab: Vocabulary, *, text_checked: bool = False
+) -> tuple[CourseRow | None, list[RowIssue]]:
+    """Check one raw record; returns the clean row or the list of its problems.
+
+    `text_checked`: the caller saw that the whole file holds no NUL or lone surrogate."""
     if not isinstance(record, dict):
         return None, [RowIssue(row, "", Message("must be an object with the catalog keys"))]
     if "__cells__" in record:
@@ -399,7 +419,7 @@ def validate_record(row: int, record: Mapping[str, Any], vocab: Vocabulary) -> t
                 ),
             )
         ]
-    bad = bad_text({k: v for k, v in record.items() if k != "__csv__"})
+    bad = [] if text_checked else bad_text({k: v for k, v in record.items() if k != "__csv__"})
     if bad:
         # NUL or a lone surrogate, in a key or a value: named (printably) and nothing else is read.
         return None, [RowIssue(row, field, message) for field, message in bad]
@@ -427,12 +447,12 @@ def validate_record(row: int, record: Mapping[str, Any], vocab: Vocabulary) -> t
         except ValueError as exc:
             problem(field_name, message_of(exc))
 
-    for name, limit in (("provider", 200), ("title_ja", 200), ("title_en", 200), ("url", 500)):
-        check(name, _text, max_length=limit, csv_mode=csv_mode)
-    for name in ("description_ja", "description_en"):
-        check(name, _text, max_length=5000, csv_mode=csv_mode)
-    for name in ("code", "format", "language", "prefecture"):
-        check(name, _text, max_length=60, csv_mode=csv_mode)
+    for name, limit in _TEXT_LIMITS:
+        value = data.get(name)
+        if not csv_mode and type(value) is str and len(value) <= limit:
+            clean[name] = value.strip()  # the common case of `_text`, without a call per field
+        else:
+            check(name, _text, max_length=limit, csv_mode=csv_mode)
     check("level", _int, csv_mode=csv_mode, low=1, high=4)
     check("hours", _hours, csv_mode=csv_mode)
     check("price_jpy", _int, csv_mode=csv_mode, low=0, high=PRICE_MAX_JPY)
@@ -479,11 +499,11 @@ def validate_record(row: int, record: Mapping[str, Any], vocab: Vocabulary) -> t
 
 def parse_catalog(data: bytes, *, filename: str, vocab: Vocabulary) -> ParseResult:
     """Read a whole file; raises CatalogFileError only for file-level problems."""
-    file_format, records = load_records(data, filename)
+    file_format, records, text_checked = _load_records(data, filename)
     rows: list[CourseRow] = []
     issues: list[RowIssue] = []
     for row_number, record in records:
-        clean, problems = validate_record(row_number, record, vocab)
+        clean, problems = validate_record(row_number, record, vocab, text_checked=text_checked)
         if clean is not None:
             rows.append(clean)
         issues.extend(problems)

@@ -113,9 +113,6 @@ class Course(models.Model):
     needs_skill_inference = models.BooleanField(
         _("needs skill inference"), default=False, help_text=_("Imported without skill tags.")
     )
-    # Lower-cased titles and descriptions in both languages, for substring search
-    # (trigram-indexed on PostgreSQL).  Maintained by the services.
-    search_text = models.TextField(editable=False, blank=True)
     prerequisites = models.ManyToManyField(
         "self", symmetrical=False, related_name="required_for", blank=True, verbose_name=_("prerequisites")
     )
@@ -152,6 +149,8 @@ class Course(models.Model):
             models.Index(fields=["status", "level"], name="courses_status_level"),
             models.Index(fields=["status", "price_jpy"], name="courses_status_price"),
             models.Index(fields=["status", "format"], name="courses_status_format"),
+            # The search index's state (count and last change of the published courses) by an index-only scan.
+            models.Index(fields=["status", "updated_at"], name="courses_status_updated"),
         ]
 
     def __str__(self) -> str:

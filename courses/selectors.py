@@ -83,6 +83,8 @@ def _items_for(version: StandardVersion, *, role: str = "", persona_type: str = 
 
 
 _index_cache: dict[tuple[Any, ...], SearchIndex] = {}
+_ranked_cache: dict[tuple[int, str], list[int]] = {}
+_RANKED_CACHE_SIZE = 256
 
 
 def search_index() -> SearchIndex:
@@ -113,13 +115,28 @@ def search_index() -> SearchIndex:
             for pk, code, tja, ten, dja, den in rows.iterator(chunk_size=2000)
         )
         _index_cache.clear()
+        _ranked_cache.clear()  # rankings belong to the index they came from
         _index_cache[key] = index
     return index
 
 
 def _ranked_ids(q: str) -> list[int]:
-    scores = search_index().search(q)
-    return sorted(scores, key=lambda pk: (-scores[pk], pk))
+    """The ids matching `q`, best first; kept per index and query (filters and pages reuse a ranking)."""
+    index = search_index()
+    key = (id(index), q)
+    ranked = _ranked_cache.get(key)
+    if ranked is None:
+        scores = index.search(q)
+        ranked = sorted(scores, key=lambda pk: (-scores[pk], pk))
+        if len(_ranked_cache) >= _RANKED_CACHE_SIZE:
+            _ranked_cache.clear()
+        _ranked_cache[key] = ranked
+    return ranked
+
+
+def _pg_id_array(ids: list[int]) -> str:
+    """`ids` as one PostgreSQL array literal (cast with ::bigint[]): one text parameter, not one per element."""
+    return "{" + ",".join(map(str, ids)) + "}"
 
 
 def course_search(*, query: CourseQuery, version: StandardVersion) -> QuerySet[Course]:
@@ -135,7 +152,7 @@ def course_search(*, query: CourseQuery, version: StandardVersion) -> QuerySet[C
         if not ranked:
             qs = qs.none()
         elif connection.vendor == "postgresql":
-            qs = qs.filter(pk__in=RawSQL("SELECT unnest(%s::bigint[])", [ranked]))
+            qs = qs.filter(pk__in=RawSQL("SELECT unnest(%s::bigint[])", [_pg_id_array(ranked)]))
         else:
             qs = qs.filter(pk__in=ranked)
     tag_filter = Q()
@@ -183,7 +200,10 @@ def course_search(*, query: CourseQuery, version: StandardVersion) -> QuerySet[C
         if ranked:
             # the position in the ranked list, negated so that "-relevance" puts the best first
             if connection.vendor == "postgresql":
-                rank = RawSQL("-array_position(%s::bigint[], courses_course.id)", [ranked])
+                # A jsonb object id -> position: looking a key up is a binary search, where
+                # array_position scanned the whole list for every matching row (quadratic).
+                positions = "{" + ",".join(f'"{pk}":{n}' for n, pk in enumerate(ranked, start=1)) + "}"
+                rank = RawSQL("-((%s::jsonb ->> courses_course.id::text)::integer)", [positions])
             else:
                 rank = RawSQL("-instr(%s, ',' || courses_course.id || ',')", ["," + ",".join(map(str, ranked)) + ","])
             qs = qs.annotate(relevance=rank)
@@ -263,7 +283,7 @@ def course_search_page(*, qs: QuerySet[Course], page: int, page_size: int) -> Se
         # PostgreSQL takes the ids as one array parameter, which spares a second text scan;
         # elsewhere the filter is repeated as a subquery (SQLite limits parameters).
         matched: Any = (
-            RawSQL("SELECT unnest(%s::bigint[])", [[row[0] for row in rows]])
+            RawSQL("SELECT unnest(%s::bigint[])", [_pg_id_array([row[0] for row in rows])])
             if connection.vendor == "postgresql"
             else qs.order_by().values("pk")
         )

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import IntegrityError, transaction
@@ -29,7 +29,6 @@ from courses.catalog_format import (
     ParseResult,
     RowIssue,
     Vocabulary,
-    normalize_search_text,
     parse_catalog,
 )
 from courses.models import (
@@ -159,13 +158,7 @@ class ImportReport:
         return self.run.outcome != ImportRun.Outcome.REJECTED
 
 
-def _search_text(row: CourseRow, provider: Provider) -> str:
-    parts = [row.code, row.title_ja, row.title_en, row.description_ja, row.description_en]
-    parts += [provider.name_ja, provider.name_en]
-    return normalize_search_text("\n".join(p for p in parts if p))
-
-
-def _course_values(row: CourseRow, provider: Provider) -> dict[str, Any]:
+def _course_values(row: CourseRow) -> dict[str, Any]:
     return {
         "title_ja": row.title_ja,
         "title_en": row.title_en,
@@ -181,7 +174,6 @@ def _course_values(row: CourseRow, provider: Provider) -> dict[str, Any]:
         "reskill_certified": row.reskill_certified,
         "training_benefit_eligible": row.training_benefit_eligible,
         "needs_skill_inference": not row.skills,
-        "search_text": _search_text(row, provider),
     }
 
 
@@ -309,7 +301,7 @@ def _store(
     course_id_for_row: dict[int, int] = {}
     for row in parsed.rows:
         provider = providers[row.provider]
-        wanted = _course_values(row, provider)
+        wanted = _course_values(row)
         current = existing.get((provider.pk, row.code))
         if current is None:
             new_rows.append(
@@ -335,7 +327,7 @@ def _store(
         }
         if diff:
             changed_fields.update(diff)
-            changed_rows.append({"id": current[0], **wanted})
+            changed_rows.append({"id": current[0], **wanted, "updated_at": now})
 
     writer.insert_courses(new_rows)
     if new_rows:
@@ -349,7 +341,7 @@ def _store(
         }
         for row in parsed.rows:
             course_id_for_row.setdefault(row.row, ids.get(key_of(row), 0))
-    writer.update_courses(changed_rows, sorted(changed_fields))
+    writer.update_courses(changed_rows, [*sorted(changed_fields), "updated_at"] if changed_rows else [])
 
     new_ids = {course_id_for_row[r.row] for r in parsed.rows if key_of(r) not in existing}
     scope = Q(course__provider_id__in=provider_ids)
@@ -361,7 +353,8 @@ def _store(
     created = len(new_rows)
     updated_ids = ({r["id"] for r in changed_rows} | tag_changed | literacy_changed) - new_ids
     updated = len(updated_ids)
-    for chunk in _chunks(sorted(updated_ids)):
+    # Courses whose row changed got their new updated_at with it; those whose tags alone changed get it here.
+    for chunk in _chunks(sorted(updated_ids - {r["id"] for r in changed_rows})):
         Course.objects.filter(pk__in=chunk).update(updated_at=now)
     unchanged = len(parsed.rows) - created - updated
     rejected_rows = len(parsed.rejected_rows)
@@ -403,7 +396,6 @@ _COMPARE_FIELDS: tuple[str, ...] = (
     "reskill_certified",
     "training_benefit_eligible",
     "needs_skill_inference",
-    "search_text",
 )
 
 
@@ -411,6 +403,17 @@ def _differs(current: Any, wanted: Any) -> bool:
     if isinstance(wanted, Decimal):
         return Decimal(current) != wanted
     return bool(current != wanted)
+
+
+class _Tag(NamedTuple):
+    pk: int
+    course_id: int
+    skill_item_id: int
+    source: str
+    review_status: str
+    confidence: float
+    level: int
+    position: int
 
 
 def _sync_skill_tags(
@@ -422,13 +425,21 @@ def _sync_skill_tags(
     scope: Q,
 ) -> set[int]:
     """Make each course's declared tags equal the file's `skills`; keep inferred and reviewed ones."""
-    existing: dict[int, dict[int, CourseSkill]] = {}
+    existing: dict[int, dict[int, _Tag]] = {}
     old_ids = {course_id_for_row[r.row] for r in rows} - new_ids
-    for tag in CourseSkill.objects.filter(scope) if old_ids else []:
-        if tag.course_id in old_ids:
-            existing.setdefault(tag.course_id, {})[tag.skill_item_id] = tag
+    # Plain tuples, not model instances: a re-import reads every tag of the providers it touches.
+    tag_rows = (
+        CourseSkill.objects.filter(scope).values_list(
+            "pk", "course_id", "skill_item_id", "source", "review_status", "confidence", "level", "position"
+        )
+        if old_ids
+        else []
+    )
+    for values in tag_rows:
+        if values[1] in old_ids:
+            existing.setdefault(values[1], {})[values[2]] = _Tag(*values)
     to_create: list[dict[str, Any]] = []
-    to_update: list[CourseSkill] = []
+    to_update: list[CourseSkill] = []  # built only for the tags that change
     to_delete: list[int] = []
     changed: set[int] = set()
     declared = (TagSource.DECLARED, ReviewStatus.ACCEPTED, 1.0)
@@ -459,9 +470,17 @@ def _sync_skill_tags(
                 level,
                 position,
             ):
-                found.source, found.review_status, found.confidence = declared
-                found.level, found.position = level, position
-                to_update.append(found)
+                source, review_status, confidence = declared
+                to_update.append(
+                    CourseSkill(
+                        pk=found.pk,
+                        source=source,
+                        review_status=review_status,
+                        confidence=confidence,
+                        level=level,
+                        position=position,
+                    )
+                )
                 changed.add(course_id)
         for item_id, tag in current.items():
             if tag.source == TagSource.DECLARED and item_id not in wanted:

@@ -63,4 +63,3 @@ class CourseFactory(factory.django.DjangoModelFactory[Course]):
     hours = Decimal("10.0")
     price_jpy = 10000
     format = "e-learning"
-    search_text = factory.LazyAttribute(lambda o: f"{o.code} {o.title_ja} {o.title_en}".lower())

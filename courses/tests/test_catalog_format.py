@@ -191,3 +191,34 @@ def test_json_and_csv_dumps_read_back_identically():
     again = parse_catalog(as_csv.encode("utf-8"), filename="x.csv", vocab=VOCAB).rows
     assert dump_csv(again) == as_csv
     assert dump_json(again) == as_json
+
+
+def test_a_clean_file_skips_the_per_field_text_scan_and_a_bad_one_still_names_row_and_field(monkeypatch):
+    """The whole-file check lets clean files through at once; NUL and lone surrogates are still found per field."""
+    import courses.catalog_format as catalog_format
+
+    calls: list[object] = []
+
+    def recording(value: object) -> list[tuple[str, str]]:
+        calls.append(value)
+        return []
+
+    monkeypatch.setattr(catalog_format, "bad_text", recording)
+    clean = parse_catalog(catalog_json([course_record(n) for n in range(1, 4)]), filename="c.json", vocab=VOCAB)
+    assert len(clean.rows) == 3 and calls == []
+    monkeypatch.undo()
+
+    records = [course_record(1), course_record(2, title_en="emoji \U0001f600"), course_record(3, title_ja="x\x00y")]
+    text = json.dumps(records, ensure_ascii=True)  # the NUL and the emoji as \u escapes
+    assert "\\u0000" in text and "\\ud83d\\ude00" in text
+    result = parse_catalog(text.encode(), filename="c.json", vocab=VOCAB)
+    assert [r.row for r in result.rows] == [1, 2]  # a valid surrogate pair is not a problem
+    assert [(i.row, i.field) for i in result.issues] == [(3, "title_ja")]
+
+    out = io.StringIO()
+    row = course_record(4, title_en="a\x00b", skills="", literacy="")
+    writer = csv.writer(out)
+    writer.writerow(list(row))
+    writer.writerow([str(v) for v in row.values()])
+    csv_result = parse_catalog(out.getvalue().encode(), filename="c.csv", vocab=VOCAB)
+    assert [(i.row, i.field) for i in csv_result.issues] == [(2, "title_en")]

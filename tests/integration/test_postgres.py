@@ -56,11 +56,13 @@ def test_check_constraint_is_enforced_by_the_server(standard):
     assert req.grade in "abcdz"
 
 
-def test_catalog_search_has_a_trigram_index():
+def test_courses_carry_no_unused_trigram_index():
+    """Search reads the in-memory word index; a GIN trigram index on the course text only slowed imports."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'courses_course_search_trgm'")
-        (definition,) = cursor.fetchone()
-    assert "gin_trgm_ops" in definition
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE tablename = 'courses_course'")
+        definitions = [row[0] for row in cursor.fetchall()]
+    assert definitions  # the table's other indexes are there
+    assert not [d for d in definitions if "gin_trgm_ops" in d]
 
 
 def test_imports_stream_rows_with_copy_and_japanese_substrings_match(standard):
@@ -159,3 +161,23 @@ def test_the_server_refuses_to_change_or_delete_audit_entries():
     with connection.cursor() as cursor:
         cursor.execute("SELECT event FROM audit_auditentry WHERE id = %s", [entry.pk])
         assert cursor.fetchone() == ("test.read",)
+
+
+def test_relevance_order_by_jsonb_positions_is_the_ranking(standard):
+    """PostgreSQL orders by a jsonb id -> position lookup (not array_position); the order is the ranking's."""
+    from courses import selectors
+    from courses.selectors import CourseQuery, course_search, course_search_page
+    from courses.services import catalog_import
+    from courses.tests.factories import catalog_json, course_record
+
+    records = [course_record(n, level=1 + n % 4, title_ja=f"データ講座{n}") for n in range(1, 31)]
+    records[7]["title_ja"] = "データ データ データ分析の講座"
+    catalog_import(data=catalog_json(records), filename="c.json")
+    qs = course_search(query=CourseQuery(q="データ", levels=[2, 3]), version=standard)
+    assert "jsonb" in str(qs.query) and "array_position" not in str(qs.query)
+    order = list(qs.values_list("pk", flat=True))
+    ranked = selectors._ranked_ids("データ")
+    assert order and order == [pk for pk in ranked if pk in set(order)]
+    page = course_search_page(qs=qs, page=2, page_size=5)
+    assert [c.pk for c in page.courses] == order[5:10]
+    assert page.total == len(order) and sum(page.facets["level"].values()) == len(order)
