@@ -108,11 +108,15 @@ def test_member_table_pages(client, org, settings):
     client.force_login(org["admin"])
     first = client.get(f"/team/{org['org'].pk}/", {"lang": "en"}).content.decode()
     assert first.count('<tr class="status-') == 25 and "Page 1 of 2" in first
-    cursor = re.search(r'rel="next" href="\?cursor=([^"#&]+)', first).group(1)
+    found = re.search(r'rel="next" href="\?cursor=([^"#&]+)', first)
+    assert found is not None
+    cursor = found.group(1)
     second = client.get(f"/team/{org['org'].pk}/", {"lang": "en", "cursor": cursor}).content.decode()
     assert second.count('<tr class="status-') == 9 and "zz29" in second and "Page 2 of 2" in second
     assert 'rel="next"' not in second
-    back = re.search(r'rel="prev" href="\?cursor=([^"#&]+)', second).group(1)
+    found = re.search(r'rel="prev" href="\?cursor=([^"#&]+)', second)
+    assert found is not None
+    back = found.group(1)
     again = client.get(f"/team/{org['org'].pk}/", {"lang": "en", "cursor": back}).content.decode()
     assert again.count('<tr class="status-') == 25 and "Page 1 of 2" in again and "zz29" not in again
     assert client.get(f"/team/{org['org'].pk}/", {"cursor": "x", "status": "bogus", "role": "<"}).status_code == 200
