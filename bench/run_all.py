@@ -43,6 +43,11 @@ def sections(full: bool) -> list[tuple[str, str, list[str]]]:
         ("recommender", "plan endpoint, embedding, memory", ["bench/recommender.py", "--learners", "2000"]),
         ("ingest", "progress ingest against raw COPY", ["bench/ingest.py"]),
         (
+            "employer_pages",
+            "dashboard, member list and team page of a 7,259-member organization against a ping",
+            ["bench/employer_pages.py"],
+        ),
+        (
             "national",
             "national breakdown against a raw GROUP BY",
             ["bench/national.py", "--learners", str(learners), "--completions", str(events)],

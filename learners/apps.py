@@ -8,4 +8,5 @@ class LearnersConfig(AppConfig):
         from learners import (  # noqa: F401
             exam_receivers,  # connects the exam map signal
             receivers,  # memberships in the audit log
+            rollup_receivers,  # the employer dashboard's rollups
         )

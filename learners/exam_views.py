@@ -110,9 +110,12 @@ def my_exam_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def team_exams_context(organization: Organization) -> dict[str, Any]:
-    """What the team page shows: DX認定, the staff's passed exams (only of members sharing levels)."""
-    members = list(members_of(organization=organization))
-    sharing = [m for m in members if m.share_levels]
+    """What the team page shows: DX認定, the staff's passed exams (only of members sharing levels).
+
+    Reads only the members who have a pass, plus one count, whatever the organization's size."""
+    members = members_of(organization=organization)
+    holders = members.filter(share_levels=True, exam_passes__isnull=False).distinct().order_by("user__username")
+    sharing = list(holders)
     passes = exam_passes_shared(learner_ids=[m.pk for m in sharing])
     rows = [
         {"name": m.user.get_full_name() or m.user.username, "exams": passes.get(m.pk, [])}
@@ -121,7 +124,7 @@ def team_exams_context(organization: Organization) -> dict[str, Any]:
     ]
     return {
         "exam_rows": rows,
-        "exam_not_sharing": len(members) - len(sharing),
+        "exam_not_sharing": members.filter(share_levels=False).count(),
         "dx_form": DxForm(
             initial={
                 "dx_certified_on": organization.dx_certified_on,

@@ -369,3 +369,74 @@ class ExamPass(models.Model):
 
     def __str__(self) -> str:
         return f"{self.learner_id}:{self.exam_id}@{self.passed_on}"
+
+
+# --- per-organization rollups for the employer's dashboard (docs/scaling.md, "Employer pages") -------------
+# Maintained in the writing transaction by learners/rollups.py (model signals and levels_recorded); exactly a
+# recount from the raw rows (`org_rollups_recount`).  Foreign keys without database constraints: the rows of
+# a deleted organization, role or item are removed by the receivers, never by a cascade that would run
+# before the counts are subtracted.
+
+
+class OrgMemberFact(models.Model):
+    """What one active member contributes to their organization's dashboard, within their consent: the
+    target role if shared, whether they share levels, and their current levels (item id -> level > 0)."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    learner = models.ForeignKey(LearnerProfile, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    role = models.ForeignKey(Role, on_delete=models.DO_NOTHING, db_constraint=False, null=True, related_name="+")
+    shares_levels = models.BooleanField(default=False)
+    levels = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organization", "learner"], name="learners_orgfact_once")]
+        indexes = [models.Index(fields=["learner"], name="learners_orgfact_learner")]
+
+    def __str__(self) -> str:
+        return f"{self.learner_id}@{self.organization_id}"
+
+
+class OrgRollup(models.Model):
+    """Active members (with a learner profile) of an organization."""
+
+    organization = models.OneToOneField(
+        Organization, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+", primary_key=True
+    )
+    members = models.IntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.organization_id}: {self.members}"
+
+
+class OrgRoleRollup(models.Model):
+    """Per organization and (shared) target role: members, and those of them who share their levels."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    role = models.ForeignKey(Role, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    members = models.IntegerField(default=0)
+    sharing_levels = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organization", "role"], name="learners_orgrole_once")]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id}/{self.role_id}: {self.members}"
+
+
+class OrgItemRollup(models.Model):
+    """Per organization, role and skill item, over members sharing role and levels: the sum of their current
+    levels and how many have a level above 0 (the heatmap's average is level_sum / sharing_levels)."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    role = models.ForeignKey(Role, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    skill_item = models.ForeignKey(SkillItem, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    level_sum = models.IntegerField(default=0)
+    assessed = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "role", "skill_item"], name="learners_orgitem_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id}/{self.role_id}/{self.skill_item_id}: {self.level_sum}"

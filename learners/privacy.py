@@ -24,6 +24,9 @@ PERSONAL_DATA: dict[tuple[str, str], str] = {
     "delivered live on in the organization's LRS under the learner's public id)",
     ("interop.xapistatementin", "learner"): "exported as `xapi_statements_in` (statements an LMS sent about "
     "them); deleted with the learner",
+    ("learners.orgmemberfact", "learner"): "derived, not exported (a copy of the shared role, the consent flag "
+    "and current levels already in `profile` and `assessments`, per organization, for the employer's dashboard "
+    "counts); deleted, and the organization's counts decremented, in the erasure's transaction",
     ("audit.auditidentity", "user"): "entries about the person exported as `audit_log`; the link is deleted, "
     "so the entries stay with a pseudonym that no longer leads to anyone",
 }

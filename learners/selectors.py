@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, cast
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from audit.selectors import audit_entries_about
@@ -21,6 +23,9 @@ from learners.models import (
     LearnerProfile,
     Membership,
     Organization,
+    OrgItemRollup,
+    OrgRoleRollup,
+    OrgRollup,
     SkillAssessment,
     Track,
     TrackAssignment,
@@ -242,6 +247,28 @@ def member_progress_of(
     return out
 
 
+def _status_of(p: LearnerProfile, progress: dict[int, tuple[int, int, int, bool]]) -> MemberRow:
+    role = p.target_role if p.share_target_role else None
+    name = p.user.get_full_name() or p.user.username
+    if not p.share_track_progress:
+        return MemberRow(p, name, role, p.share_target_role, False, 0, None, None, None, "not_shared")
+    n_tracks, n_done, n_total, overdue = progress.get(p.pk, (0, 0, 0, False))
+    state = _status_of_progress((n_tracks, n_done, n_total, overdue))
+    return MemberRow(p, name, role, p.share_target_role, True, n_tracks, n_done, n_total, overdue, state)
+
+
+def _member_filter(members: QuerySet[LearnerProfile], *, role_code: str, query: str) -> QuerySet[LearnerProfile]:
+    if query:
+        members = members.filter(
+            Q(user__username__icontains=query)
+            | Q(user__first_name__icontains=query)
+            | Q(user__last_name__icontains=query)
+        )
+    if role_code:
+        members = members.filter(share_target_role=True, target_role__code=role_code)
+    return members
+
+
 def team_member_rows(
     *,
     organization: Organization,
@@ -252,63 +279,143 @@ def team_member_rows(
 ) -> list[MemberRow]:
     """The employer's member table, within each member's consent: the target role only if shared, track
     progress and the overdue flag only if shared.  Filters by role (shared roles only), status and a name
-    search; members of other organizations never appear (members_of)."""
-    members = members_of(organization=organization)
-    if query:
-        members = members.filter(
-            Q(user__username__icontains=query)
-            | Q(user__first_name__icontains=query)
-            | Q(user__last_name__icontains=query)
-        )
-    if role_code:
-        members = members.filter(share_target_role=True, target_role__code=role_code)
-    people = list(members)
+    search; members of other organizations never appear (members_of).  All of them: pages of a large
+    organization come from `team_member_page`."""
+    people = list(_member_filter(members_of(organization=organization), role_code=role_code, query=query))
     progress = member_progress_of(
         organization=organization, learner_ids=[p.pk for p in people if p.share_track_progress], today=today
     )
-    rows = []
-    for p in people:
-        role = p.target_role if p.share_target_role else None
-        if not p.share_track_progress:
-            row = MemberRow(
-                p,
-                p.user.get_full_name() or p.user.username,
-                role,
-                p.share_target_role,
-                False,
-                0,
-                None,
-                None,
-                None,
-                "not_shared",
-            )
-        else:
-            n_tracks, n_done, n_total, overdue = progress.get(p.pk, (0, 0, 0, False))
-            state = (
-                "no_track"
-                if n_tracks == 0
-                else "overdue"
-                if overdue
-                else "complete"
-                if n_done == n_total
-                else "in_progress"
-            )
-            row = MemberRow(
-                p,
-                p.user.get_full_name() or p.user.username,
-                role,
-                p.share_target_role,
-                True,
-                n_tracks,
-                n_done,
-                n_total,
-                overdue,
-                state,
-            )
-        if status and row.status != status:
-            continue
-        rows.append(row)
-    return rows
+    rows = [_status_of(p, progress) for p in people]
+    return [r for r in rows if not status or r.status == status]
+
+
+# --- keyset pages of an organization's members (stable order: user name, then learner id) -----------------
+
+
+class BadCursor(ValueError):
+    """A `cursor` that this server did not hand out."""
+
+
+@dataclass(frozen=True)
+class Cursor:
+    forward: bool  # True: the page after (username, pk); False: the page before it
+    username: str
+    pk: int
+
+    def encode(self) -> str:
+        raw = json.dumps(["a" if self.forward else "b", self.username, self.pk], separators=(",", ":"))
+        return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, value: str) -> Cursor:
+        try:
+            raw = json.loads(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode())
+            direction, username, pk = raw
+        except (ValueError, TypeError, UnicodeDecodeError) as exc:
+            raise BadCursor("not a cursor from this list") from exc
+        if direction not in ("a", "b") or not isinstance(username, str) or type(pk) is not int:
+            raise BadCursor("not a cursor from this list")
+        return cls(direction == "a", username, pk)
+
+
+def members_keyed(*, organization: Organization) -> QuerySet[LearnerProfile]:
+    """Active members (learner profiles) in the stable order of the keyset pages: user name, then id.
+
+    No join with duplicates to remove: membership is an EXISTS (one active membership per organization)."""
+    active = Membership.objects.filter(user_id=OuterRef("user_id"), organization=organization, left_on__isnull=True)
+    return (
+        LearnerProfile.objects.filter(Exists(active))
+        .select_related("user", "target_role__persona_type")
+        .order_by("user__username", "pk")
+    )
+
+
+@dataclass
+class KeysetPage:
+    items: list[Any]
+    next: str | None
+    previous: str | None
+    count: int | None = None
+    number: int = 1
+    per_page: int = 25
+
+    @property
+    def num_pages(self) -> int:
+        return max(1, -(-(self.count or 0) // self.per_page))
+
+
+def keyset_page(
+    members: QuerySet[LearnerProfile], *, cursor: Cursor | None, per_page: int, count: bool = False
+) -> KeysetPage:
+    """One page of `members` (ordered by user name, id) after or before `cursor`; `count` adds the total and
+    the page's number (two COUNT queries)."""
+    if cursor is None:
+        chunk = list(members[: per_page + 1])
+        more_after, more_before = len(chunk) > per_page, False
+        people = chunk[:per_page]
+    elif cursor.forward:
+        key = Q(user__username__gt=cursor.username) | Q(user__username=cursor.username, pk__gt=cursor.pk)
+        chunk = list(members.filter(key)[: per_page + 1])
+        more_after, more_before = len(chunk) > per_page, True
+        people = chunk[:per_page]
+    else:
+        key = Q(user__username__lt=cursor.username) | Q(user__username=cursor.username, pk__lt=cursor.pk)
+        chunk = list(members.filter(key).order_by("-user__username", "-pk")[: per_page + 1])
+        more_after, more_before = True, len(chunk) > per_page
+        people = chunk[:per_page][::-1]
+    page = KeysetPage(
+        people,
+        Cursor(True, people[-1].user.username, people[-1].pk).encode() if people and more_after else None,
+        Cursor(False, people[0].user.username, people[0].pk).encode() if people and more_before else None,
+        per_page=per_page,
+    )
+    if count:
+        page.count = members.count()
+        if people:
+            first = people[0]
+            before = members.filter(
+                Q(user__username__lt=first.user.username) | Q(user__username=first.user.username, pk__lt=first.pk)
+            ).count()
+            page.number = before // per_page + 1
+    return page
+
+
+def team_member_page(
+    *,
+    organization: Organization,
+    role_code: str = "",
+    status: str = "",
+    query: str = "",
+    cursor: Cursor | None = None,
+    per_page: int = 25,
+    today: date | None = None,
+) -> KeysetPage:
+    """One keyset page of the member table (`team_member_rows`' rows, same consent and filters), with the
+    number of matching members.  Every filter is SQL: the progress statuses come from the organization's
+    assignments (set-based), so a page reads `per_page` members whatever the organization's size."""
+    members = _member_filter(members_keyed(organization=organization), role_code=role_code, query=query)
+    progress: dict[int, tuple[int, int, int, bool]] | None = None
+    if status == "not_shared":
+        members = members.filter(share_track_progress=False)
+    elif status == "no_track":
+        assigned = TrackAssignment.objects.filter(learner_id=OuterRef("pk"), track__organization=organization)
+        members = members.filter(share_track_progress=True).exclude(Exists(assigned))
+    elif status:
+        progress = member_progress_of(organization=organization, today=today)
+        wanted = [learner_id for learner_id, value in progress.items() if _status_of_progress(value) == status]
+        members = members.filter(share_track_progress=True, pk__in=wanted)
+    page = keyset_page(members, cursor=cursor, per_page=per_page, count=True)
+    if progress is None:
+        progress = member_progress_of(
+            organization=organization, learner_ids=[p.pk for p in page.items if p.share_track_progress], today=today
+        )
+    page.items = [_status_of(p, progress) for p in page.items]
+    return page
+
+
+def _status_of_progress(value: tuple[int, int, int, bool]) -> str:
+    n_tracks, n_done, n_total, overdue = value
+    return "no_track" if n_tracks == 0 else "overdue" if overdue else "complete" if n_done == n_total else "in_progress"
 
 
 def track_for_admin(*, user: User | AnonymousUser, organization_id: int, track_id: int) -> Track | None:
@@ -371,17 +478,29 @@ def learner_track_schedule(*, learner: LearnerProfile, today: date | None = None
     return out
 
 
-def team_dashboard(*, organization: Organization) -> dict[str, Any]:
+def team_dashboard(
+    *, organization: Organization, today: date | None = None, overdue_names: bool = False
+) -> dict[str, Any]:
     """What an employer sees of its team, within each learner's consent.
 
     - members per target role (learners who share their target role),
     - per role and item: average current level of members sharing levels, beside the role's target,
-    - per track: assignees, completed, overdue (learners sharing track progress)."""
-    members = list(members_of(organization=organization))
-    by_role: dict[str, list[LearnerProfile]] = defaultdict(list)
-    for m in members:
-        if m.share_target_role and m.target_role is not None:
-            by_role[m.target_role.code].append(m)
+    - per track: assignees, completed, overdue (learners sharing track progress).
+
+    Members and the heatmap read the organization's rollups (learners/services/rollups.py, exact in the
+    writing transaction); the tracks are counted set-based (overdue depends on today)."""
+    total = OrgRollup.objects.filter(organization=organization).values_list("members", flat=True).first() or 0
+    by_role: dict[str, list[int]] = {}
+    role_code_of: dict[int, str] = {}
+    for role_id, code, n_members, n_sharing in (
+        OrgRoleRollup.objects.filter(organization=organization, members__gt=0)
+        .values_list("role_id", "role__code", "members", "sharing_levels")
+        .order_by("role__code", "role_id")
+    ):
+        role_code_of[role_id] = code
+        counts = by_role.setdefault(code, [0, 0])
+        counts[0] += n_members
+        counts[1] += n_sharing
     version = standard_version_get()
     items = list(version.skill_items.order_by("position").values_list("pk", "code"))
     targets = grade_targets(version=version)
@@ -391,15 +510,16 @@ def team_dashboard(*, organization: Organization) -> dict[str, Any]:
             role__version=version, role__code__in=list(by_role)
         ).values_list("role__code", "skill_item_id", "grade")
     }
-    all_levels = current_levels_of(learner_ids=[m.pk for p in by_role.values() for m in p if m.share_levels])
+    sums: dict[tuple[str, int], int] = defaultdict(int)
+    for role_id, item_id, level_sum in OrgItemRollup.objects.filter(
+        organization=organization, role_id__in=list(role_code_of)
+    ).values_list("role_id", "skill_item_id", "level_sum"):
+        sums[(role_code_of[role_id], item_id)] += level_sum
     heatmap = []
-    for role_code, people in sorted(by_role.items()):
-        sharing = [p for p in people if p.share_levels]
-        levels = [all_levels.get(p.pk, {}) for p in sharing]
+    for role_code, (n_members, n_sharing) in sorted(by_role.items()):
         cells = []
         for item_id, code in items:
-            values = [lv[item_id].level if item_id in lv else 0 for lv in levels]
-            average = round(sum(values) / len(values), 2) if values else None
+            average = round(sums.get((role_code, item_id), 0) / n_sharing, 2) if n_sharing else None
             target = requirements.get((role_code, item_id), 0)
             cells.append(
                 {
@@ -409,28 +529,84 @@ def team_dashboard(*, organization: Organization) -> dict[str, Any]:
                     "gap": None if average is None else round(target - average, 2),
                 }
             )
-        heatmap.append({"role": role_code, "members": len(people), "sharing_levels": len(sharing), "cells": cells})
-    tracks = []
-    for track in organization.tracks.order_by("name"):
-        progress = track_progress(track=track)
-        shared = [p for p in progress if p.shared]
-        tracks.append(
-            {
-                "id": track.pk,
-                "name": track.name,
-                "assignees": len(progress),
-                "sharing": len(shared),
-                "completed": sum(p.required_total > 0 and p.required_done == p.required_total for p in shared),
-                "overdue": [str(p.learner.public_id) for p in shared if p.overdue],
-            }
-        )
+        heatmap.append({"role": role_code, "members": n_members, "sharing_levels": n_sharing, "cells": cells})
     return {
         "organization": organization.pk,
-        "members": len(members),
-        "members_per_role": {code: len(people) for code, people in sorted(by_role.items())},
+        "members": total,
+        "members_per_role": {code: counts[0] for code, counts in sorted(by_role.items())},
         "heatmap": heatmap,
-        "tracks": tracks,
+        "tracks": track_summaries(organization=organization, today=today, names=overdue_names),
     }
+
+
+def track_summaries(
+    *, organization: Organization, today: date | None = None, names: bool = False
+) -> list[dict[str, Any]]:
+    """Per track of the organization: assignees, those sharing progress, completed, and the overdue (public ids,
+    by user name; with `names`, also their display names), as `track_progress` counts them.
+
+    Five queries whatever the number of assignees and tracks: the counts grouped in the database, completions
+    and the sharing assignments as narrow rows, the names only of the overdue.  A required course is due
+    `due_offset_days` after the assignment but never after the track's due date."""
+    today = today or timezone.localdate()
+    tracks = list(organization.tracks.order_by("name").values_list("pk", "name"))
+    if not tracks:
+        return []
+    required: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for track_id, course_id, offset in TrackCourse.objects.filter(
+        track__organization=organization, required=True
+    ).values_list("track_id", "course_id", "due_offset_days"):
+        required[track_id].append((course_id, offset))
+
+    assignments = TrackAssignment.objects.filter(track__organization=organization)
+    shares = Q(learner__share_track_progress=True)
+    counts: dict[int, dict[str, Any]] = {
+        row["track_id"]: dict(row)
+        for row in assignments.values("track_id").annotate(assignees=Count("pk"), sharing=Count("pk", filter=shares))
+    }
+    sharing = assignments.filter(shares)
+    done = set(
+        Enrollment.objects.filter(
+            learner_id__in=sharing.values("learner_id"),
+            course_id__in={c for courses in required.values() for c, _o in courses},
+            status=EnrollmentStatus.COMPLETED,
+        ).values_list("learner_id", "course_id")
+    )
+    completed: dict[int, int] = defaultdict(int)
+    late: dict[int, set[int]] = defaultdict(set)
+    for track_id, learner_id, assigned_on, due_on in sharing.values_list(
+        "track_id", "learner_id", "assigned_on", "due_on"
+    ).iterator(chunk_size=10_000):
+        courses = required.get(track_id, ())
+        if not courses:
+            continue
+        missing = [o for c, o in courses if (learner_id, c) not in done]
+        if not missing:
+            completed[track_id] += 1
+        elif due_on < today or any(assigned_on + timedelta(days=o) < today for o in missing):
+            late[track_id].add(learner_id)
+    people = {
+        pk: (str(public_id), f"{first} {last}".strip() or username, username)
+        for pk, public_id, username, first, last in LearnerProfile.objects.filter(
+            pk__in={i for ids in late.values() for i in ids}
+        ).values_list("pk", "public_id", "user__username", "user__first_name", "user__last_name")
+    }
+    overdue = {track_id: sorted((people[i] for i in ids), key=lambda p: p[2]) for track_id, ids in late.items()}
+    out = []
+    for track_id, name in tracks:
+        row = counts.get(track_id, {})
+        summary: dict[str, Any] = {
+            "id": track_id,
+            "name": name,
+            "assignees": row.get("assignees", 0),
+            "sharing": row.get("sharing", 0),
+            "completed": completed.get(track_id, 0),
+            "overdue": [p[0] for p in overdue.get(track_id, [])],
+        }
+        if names:
+            summary["overdue_names"] = sorted(p[1] for p in overdue.get(track_id, []))
+        out.append(summary)
+    return out
 
 
 # --- the learner's own data (APPI disclosure) -----------------------------------------------

@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -37,16 +36,17 @@ from learners.forms import (
 from learners.models import Enrollment, EnrollmentStatus, LearnerProfile, Organization, Track
 from learners.selectors import (
     MEMBER_STATUSES,
+    BadCursor,
+    Cursor,
     enrollments_of,
     learner_current_levels,
     learner_data_export,
     learner_track_schedule,
-    members_of,
     organization_for_admin,
     organizations_administered_by,
     role_group_preview,
     team_dashboard,
-    team_member_rows,
+    team_member_page,
     track_for_admin,
     track_progress,
 )
@@ -252,6 +252,7 @@ def _page_sections(profile: LearnerProfile, enrollments: list[Enrollment]) -> li
 
 
 MEMBERS_PER_PAGE = 25
+OVERDUE_NAMES_SHOWN = 50  # per track on the team page; the track's own page lists everyone
 TOP_GAPS = 5  # per role, in the phone layout of the heatmap
 
 MEMBER_STATUS_LABELS = {
@@ -275,7 +276,7 @@ def team(request: HttpRequest, org_id: int) -> HttpResponse:
     """The employer's team page: members (role, progress, overdue; filter, search, pages), tracks, and the
     heatmap of role x item gaps with item names, a legend and, on a phone, the top gaps per role as a list."""
     organization = _admin_org(request, org_id)
-    data = team_dashboard(organization=organization)
+    data = team_dashboard(organization=organization, overdue_names=True)
     version = standard_version_get()
     roles = {r.code: r for r in version.roles.order_by("position")}
     role_code = request.GET.get("role", "")
@@ -283,15 +284,25 @@ def team(request: HttpRequest, org_id: int) -> HttpResponse:
     status = request.GET.get("status", "")
     status = status if status in MEMBER_STATUSES else ""
     query = (request.GET.get("q") or "").strip()[:100]
-    rows = team_member_rows(organization=organization, role_code=role_code, status=status, query=query)
-    page = Paginator(rows, MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
+    try:
+        cursor = Cursor.decode(request.GET["cursor"]) if request.GET.get("cursor") else None
+    except BadCursor:
+        cursor = None  # a stale or edited link shows the first page
+    page = team_member_page(
+        organization=organization,
+        role_code=role_code,
+        status=status,
+        query=query,
+        cursor=cursor,
+        per_page=MEMBERS_PER_PAGE,
+    )
     audit_record(
         action=AuditAction.READ,
         event="team.page",
         object_type="learners.organization",
         object_id=organization.pk,
         organization_id=organization.pk,
-        detail={"people": data["members"], "listed": len(page.object_list)},
+        detail={"people": data["members"], "listed": len(page.items)},
     )
     items = list(version.skill_items.order_by("position"))
     by_code = {i.code: i for i in items}
@@ -309,9 +320,13 @@ def team(request: HttpRequest, org_id: int) -> HttpResponse:
         }
         for row in heat_rows
     ]
-    names = {str(m.public_id): m.user.get_full_name() or m.user.username for m in members_of(organization=organization)}
     tracks = [
-        {**t, "overdue_count": len(t["overdue"]), "overdue_names": sorted(names.get(i, "?") for i in t["overdue"])}
+        {
+            **t,
+            "overdue_count": len(t["overdue"]),
+            "overdue_names": t["overdue_names"][:OVERDUE_NAMES_SHOWN],
+            "overdue_more": max(0, len(t["overdue_names"]) - OVERDUE_NAMES_SHOWN),
+        }
         for t in data["tracks"]
     ]
     params = {k: v for k, v in (("role", role_code), ("status", status), ("q", query)) if v}

@@ -44,6 +44,7 @@ from learners.services import (
     track_assign,
     track_create,
 )
+from learners.services.rollups import org_rollups_refresh
 from national.services import national_learners_recount, qualifying_courses
 from portal.effect_demo import effect_demo_assessments, effect_demo_completions, effect_demo_courses
 from portal.exam_demo import demo_dx_certify
@@ -335,6 +336,7 @@ def _seed_national(lms: User, provider_user: User, provider: Provider | None, ro
     LearnerProfile.objects.bulk_create(profiles)
     Membership.objects.bulk_create(memberships)
     learners = dict(LearnerProfile.objects.filter(user_id__in=users.values()).values_list("user_id", "pk"))
+    org_rollups_refresh(learner_ids=learners.values())  # bulk_create sends no model signal
     public = dict(LearnerProfile.objects.filter(pk__in=learners.values()).values_list("pk", "public_id"))
     events: list[ProgressEvent] = []
     enrollments: list[Enrollment] = []

@@ -17,6 +17,7 @@ from django.utils import timezone
 from courses.models import Course, CourseStatus
 from courses.selectors import active_tags
 from learners.models import AssessmentSource, Enrollment, EnrollmentStatus, SkillAssessment
+from learners.services.rollups import org_rollups_refresh
 
 EFFECT_PEOPLE = 90  # national people who also finished one of the two courses (every other one each)
 EFFECT_DELTAS = (-0.5, 0.1)  # true mean later level minus the claim, per course
@@ -92,4 +93,5 @@ def effect_demo_assessments(*, courses: Sequence[int]) -> int:
                     )
                 )
     SkillAssessment.objects.bulk_create(rows, batch_size=1000)
+    org_rollups_refresh(learner_ids={r.learner_id for r in rows})  # bulk_create sends no model signal
     return len(rows)

@@ -9,7 +9,7 @@ from django.contrib.auth.models import User
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -24,7 +24,11 @@ from courses.models import Course, CourseStatus
 from learners.exam_services import exam_passes_shared
 from learners.models import Organization, Track
 from learners.selectors import (
+    BadCursor,
+    Cursor,
     current_levels_of,
+    keyset_page,
+    members_keyed,
     members_of,
     organization_for_admin,
     organizations_administered_by,
@@ -60,6 +64,10 @@ MEMBER_LIST = inline_serializer(
     },
     many=True,
 )
+
+
+MEMBERS_PAGE = 100  # members per page of the API (`limit`, at most MEMBERS_PAGE_MAX)
+MEMBERS_PAGE_MAX = 500
 
 
 def _org(request: Request, org_id: int) -> Organization:
@@ -109,22 +117,47 @@ class OrgListApi(APIView):
         return Response([{"id": o.pk, "name": o.name} for o in organizations_administered_by(user=request.user)])
 
 
+class MembersQuery(serializers.Serializer):
+    cursor = serializers.CharField(required=False, max_length=400, help_text="the `next` cursor of the page before")
+    limit = serializers.IntegerField(required=False, min_value=1, max_value=MEMBERS_PAGE_MAX, default=MEMBERS_PAGE)
+
+
 class OrgMembersApi(APIView):
-    """Members with only what each one consented to share (never self-assessment notes)."""
+    """Members with only what each one consented to share (never self-assessment notes), a page at a time in a
+    stable order (user name, then id): the next page's cursor is in the `Link: <…>; rel="next"` header and in
+    `X-Next-Cursor`; none on the last page."""
 
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
         operation_id="orgs_members",
+        parameters=[
+            MembersQuery,
+            OpenApiParameter(
+                "Link", str, OpenApiParameter.HEADER, response=True, description='rel="next": the next page, if any'
+            ),
+            OpenApiParameter(
+                "X-Next-Cursor", str, OpenApiParameter.HEADER, response=True, description="the next page's cursor"
+            ),
+        ],
         responses=MEMBER_LIST,
         tags=["employers"],
     )
     def get(self, request: Request, org_id: int) -> Response:
         organization = _org(request, org_id)
-        members = list(members_of(organization=organization))
-        levels = current_levels_of(learner_ids=[m.pk for m in members if m.share_levels])
+        params = MembersQuery(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        try:
+            cursor = Cursor.decode(params.validated_data["cursor"]) if params.validated_data.get("cursor") else None
+        except BadCursor as exc:
+            raise serializers.ValidationError({"cursor": [str(exc)]}) from exc
+        limit = params.validated_data["limit"]
+        page = keyset_page(members_keyed(organization=organization), cursor=cursor, per_page=limit)
+        members = page.items
+        sharing = [m.pk for m in members if m.share_levels]
+        levels = current_levels_of(learner_ids=sharing) if sharing else {}
         codes = dict(SkillItem.objects.filter(version=standard_version_get()).values_list("pk", "code"))
-        exams = exam_passes_shared(learner_ids=[m.pk for m in members if m.share_levels])
+        exams = exam_passes_shared(learner_ids=sharing) if sharing else {}
         rows = []
         for m in members:
             row: dict[str, Any] = {"learner": str(m.public_id), "username": m.user.get_username()}
@@ -139,7 +172,13 @@ class OrgMembersApi(APIView):
             row["exams"] = exams.get(m.pk, []) if m.share_levels else "not shared"
             rows.append(row)
         _audit(request, organization, "orgs.members", people=len(rows))
-        return Response(rows)
+        response = Response(rows)
+        if page.next:
+            query = request.query_params.copy()
+            query["cursor"] = page.next
+            response["Link"] = f'<{request.build_absolute_uri(request.path)}?{query.urlencode()}>; rel="next"'
+            response["X-Next-Cursor"] = page.next
+        return response
 
 
 class TrackInput(serializers.Serializer):

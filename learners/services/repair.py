@@ -19,6 +19,7 @@ from learners.models import (
     TrackAssignment,
 )
 from learners.services.ingest import EventIn, _fold
+from learners.services.rollups import org_rollups_refresh
 from learners.signals import enrollments_changed, plans_outdated
 
 
@@ -82,6 +83,7 @@ def out_of_window_dates_repair(*, apply: bool, now: datetime | None = None) -> D
         assignment.due_on = min(max(assignment.due_on, start), start + timedelta(days=DUE_DATE_MAX_DAYS))
     TrackAssignment.objects.bulk_update(assignments, ["due_on"])
     if learner_ids:
+        org_rollups_refresh(learner_ids=learner_ids)  # a moved assessment date can change a current level
         enrollments_changed.send(sender=Enrollment, learner_ids=learner_ids)  # national recount, same transaction
         plans_outdated.send(sender=LearnerProfile, learner_ids=learner_ids)  # re-planned after commit
     return report

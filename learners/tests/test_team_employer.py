@@ -1,6 +1,7 @@
 """Issue 21 item 3: the employer's member table, track detail page, reminders and assignment by role group,
 always within each member's consent and only for the organization's own admin."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -107,9 +108,18 @@ def test_member_table_pages(client, org, settings):
     client.force_login(org["admin"])
     first = client.get(f"/team/{org['org'].pk}/", {"lang": "en"}).content.decode()
     assert first.count('<tr class="status-') == 25 and "Page 1 of 2" in first
-    second = client.get(f"/team/{org['org'].pk}/", {"lang": "en", "page": 2}).content.decode()
-    assert second.count('<tr class="status-') == 9 and "zz29" in second
-    assert client.get(f"/team/{org['org'].pk}/", {"page": "x", "status": "bogus", "role": "<"}).status_code == 200
+    found = re.search(r'rel="next" href="\?cursor=([^"#&]+)', first)
+    assert found is not None
+    cursor = found.group(1)
+    second = client.get(f"/team/{org['org'].pk}/", {"lang": "en", "cursor": cursor}).content.decode()
+    assert second.count('<tr class="status-') == 9 and "zz29" in second and "Page 2 of 2" in second
+    assert 'rel="next"' not in second
+    found = re.search(r'rel="prev" href="\?cursor=([^"#&]+)', second)
+    assert found is not None
+    back = found.group(1)
+    again = client.get(f"/team/{org['org'].pk}/", {"lang": "en", "cursor": back}).content.decode()
+    assert again.count('<tr class="status-') == 25 and "Page 1 of 2" in again and "zz29" not in again
+    assert client.get(f"/team/{org['org'].pk}/", {"cursor": "x", "status": "bogus", "role": "<"}).status_code == 200
 
 
 def test_track_detail_lists_only_consenting_assignees(client, org):
