@@ -43,3 +43,33 @@ def message_of(exc: BaseException) -> str:
     if len(exc.args) == 1 and isinstance(exc.args[0], str):
         return exc.args[0]
     return str(exc)
+
+
+def message_dump(value: str) -> dict[str, Any] | str:
+    """A JSON-ready form of a message that `message_load` turns back into a `Message` (plain text stays text).
+
+    For messages stored now and shown later (an import job's problems): a parameter that is not a number,
+    a boolean or text is kept as its text, which is what the English rendering used anyway."""
+    if not isinstance(value, Message):
+        return str(value)
+    params: dict[str, Any] = {}
+    for name, param in value.params.items():
+        if isinstance(param, Message):
+            params[name] = message_dump(param)
+        elif isinstance(param, bool | int | float | str) or param is None:
+            params[name] = param
+        else:
+            params[name] = str(param)
+    return {"template": value.template, "params": params}
+
+
+def message_load(data: Any) -> str:
+    """The inverse of `message_dump`: a `Message` again (so it is shown translated), or the text as it is."""
+    if isinstance(data, dict) and isinstance(data.get("template"), str):
+        raw = data.get("params")
+        params = {k: message_load(v) if isinstance(v, dict) else v for k, v in (raw or {}).items()}
+        try:
+            return Message(data["template"], **params)
+        except (KeyError, TypeError, ValueError):
+            return str(data["template"])
+    return str(data)

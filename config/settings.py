@@ -177,6 +177,7 @@ TASK_INTENTS = env.list(
         "interop.tasks.credentials_award_task",
         "national.tasks.national_learners_recount_task",
         "national.tasks.national_catalog_sync_task",
+        "courses.tasks.catalog_import_job_task",
     ],
 )
 TASK_RESEND_AFTER_SECONDS = env.int("TASK_RESEND_AFTER_SECONDS", default=600)
@@ -211,7 +212,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "learners:start"
+# portal.views.after_login: a catalog provider lands on its courses, everyone else on learner onboarding.
+LOGIN_REDIRECT_URL = "after-login"
 LOGOUT_REDIRECT_URL = "home"
 
 # --- Internationalisation -------------------------------------------------------

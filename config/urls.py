@@ -17,6 +17,7 @@ admin.site.site_title = "DX Pathways"
 urlpatterns = [
     path("favicon.ico", lambda request: redirect(static("favicon.svg"), permanent=True)),
     path("", portal_views.home, name="home"),
+    path("welcome/", portal_views.after_login, name="after-login"),
     path("healthz", common_views.healthz, name="healthz"),
     path("standard/", include("skills.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

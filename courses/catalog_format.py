@@ -578,3 +578,28 @@ def dump_csv(rows: Iterable[CourseRow]) -> str:
         record["training_benefit_eligible"] = "true" if row.training_benefit_eligible else "false"
         writer.writerow([record[c] for c in ALL_COLUMNS])
     return "\ufeff" + out.getvalue()
+
+
+def template_row(*, provider: str, skill_code: str = "") -> CourseRow:
+    """The example row of the downloadable templates: valid as it is (the importer accepts it unchanged),
+    to be replaced by the provider's own courses."""
+    return CourseRow(
+        row=1,
+        provider=provider,
+        code="EXAMPLE-001",
+        title_ja="データ活用入門（例）",
+        title_en="Introduction to using data (example)",
+        description_ja="業務データの集計と可視化の基本を学びます。この行を自社の講座に書き換えてください。",
+        description_en="The basics of summarising and charting business data. Replace this row with your courses.",
+        url="https://example.com/courses/example-001",
+        level=1,
+        hours=Decimal("2.5"),
+        price_jpy=0,
+        format="e-learning",
+        language="ja",
+        prefecture="",
+        reskill_certified=False,
+        training_benefit_eligible=False,
+        skills=[(skill_code, 1)] if skill_code else [],
+        literacy=[],
+    )

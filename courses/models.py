@@ -290,6 +290,67 @@ class ImportRun(models.Model):
         return f"{self.filename or 'import'} ({self.outcome})"
 
 
+class CatalogImportJob(models.Model):
+    """An uploaded catalog file waiting for, or done with, its import (run by a Celery task).
+
+    The file is kept in the row so that the task takes only the job's id; `stage` and the row counters
+    are the progress the job page polls; `import_run` is the result (created/updated/rejected, problems)
+    and `result` lists the courses created and updated.  Only the uploader and staff see a job."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+
+    class Stage(models.TextChoices):
+        WAITING = "waiting", _("waiting for a worker")
+        READING = "reading", _("reading and checking the rows")
+        STORING = "storing", _("storing the courses")
+        FINISHED = "finished", _("finished")
+
+    uploader = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="catalog_import_jobs")
+    filename = models.CharField(max_length=255, blank=True)
+    data = models.BinaryField()
+    partial = models.BooleanField(default=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    stage = models.CharField(max_length=10, choices=Stage.choices, default=Stage.WAITING)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    import_run = models.OneToOneField(ImportRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="job")
+    result = models.JSONField(default=dict, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("catalog import job")
+        verbose_name_plural = _("catalog import jobs")
+        constraints = [
+            models.CheckConstraint(condition=Q(rows_done__lte=F("rows_total")), name="courses_importjob_done_le_total"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.filename or 'upload'} ({self.status})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def percent(self) -> int:
+        """Progress in percent: reading is the first fifth, storing the rest; 100 only when finished."""
+        if self.finished:
+            return 100
+        if self.stage == self.Stage.STORING:
+            return 60
+        if self.stage == self.Stage.READING:
+            return 20
+        return 5
+
+
 class CourseKind(models.TextChoices):
     COURSE = "course", _("course")
     CASE_PROGRAM = "case_program", _("case-based program")

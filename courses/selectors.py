@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -15,6 +16,7 @@ from django.db.models.expressions import RawSQL
 
 from courses.catalog_format import CourseRow
 from courses.models import (
+    CatalogImportJob,
     CatalogState,
     Course,
     CourseItemEffect,
@@ -24,6 +26,7 @@ from courses.models import (
     ImportRun,
     Provider,
     ReviewStatus,
+    TagSource,
 )
 from courses.search import IndexedCourse, SearchIndex, snippet
 from skills.grades import STRONG_GRADES
@@ -338,6 +341,65 @@ def provider_ids_for(*, user: User | AnonymousUser) -> set[int] | None:
     if not user.is_authenticated:
         return set()
     return set(Provider.objects.filter(members=user).values_list("pk", flat=True))
+
+
+def catalog_import_job_get(*, job_id: int, user: User | AnonymousUser) -> CatalogImportJob | None:
+    """An upload's job, for its uploader and staff only (None otherwise: the pages answer 404)."""
+    if not user.is_authenticated:
+        return None
+    qs = CatalogImportJob.objects.select_related("import_run").defer("data")
+    if not user.is_staff:
+        qs = qs.filter(uploader_id=user.pk)
+    return qs.filter(pk=job_id).first()
+
+
+def catalog_import_jobs_of(*, user: User | AnonymousUser, limit: int = 5) -> list[CatalogImportJob]:
+    """The account's latest uploads, newest first."""
+    if not user.is_authenticated:
+        return []
+    return list(CatalogImportJob.objects.filter(uploader_id=user.pk).select_related("import_run").defer("data")[:limit])
+
+
+@dataclass
+class ProviderHome:
+    """One provider on its account's home page: its courses and the last import by any of its accounts."""
+
+    provider: Provider
+    courses: Sequence[Course]
+    status_counts: dict[str, int]
+    pending_tags: int
+    last_import: ImportRun | None
+
+
+def provider_homes_for(*, user: User | AnonymousUser) -> list[ProviderHome]:
+    """The providers the account acts for, each with its courses (every status; each annotated with
+    `pending_tags`, inferred tags waiting for review), and its last import.  A few queries per provider."""
+    if not user.is_authenticated:
+        return []
+    homes = []
+    for provider in Provider.objects.filter(members=user).order_by("name_ja"):
+        courses = list(
+            Course.objects.filter(provider=provider)
+            .annotate(
+                pending_tags=Count(
+                    "skill_tags",
+                    filter=Q(skill_tags__source=TagSource.INFERRED, skill_tags__review_status=ReviewStatus.PENDING),
+                )
+            )
+            .order_by("status", "code")
+        )
+        counts = Counter(c.status for c in courses)
+        last = ImportRun.objects.filter(actor__providers=provider).order_by("-created_at", "-pk").first()
+        homes.append(
+            ProviderHome(
+                provider=provider,
+                courses=courses,
+                status_counts=dict(counts),
+                pending_tags=sum(c.pending_tags for c in courses),
+                last_import=last,
+            )
+        )
+    return homes
 
 
 def import_runs_visible_to(*, user: User | AnonymousUser) -> QuerySet[ImportRun]:

@@ -6,7 +6,8 @@ bulk writes here bump it once per call.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import logging
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -20,7 +21,9 @@ from django.utils import timezone
 from audit.models import AuditAction
 from audit.services import FROM_REQUEST, audit_record
 from common.input_checks import InputError, json_loads
-from common.messages import Message
+from common.messages import Message, message_dump
+from common.middleware import DATABASE_ERRORS
+from common.queue import enqueue_on_commit
 from common.reference import PREFECTURES
 from courses.bulk import CatalogWriter, catalog_writer
 from courses.catalog_format import (
@@ -32,6 +35,7 @@ from courses.catalog_format import (
     parse_catalog,
 )
 from courses.models import (
+    CatalogImportJob,
     CatalogState,
     Course,
     CourseItemEffect,
@@ -152,6 +156,8 @@ def catalog_vocabulary(*, version: StandardVersion | None = None) -> Vocabulary:
 class ImportReport:
     run: ImportRun
     issues: list[RowIssue] = field(default_factory=list)
+    created_ids: list[int] = field(default_factory=list)
+    updated_ids: list[int] = field(default_factory=list)
 
     @property
     def stored(self) -> bool:
@@ -184,6 +190,8 @@ def catalog_import(
     partial: bool = False,
     actor: User | AnonymousUser | None = None,
     allowed_provider_ids: set[int] | None = None,
+    on_checked: Callable[[int], None] | None = None,
+    on_done: Callable[[ImportReport], None] | None = None,
 ) -> ImportReport:
     """Import a catalog file (JSON or CSV; docs/catalog-format.md).
 
@@ -191,19 +199,123 @@ def catalog_import(
     All-or-nothing unless `partial`: then valid rows are stored and the rest reported.
     `allowed_provider_ids` limits a provider account to its own providers (None: any,
     and unknown providers are created from their name).  Every run is recorded.
+    `on_checked(rows)` is called once the file is read and checked, before anything is written
+    (outside the import's transaction: an import job shows it as progress); `on_done(report)` inside
+    the transaction that records the run, so what it writes commits with the import or not at all.
     """
     try:
         parsed = parse_catalog(data, filename=filename, vocab=catalog_vocabulary())
     except CatalogFileError as exc:
-        return _record_rejected(exc.issues, filename, "", 0, partial, actor)
+        with transaction.atomic():
+            report = _record_rejected(exc.issues, filename, "", 0, partial, actor)
+            if on_done is not None:
+                on_done(report)
+            return report
 
     providers = _provider_index()
     if allowed_provider_ids is not None:
         _restrict_to_own_providers(parsed, providers, allowed_provider_ids)
-    if parsed.issues and not partial:
-        return _record_rejected(parsed.issues, filename, parsed.file_format, parsed.total, partial, actor)
+    if on_checked is not None:
+        on_checked(parsed.total)
     with transaction.atomic():
-        return _store(parsed, providers, filename, partial, actor)
+        if parsed.issues and not partial:
+            report = _record_rejected(parsed.issues, filename, parsed.file_format, parsed.total, partial, actor)
+        else:
+            report = _store(parsed, providers, filename, partial, actor)
+        if on_done is not None:
+            on_done(report)
+        return report
+
+
+# --- import jobs: an upload imported by a Celery task, with progress (docs/catalog-format.md) ------------
+
+JOB_RESULT_LIMIT = 500  # courses listed per kind on the result page; the counts are always complete
+JOB_PROBLEM_LIMIT = 1000  # problems kept translatable on the job; the import run keeps all of them (English)
+
+logger = logging.getLogger(__name__)
+
+
+def catalog_import_job_create(*, uploader: User, data: bytes, filename: str, partial: bool) -> CatalogImportJob:
+    """Keep an uploaded file in a job row and queue its import after the commit (eager in development)."""
+    from courses.tasks import catalog_import_job_task  # tasks import this module
+
+    with transaction.atomic():
+        job = CatalogImportJob.objects.create(uploader=uploader, filename=filename[:255], data=data, partial=partial)
+        enqueue_on_commit(catalog_import_job_task, job_id=job.pk)
+    return job
+
+
+def _course_summaries(ids: Sequence[int]) -> list[dict[str, Any]]:
+    wanted = list(ids[:JOB_RESULT_LIMIT])
+    rows = Course.objects.filter(pk__in=wanted).values("pk", "code", "title_ja", "title_en")
+    return sorted(
+        ({"id": r["pk"], "code": r["code"], "title_ja": r["title_ja"], "title_en": r["title_en"]} for r in rows),
+        key=lambda r: r["code"],
+    )
+
+
+def catalog_import_job_run(*, job_id: int) -> CatalogImportJob | None:
+    """Run a job's import.  Idempotent: a finished job is left as it is; a job whose worker died midway
+    runs again, and since the import and the job's result commit together (all or nothing, upsert by
+    provider and code) nothing is stored twice.  Returns the job, or None when it does not exist."""
+    with transaction.atomic():
+        job = CatalogImportJob.objects.select_for_update().filter(pk=job_id).first()
+        if job is None or job.finished:
+            return job
+        job.status, job.stage = CatalogImportJob.Status.RUNNING, CatalogImportJob.Stage.READING
+        job.started_at = timezone.now()
+        job.save(update_fields=["status", "stage", "started_at"])
+    uploader = job.uploader
+    allowed = None if uploader.is_staff else set(Provider.objects.filter(members=uploader).values_list("pk", flat=True))
+
+    def checked(rows: int) -> None:  # committed at once, so the job page shows it while the rows are stored
+        CatalogImportJob.objects.filter(pk=job_id).update(stage=CatalogImportJob.Stage.STORING, rows_total=rows)
+
+    def done(report: ImportReport) -> None:  # inside the import's transaction
+        run = report.run
+        CatalogImportJob.objects.filter(pk=job_id).update(
+            status=CatalogImportJob.Status.DONE,
+            stage=CatalogImportJob.Stage.FINISHED,
+            rows_total=run.rows,
+            rows_done=run.rows,
+            import_run=run,
+            result={
+                "created": _course_summaries(report.created_ids),
+                "updated": _course_summaries(report.updated_ids),
+                # Messages with their msgid and parameters, so the job page shows them in the viewer's language.
+                "problems": [
+                    {"row": i.row, "field": i.field, "code": i.code, "message": message_dump(i.message)}
+                    for i in report.issues[:JOB_PROBLEM_LIMIT]
+                ],
+            },
+            data=b"",  # the file is not needed any more: the run keeps every problem
+            finished_at=timezone.now(),
+        )
+
+    try:
+        catalog_import(
+            data=bytes(job.data),
+            filename=job.filename,
+            partial=job.partial,
+            actor=uploader,
+            allowed_provider_ids=allowed,
+            on_checked=checked,
+            on_done=done,
+        )
+    except DATABASE_ERRORS:
+        # A lost database: the task fails, its durable intent stays (TASK_INTENTS) and the sweep sends it
+        # again; this run is then repeated from the start (eager in development: the request answers 503).
+        raise
+    except Exception:  # an unexpected failure: the import stored nothing; the job page says so
+        logger.exception("catalog import job %s failed", job_id)
+        CatalogImportJob.objects.filter(pk=job_id).update(
+            status=CatalogImportJob.Status.FAILED,
+            stage=CatalogImportJob.Stage.FINISHED,
+            rows_done=0,
+            error="the import failed unexpectedly; nothing was stored",
+            finished_at=timezone.now(),
+        )
+    return CatalogImportJob.objects.get(pk=job_id)
 
 
 def _restrict_to_own_providers(parsed: ParseResult, providers: dict[str, Provider], allowed: set[int]) -> None:
@@ -378,7 +490,7 @@ def _store(
     if needing:
         courses_imported.send(sender=ImportRun, course_ids=needing)  # recommender/receivers.py infers tags
     # A changed catalog bumped the version above: catalog_version_changed refreshes the stale plans.
-    return ImportReport(run=run, issues=parsed.issues)
+    return ImportReport(run=run, issues=parsed.issues, created_ids=sorted(new_ids), updated_ids=sorted(updated_ids))
 
 
 _COMPARE_FIELDS: tuple[str, ...] = (

@@ -43,5 +43,7 @@ ACTING_FOR_OTHERS: dict[tuple[str, str], str] = {
     "statements go with the account when it is deleted (progress events they produced stay)",
     ("courses.courseskill", "reviewer"): "set to null (the catalog's tag stays)",
     ("courses.importrun", "actor"): "set to null (the catalog's import record stays)",
+    ("courses.catalogimportjob", "uploader"): "the account that uploaded a catalog file for its provider; the "
+    "job goes with the account when it is deleted (its import run stays, with the actor set to null)",
     ("admin.logentry", "user"): "staff actions in the admin (staff accounts are not erased by themselves)",
 }

@@ -271,16 +271,22 @@ def test_catalog_csv_with_nul_in_the_header(provider_client):
     assert response.json()["problems"][0]["field"] == "title\\x00en"
 
 
-def test_catalog_upload_page_with_a_lone_surrogate(client, standard):
+def test_catalog_upload_page_with_a_lone_surrogate(client, standard, django_capture_on_commit_callbacks):
+    """The web upload is an import job: the job's page names the field, and nothing is stored."""
     from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from courses.models import Course
 
     user = User.objects.create_user("provider1", password="pw-for-tests-1234")
     Provider.objects.create(name_ja=PROVIDER).members.add(user)
     client.force_login(user)
     body = json.dumps([_record_with(title_ja="\ud800")]).encode()
-    response = client.post("/courses/upload/?lang=en", {"file": SimpleUploadedFile("c.json", body)})
-    assert response.status_code == 400
-    assert "<code>title_ja</code>" in response.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/courses/upload/?lang=en", {"file": SimpleUploadedFile("c.json", body)})
+    assert response.status_code == 303
+    page = client.get(response["Location"], {"lang": "en"}).content.decode()
+    assert "Nothing was stored" in page and "<code>title_ja</code>" in page
+    assert not Course.objects.exists()
 
 
 def _command(*args: str) -> subprocess.CompletedProcess[str]:

@@ -291,13 +291,22 @@ def test_employer_compares_two_budgets_and_confirms_a_track(session_for, lang):
 
 
 @pytest.mark.parametrize("lang", ["ja", "en"])
-def test_provider_uploads_a_cp932_csv_fixes_a_bad_row_and_sees_inferred_tags(session_for, lang):
-    from courses.catalog_format import ALL_COLUMNS
+def test_provider_lands_on_its_courses_uploads_a_cp932_csv_fixes_a_bad_row_and_sees_the_result(session_for, lang):
     from portal.demo import PROVIDER_NAME
 
     s = session_for(lang)
     page = s.page
     s.login("provider")
+    page.wait_for_url("**/courses/provider/")  # a provider lands on its own courses, not learner onboarding
+    s.check_page()
+    assert page.locator("table.provider-courses tbody tr").count() >= 1
+    assert page.locator(".last-import").count() == 1
+    s.shot("provider-home")
+    with page.expect_download() as download:
+        page.locator("a[href='/courses/upload/template.csv']").first.click()
+    template = Path(download.value.path()).read_text(encoding="utf-8-sig")
+    header, example = template.splitlines()[:2]
+    assert header.startswith("provider,code,") and example.startswith(PROVIDER_NAME + ",EXAMPLE-001,")
     page.locator("nav a[href='/courses/upload/']").click()
     page.wait_for_url("**/courses/upload/")
     s.check_page()
@@ -313,12 +322,17 @@ def test_provider_uploads_a_cp932_csv_fixes_a_bad_row_and_sees_inferred_tags(ses
     bad = untagged.replace(",3,8,", ",9,8,")
 
     def upload(*rows: str) -> None:
-        body = "\r\n".join([",".join(ALL_COLUMNS), *rows]).encode("cp932")
+        body = "\r\n".join([header, *rows]).encode("cp932")  # the template's columns, saved as Excel does
         page.set_input_files(
             "input[type=file]", files=[{"name": "courses.csv", "mimeType": "text/csv", "buffer": body}]
         )
-        page.locator("main form[method=post] button[type=submit]").click()
+        # In development the import (and, for courses without skills, tag inference) runs before the answer;
+        # a loaded two-core machine took over a minute, so wait for the job's page longer than the default.
+        before = page.url  # the fixed file is uploaded from the previous job's page
+        page.locator("main form[method=post] button[type=submit]").click(no_wait_after=True)
+        page.wait_for_url(lambda url: re.search(r"/courses/upload/jobs/\d+/$", url) and url != before, timeout=240_000)
         page.wait_for_load_state()
+        page.locator("[role=status], [role=alert]").first.wait_for(timeout=240_000)  # finished (progress until then)
 
     upload(good, bad)
     s.check_page()
@@ -327,13 +341,23 @@ def test_provider_uploads_a_cp932_csv_fixes_a_bad_row_and_sees_inferred_tags(ses
     assert problem.count() == 1
     assert problem.locator("td").nth(1).inner_text() == f"E2E-{tag}-2"
     assert problem.locator("code").inner_text() == "level"
-    upload(good, untagged)
+    message = problem.locator("td.problem").inner_text()
+    assert ("範囲外" in message) if lang == "ja" else ("out of range" in message), message
+    described = page.locator("input[type=file]").get_attribute("aria-describedby") or ""
+    assert "import-problems" in described.split() and page.locator("#import-problems-summary").is_visible()
+    color = page.locator("table.issues td.problem").first.evaluate("e => getComputedStyle(e).color")
+    assert color == "rgb(185, 28, 28)"  # the error colour
+    upload(good, untagged)  # the fixed file, from the form under the problems
     s.check_page()
     assert page.locator("[role=status]").first.is_visible()
-    page.reload()
+    assert page.locator("table.changed tbody tr", has_text=f"E2E-{tag}-2").count() == 1
+    s.shot("upload-result")
+    page.goto(s.base + "/courses/upload/")
     tags = page.locator("section[aria-labelledby=inferred-heading] tr", has_text=f"機械学習モデルを作る{tag}")
     assert tags.count() >= 1  # the new course's proposed skills, pending review
     s.shot("upload-done")
+    page.goto(s.base + "/courses/provider/")
+    assert f"E2E-{tag}-2" in page.locator("table.provider-courses").inner_text()
 
 
 @pytest.mark.parametrize(("lang", "viewport"), [("ja", PHONE), ("en", (1280, 900))])

@@ -22,7 +22,7 @@ def create_trigram_index(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("courses", "0005_course_item_effects")]
+    dependencies = [("courses", "0006_catalog_import_jobs")]
 
     operations = [
         migrations.RunPython(drop_trigram_index, create_trigram_index),
