@@ -247,3 +247,42 @@ def test_a_generated_population_survives_the_attacker(standard):
     summary = attack_summary(ministry_analyst())
     assert summary["hidden"] > 50
     assert summary["pinned"] == 0
+
+
+def test_the_joint_audit_finds_what_linprog_finds_on_random_tables():
+    """`joint_ranges` (every table at once, shared unknowns) against linprog on the same system."""
+    from national.suppression import SECONDARY, Tables, _equations, joint_ranges
+
+    rng = random.Random(17)  # noqa: S311 - test data
+    for _ in range(8):
+        domains = {d: list(range(rng.randint(2, 4))) for d in ("a", "b", "c")}
+        people = {key: rng.choice([0, 1, 3, 9, 10, 12, 25]) for key in itertools.product(*domains.values())}
+        one = {
+            d: {v: sum(p for k, p in people.items() if k[i] == v) for v in domains[d]} for i, d in enumerate(domains)
+        }
+        two = {
+            (x, y): {
+                (u, w): sum(p for k, p in people.items() if k[i] == u and k[j] == w)
+                for u in domains[x]
+                for w in domains[y]
+            }
+            for (i, x), (j, y) in itertools.combinations(enumerate(domains), 2)
+        }
+        tables = Tables(total=sum(people.values()), domains=domains, one_way=one, two_way=two)
+        tables.one_status = {d: {v: (PRIMARY if n < 10 else None) for v, n in one[d].items()} for d in one}
+        tables.two_status = {
+            p: {k: (PRIMARY if n < 10 else (SECONDARY if rng.random() < 0.3 else None)) for k, n in c.items()}
+            for p, c in two.items()
+        }
+        keys, _values, bounds, equations = _equations(tables, 10)
+        if not keys:
+            continue
+        exact = solve(
+            [({keys[i]: v for i, v in eq.items()}, constant) for eq, constant in equations],
+            {k: (low, None if math.isinf(high) else high) for k, (low, high) in zip(keys, bounds, strict=True)},
+        )
+        fast = joint_ranges(tables, 10)
+        full = joint_ranges(tables, 10, exact=True)
+        for key, (low, high) in exact.items():
+            assert full[key] == pytest.approx((low, high)), key
+            assert protected(fast[key], 10) == protected((low, high), 10), key
