@@ -55,7 +55,7 @@ def embed_and_tag_figures(version: Any, repeat: int) -> dict[str, Any]:
     from recommender.core.tagging import dense_english_only
     from recommender.engine import course_vectors_sync, dense_encoder, taggers
     from recommender.inputs import course_text
-    from recommender.learning import calibrator
+    from recommender.learning import tagging_layer
     from recommender.models import EmbeddingVector
     from recommender.planning import infer
 
@@ -66,7 +66,7 @@ def embed_and_tag_figures(version: Any, repeat: int) -> dict[str, Any]:
     english_only = dense_english_only(encoder)
     encoded = [encoder.query_prefix + t.dense_text(english_only) for t in texts if t.readable(english_only)]
     taggers(version=version)
-    calibrator(version=version)  # the layer is fitted once per state of the labels, not per tagging run
+    tagging_layer(version=version)  # the layer is fitted once per state of the labels, not per tagging run
     encoder.encode_passages(encoded[:32])  # warm the model
     bare_s = catalog_bench.median_seconds(lambda: encoder.model.encode(encoded, batch_size=encoder.batch_size), repeat)
 

@@ -2,8 +2,10 @@
 
 `labelled_catalog` reads the labels; `catalog_pairs` computes each labelled course's features with
 k-fold prototypes (a course never sits in the centroid of the items it is scored against, as a new
-course would not); `tag_calibration_refresh` (a service: it writes `TagCalibration`) fits the layer for
-the current state of the labels, once per state; `calibrator` returns the layer for inference.
+course would not); `catalog_vectors` reads their stored dense vectors (the embedding classifier's input);
+`tag_calibration_refresh` (a service: it writes `TagCalibration`) fits the classifier and the layer for the
+current state of the labels, once per state (`recommender.core.calibration.fit_tagging_layer`, the same
+function the cross-validated evaluation fits on each training fold); `tagging_layer` returns them for inference.
 """
 
 from __future__ import annotations
@@ -23,10 +25,12 @@ from recommender.core.calibration import (
     FEATURE_VERSION,
     LabelledPairs,
     TagCalibrator,
-    choose_regularisation,
+    TagLayer,
+    fit_tagging_layer,
     folds,
     pair_features,
 )
+from recommender.core.classifier import EmbeddingClassifier
 from recommender.core.encoders import TfidfEncoder
 from recommender.core.tagging import CourseText, HybridTagger, SkillDoc
 from recommender.inputs import catalog_state, course_text, skill_docs
@@ -35,7 +39,7 @@ from skills.models import SkillItem, StandardVersion
 
 PROTOTYPE_FOLDS = 5
 _lock = threading.RLock()
-_loaded: dict[str, TagCalibrator] = {}
+_loaded: dict[str, TagLayer] = {}
 
 
 @dataclass(frozen=True)
@@ -155,11 +159,23 @@ def catalog_pairs(
     return pairs_for(codes, courses, features)
 
 
+def catalog_vectors(courses: Sequence[LabelledCourse]) -> np.ndarray | None:
+    """The labelled courses' stored dense vectors (a row of zeros for a course the model cannot read); None
+    without a dense model."""
+    if engine.dense_encoder() is None:
+        return None
+    index = engine.course_index()
+    if not index.ids:
+        return None
+    return index.vectors_for([c.course_id for c in courses], index.matrix.shape[1])
+
+
 def tag_calibration_refresh(*, version: StandardVersion) -> TagCalibration:
-    """The calibration for the current labels, fitted and stored when this state of the labels has none.
+    """The calibration (embedding classifier and layer) for the current labels, fitted and stored when this
+    state of the labels has none.
 
     Idempotent: the row is keyed by the labels' state (`labels_key`); a second call, or a concurrent one,
-    returns the stored row.  The regularisation is chosen by cross-validation on the same labels."""
+    returns the stored row.  Both regularisations are chosen by cross-validation on the same labels."""
     from courses.selectors import catalog_version
 
     encoder = engine.dense_encoder()
@@ -170,20 +186,16 @@ def tag_calibration_refresh(*, version: StandardVersion) -> TagCalibration:
     if stored is not None:
         return stored
     data = catalog_pairs(version=version, courses=courses)
-    calibrator = TagCalibrator(C=choose_regularisation(data))
-    x, y = data.flat()
-    if len(set(y.tolist())) < 2:
-        calibrator = TagCalibrator()  # no labels yet: a fixed, uninformed layer (every probability low)
-        calibrator.coef_ = np.zeros_like(calibrator.coef_)
-    else:
-        calibrator.fit(x, y)
+    # No labels yet: a fixed, uninformed layer (every probability low) and no classifier.
+    layer, _ = fit_tagging_layer(data, catalog_vectors(courses))
     try:
         with transaction.atomic():
             return TagCalibration.objects.create(
                 key=key,
                 model_name=model_name,
                 catalog_version=catalog_version(),
-                parameters=calibrator.to_dict(),
+                parameters=layer.calibrator.to_dict(),
+                classifier=layer.classifier.to_dict() if layer.classifier is not None else {},
                 courses=len(courses),
             )
     except IntegrityError:  # fitted at the same time by another worker: theirs is the same fit
@@ -193,9 +205,15 @@ def tag_calibration_refresh(*, version: StandardVersion) -> TagCalibration:
 _keys: dict[tuple[object, ...], str] = {}
 
 
-def calibrator(*, version: StandardVersion) -> TagCalibrator:
-    """The layer for the current labels (fitted on first use for a new state), cached per process and
-    catalog state (a review changes the catalog state, so the labels are read again)."""
+def stored_layer(row: TagCalibration) -> TagLayer:
+    """The layer and classifier of a stored row (an empty `classifier`: none, the signal is missing)."""
+    classifier = EmbeddingClassifier.from_dict(row.classifier) if row.classifier else None
+    return TagLayer(TagCalibrator.from_dict(row.parameters), classifier)
+
+
+def tagging_layer(*, version: StandardVersion) -> TagLayer:
+    """The layer and classifier for the current labels (fitted on first use for a new state), cached per
+    process and catalog state (a review changes the catalog state, so the labels are read again)."""
     encoder = engine.dense_encoder()
     model_name = encoder.name if encoder is not None else "-"
     state = (catalog_state(), version.pk, version.content_hash, model_name)
@@ -208,5 +226,5 @@ def calibrator(*, version: StandardVersion) -> TagCalibrator:
         if key not in _loaded:
             row = TagCalibration.objects.filter(key=key).first() or tag_calibration_refresh(version=version)
             _loaded.clear()
-            _loaded[key] = TagCalibrator.from_dict(row.parameters)
+            _loaded[key] = stored_layer(row)
         return _loaded[key]

@@ -122,14 +122,17 @@ class ReplanChunk(models.Model):
 
 
 class TagCalibration(models.Model):
-    """The calibrated tagging layer (`recommender.core.calibration.TagCalibrator`) fitted on one state of the
-    labels: `key` is the SHA-256 of the labelled tags (declared, accepted, rejected), the model, the standard
-    and the feature version, so the same labels never train twice and a new review makes a new row."""
+    """The calibrated tagging layer (`recommender.core.calibration.TagCalibrator`) and its embedding classifier
+    (`recommender.core.classifier.EmbeddingClassifier`) fitted on one state of the labels: `key` is the SHA-256
+    of the labelled tags (declared, accepted, rejected), the model, the standard and the feature version, so the
+    same labels never train twice and a new review makes a new row."""
 
     key = models.CharField(max_length=64, unique=True)
     model_name = models.CharField(max_length=200)
     catalog_version = models.PositiveBigIntegerField(default=0)
     parameters = models.JSONField(default=dict)  # TagCalibrator.to_dict()
+    # EmbeddingClassifier.to_dict() (per-item logistic regressions on the course vectors); {}: none
+    classifier = models.JSONField(default=dict, blank=True)
     courses = models.PositiveIntegerField(default=0)  # labelled courses it was trained on
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -11,10 +11,10 @@ from django.conf import settings
 from recommender.core.calibration import emit
 from recommender.core.gaps import GapReport, analyze_gaps
 from recommender.core.plan import Catalog, Constraints, Plan, PlanBuilder
-from recommender.core.tagging import CourseText, estimate_level, fuse
+from recommender.core.tagging import CourseText, HybridTagger, dense_english_only, estimate_level, fuse
 from recommender.engine import course_catalog, course_options, taggers
 from recommender.inputs import RoleProfile, role_profile, role_requirements
-from recommender.learning import calibrator
+from recommender.learning import tagging_layer
 from skills.grades import STRONG_GRADES
 from skills.models import Role, StandardVersion
 from skills.selectors import grade_targets
@@ -153,13 +153,16 @@ def infer(
     By default the tags whose probability reaches `threshold` (setting RECOMMENDER_TAG_THRESHOLD), at most
     three: often one, none for a text that teaches no DSS-P item (it then gets literacy sections only).
     With `top_k`, the `top_k` most probable items, whatever their probability (a ranked list).
-    `query_vectors`: the texts' stored dense vectors, when they are catalog courses."""
+    `query_vectors`: the texts' stored dense vectors (`recommender.vectors`), when they are catalog courses;
+    otherwise they are encoded here, once, for the dense signal and the embedding classifier alike."""
     skill_tagger, literacy_tagger = taggers(version=version)
-    layer = calibrator(version=version)
+    layer = tagging_layer(version=version)
     if not texts:
         return []
+    if query_vectors is None:
+        query_vectors = text_vectors(skill_tagger, texts)
     parts = skill_tagger.components(texts, query_vectors)
-    probabilities = layer.predict(parts)
+    probabilities = layer.predict(parts, query_vectors)
     fused = fuse(parts, skill_tagger.weights)
     cut = settings.RECOMMENDER_TAG_THRESHOLD if threshold is None else threshold
     chosen: list[list[int]] = []
@@ -193,6 +196,18 @@ def infer(
                 "literacy": [s.code for s in sections] if introductory or text.level == 1 or no_skill else [],
             }
         )
+    return out
+
+
+def text_vectors(tagger: HybridTagger, texts: Sequence[CourseText]) -> np.ndarray | None:
+    """The texts' dense query vectors (rows of zeros for texts the model cannot read); None without a model."""
+    if tagger.dense is None or tagger.doc_dense_ is None:
+        return None
+    english_only = dense_english_only(tagger.dense)
+    readable = [i for i, t in enumerate(texts) if t.readable(english_only)]
+    out = np.zeros((len(texts), tagger.doc_dense_.shape[1]), dtype=np.float32)
+    if readable:
+        out[readable] = tagger.dense.encode_queries([texts[i].dense_text(english_only) for i in readable])
     return out
 
 

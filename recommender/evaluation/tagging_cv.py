@@ -2,8 +2,10 @@
 
 Nothing here is scored on data it was tuned or trained on:
 - the signals come from a tagger fitted on the catalog only (its descriptions, terms and tagged courses);
-- the calibrated layer is trained on the catalog's labels (k-fold prototypes) plus the training folds of
-  the evaluated set; its regularisation is chosen by an inner cross-validation inside those training folds;
+- the embedding classifier and the calibrated layer are fitted exactly as the product fits them
+  (`recommender.core.calibration.fit_tagging_layer`, called by `recommender.learning`), on the catalog's labels
+  (k-fold prototypes, stored course vectors) plus the training folds of the evaluated set: the classifier's C and
+  the layer's C are both chosen by inner cross-validation inside those rows, never on an outer fold;
 - the emission threshold is the setting RECOMMENDER_TAG_THRESHOLD, fixed on the synthetic set before the
   real set was used; the fusion weights of the unsupervised ranking are the model's documented ones;
 - every figure of a set is computed on its outer folds' predictions.
@@ -26,10 +28,10 @@ import numpy as np
 
 from recommender.core.calibration import (
     LabelledPairs,
-    TagCalibrator,
-    choose_regularisation,
+    TagLayer,
     choose_threshold,
     emit,
+    fit_tagging_layer,
     folds,
     label_matrix,
 )
@@ -257,14 +259,20 @@ def expected_calibration_error(bins: Sequence[ReliabilityBin]) -> float:
 @dataclass
 class CVResult:
     name: str
-    calibrated: TagMetrics  # catalog + training folds, nested C, outer-fold figures, threshold from the setting
+    calibrated: TagMetrics  # catalog + training folds, classifier and layer as the product fits them, outer folds
     nested_threshold: TagMetrics  # the same probabilities, each outer fold's threshold chosen by its inner CV
     catalog_only: TagMetrics  # the product's layer as shipped: catalog labels only (no label of this set)
     unsupervised: TagMetrics  # the fused ranking (model's weights); emitted = its first item
+    no_classifier: TagMetrics  # as `calibrated`, without the embedding classifier (same folds): its contribution
     probabilities: np.ndarray
     labels: np.ndarray
     chosen_c: list[float]
     chosen_thresholds: list[float]
+    chosen_classifier_c: list[float | None] = field(default_factory=list)
+
+
+def _stack(a: np.ndarray | None, b: np.ndarray | None) -> np.ndarray | None:
+    return None if a is None or b is None else np.vstack([a, b])
 
 
 def cross_validate(
@@ -276,43 +284,75 @@ def cross_validate(
     catalog: LabelledPairs,
     *,
     threshold: float,
+    vectors: np.ndarray | None = None,
+    catalog_vectors: np.ndarray | None = None,
+    shipped: TagLayer | None = None,
     k: int = OUTER_FOLDS,
     seed: int = SEED,
 ) -> CVResult:
     """`features` (texts, items, F) of the evaluated texts from a catalog-fitted tagger; `fused` their
-    unsupervised scores; `catalog` the catalog's labelled pairs (k-fold prototypes)."""
+    unsupervised scores; `catalog` the catalog's labelled pairs (k-fold prototypes); `vectors` and
+    `catalog_vectors` the texts' and the labelled courses' dense vectors (None without a model: no classifier);
+    `shipped` the product's layer fitted on the catalog alone (fitted here when not given).
+
+    Inside each outer fold, `fit_tagging_layer` (the product's fit) runs on the catalog plus the training texts
+    only: it chooses the classifier's C and the layer's C by its own inner cross-validation on those rows."""
     marked = main_first_matrix(codes, labels)
     binary = (marked > 0).astype(float)
     data = LabelledPairs(features, binary, np.ones_like(binary))
     n = len(labels)
     outer = np.zeros((n, len(codes)))
-    chosen = []
+    plain = np.zeros((n, len(codes)))
+    chosen: list[float] = []
+    chosen_classifier: list[float | None] = []
     nested_emitted: list[list[int]] = [[] for _ in range(n)]
     thresholds = []
     for held in folds(n, k, seed):
         train = np.setdiff1d(np.arange(n), held)
-        c = choose_regularisation(data.take(train), always=catalog, seed=seed + 1)
-        inner_threshold = choose_threshold(data.take(train), c, always=catalog, seed=seed + 1)
-        chosen.append(c)
+        combined = LabelledPairs.concat([data.take(train), catalog])
+        train_vectors = None if vectors is None else vectors[train]
+        layer, training = fit_tagging_layer(combined, _stack(train_vectors, catalog_vectors))
+        chosen.append(layer.calibrator.C)
+        chosen_classifier.append(layer.classifier.C if layer.classifier is not None else None)
+        own = np.arange(len(train))
+        inner_threshold = choose_threshold(
+            training.take(own),
+            layer.calibrator.C,
+            always=training.take(np.arange(len(train), len(combined.labels))),
+            seed=seed + 1,
+        )
         thresholds.append(inner_threshold)
-        x, y = LabelledPairs.concat([data.take(train), catalog]).flat()
-        layer = TagCalibrator(C=c).fit(x, y)
-        outer[held] = layer.probabilities(features[held])
+        outer[held] = layer.probabilities(features[held], None if vectors is None else vectors[held])
         for i in held:
             nested_emitted[i] = emit(outer[i], inner_threshold)
+        without, _ = fit_tagging_layer(combined, None)
+        plain[held] = without.probabilities(features[held], None)
     emitted = [emit(outer[i], threshold) for i in range(n)]
     calibrated = tag_metrics(outer, emitted, marked)
     nested = tag_metrics(outer, nested_emitted, marked)
+    no_classifier = tag_metrics(plain, [emit(plain[i], threshold) for i in range(n)], marked)
 
-    x, y = catalog.flat()
-    shipped = TagCalibrator(C=choose_regularisation(catalog, seed=seed + 1)).fit(x, y)
-    catalog_probabilities = shipped.probabilities(features)
+    if shipped is None:
+        shipped, _ = fit_tagging_layer(catalog, catalog_vectors)
+    catalog_probabilities = shipped.probabilities(features, vectors)
     catalog_only = tag_metrics(
         catalog_probabilities, [emit(catalog_probabilities[i], threshold) for i in range(n)], marked
     )
     first = [[int(np.lexsort((np.arange(fused.shape[1]), -fused[i]))[0])] for i in range(n)]
     unsupervised = tag_metrics(fused, first, marked)
-    return CVResult(name, calibrated, nested, catalog_only, unsupervised, outer, binary, chosen, thresholds)
+    return CVResult(
+        name,
+        calibrated,
+        nested,
+        catalog_only,
+        unsupervised,
+        no_classifier,
+        outer,
+        binary,
+        chosen,
+        thresholds,
+        chosen_classifier,
+    )
 
 
 # --- running it from the command ----------------------------------------------------------------------
@@ -320,18 +360,21 @@ def cross_validate(
 
 def _signals(
     version: Any, texts: Sequence[Any], *, sparse_encoder: Any = None
-) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """Pair features and fused scores of `texts` from a tagger fitted on the catalog."""
+) -> tuple[np.ndarray, np.ndarray, list[str], np.ndarray | None]:
+    """Pair features, fused scores and dense vectors (None without a model) of `texts` from a tagger fitted on
+    the catalog."""
     from recommender.core.calibration import pair_features
     from recommender.core.tagging import fuse
     from recommender.engine import build_taggers, dense_encoder, fusion_weights
+    from recommender.planning import text_vectors
 
     # The product's tagger (its item prototypes from the catalog's stored vectors), uncached.
     tagger, _ = build_taggers(
         version=version, weights=fusion_weights(), encoder=dense_encoder(), sparse_encoder=sparse_encoder
     )
-    parts = tagger.components(texts)
-    return pair_features(parts), fuse(parts, tagger.weights), list(tagger.codes_)
+    vectors = text_vectors(tagger, texts)  # as `planning.infer` encodes a text that is not a catalog course
+    parts = tagger.components(texts, vectors)
+    return pair_features(parts), fuse(parts, tagger.weights), list(tagger.codes_), vectors
 
 
 def evaluate_sets(
@@ -339,15 +382,29 @@ def evaluate_sets(
 ) -> list[CVResult]:
     """`sparse_factory`: makes an unfitted TF-IDF encoder to use instead of the default (experiments); the
     catalog's training features and the evaluated texts' features both use it."""
-    from recommender.learning import catalog_pairs, labelled_catalog
+    from recommender.learning import catalog_pairs, catalog_vectors, labelled_catalog
 
-    catalog = catalog_pairs(version=version, courses=labelled_catalog(version=version), sparse_factory=sparse_factory)
+    courses = labelled_catalog(version=version)
+    catalog = catalog_pairs(version=version, courses=courses, sparse_factory=sparse_factory)
+    labelled_vectors = catalog_vectors(courses)
+    shipped, _ = fit_tagging_layer(catalog, labelled_vectors)  # the product's layer (catalog labels only)
     results = []
     for eval_set in sets:
         sparse_encoder = sparse_factory() if sparse_factory is not None else None
-        features, fused, codes = _signals(version, eval_set.texts, sparse_encoder=sparse_encoder)
+        features, fused, codes, vectors = _signals(version, eval_set.texts, sparse_encoder=sparse_encoder)
         results.append(
-            cross_validate(eval_set.name, features, fused, eval_set.labels, codes, catalog, threshold=threshold)
+            cross_validate(
+                eval_set.name,
+                features,
+                fused,
+                eval_set.labels,
+                codes,
+                catalog,
+                threshold=threshold,
+                vectors=vectors,
+                catalog_vectors=labelled_vectors,
+                shipped=shipped,
+            )
         )
     return results
 
@@ -377,6 +434,7 @@ def report(
         rows = {
             "calibrated (catalog + training folds, nested CV)": r.calibrated,
             "calibrated, threshold by inner CV": r.nested_threshold,
+            "calibrated without the embedding classifier": r.no_classifier,
             "calibrated (catalog labels only)": r.catalog_only,
             "unsupervised hybrid (first item)": r.unsupervised,
         }
@@ -393,7 +451,9 @@ def report(
             "chosen_thresholds": r.chosen_thresholds,
             "catalog_only": r.catalog_only.row(),
             "unsupervised": r.unsupervised.row(),
+            "no_classifier": r.no_classifier.row(),
             "chosen_C": r.chosen_c,
+            "chosen_classifier_C": r.chosen_classifier_c,
             "reliability": [b.__dict__ for b in bins],
             "ece": expected_calibration_error(bins),
         }

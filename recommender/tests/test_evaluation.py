@@ -57,9 +57,10 @@ def _stand_in(folder: Path, n: int = 40) -> Path:
 REAL = ROOT / "recommender" / "evaluation" / "real"
 # The targets on the real-text set (cross-validated, outer folds).  Where the honest figure does not
 # reach a target, the test holds the achieved floor instead (docs/recommender.md says which, with the figure).
-# Measured (threshold 0.55, outer folds): top-1 0.591, recall@3 0.793, precision 0.799, recall 0.435; so only the
-# precision target holds and the others are held at their achieved floor.
-REAL_FLOORS: dict[str, float] = {"top1": 0.58, "recall_at_3": 0.78, "recall": 0.42}
+# Measured with the embedding classifier (threshold 0.55, outer folds; 3 December 2026): top-1 0.663, recall@3 0.880,
+# precision 0.787, recall 0.531; so the recall@3 and precision targets hold and top-1 and recall are held at a floor
+# just below the measured figure (before the classifier: 0.596 / 0.782 / 0.785 / 0.438, floors 0.58 / 0.78 / 0.42).
+REAL_FLOORS: dict[str, float] = {"top1": 0.66, "recall": 0.53}
 
 
 def test_evaluate_recommender_on_the_development_set(standard, settings, tmp_path):

@@ -107,3 +107,47 @@ def test_a_text_of_only_symbols_gets_no_skill_item(catalog, standard):
     assert symbols["skills"] == [] and isinstance(symbols["literacy"], list)  # a clean answer: no skill item
     [ranked] = infer(version=standard, texts=[CourseText("★★★", "※※※ ――― ！？")], top_k=3)
     assert len(ranked["skills"]) == 3  # --top still gives a ranked list
+
+
+def test_the_embedding_classifier_is_stored_with_the_layer_and_read_by_infer(catalog, standard, monkeypatch):
+    """With course vectors (here toy ones: one direction per topic), the classifier is fitted with the layer, stored
+    in the same row, and `infer` feeds the texts' vectors to it: the vector moves the probability."""
+    import numpy as np
+
+    from recommender.core.tagging import CourseText
+    from recommender.planning import infer
+
+    topics = {code: np.eye(8)[n] for n, (code, _, _) in enumerate(TOPICS)}
+
+    def vectors(courses):
+        return np.array([topics[c.positives[0]] + 0.1 for c in courses], dtype=np.float32)
+
+    monkeypatch.setattr(learning, "catalog_vectors", vectors)
+    TagCalibration.objects.all().delete()  # the fixture's inference stored the same labels' layer without vectors
+    row = learning.tag_calibration_refresh(version=standard)
+    assert row.classifier["C"] in (0.1, 1.0, 10.0, 100.0) and row.classifier["dimension"] == 8
+    assert sum(row.classifier["fitted"]) == len(TOPICS)  # three courses each; every other item has no model
+    layer = learning.stored_layer(row)
+    assert layer.classifier is not None and layer.classifier.items_fitted == len(TOPICS)
+
+    learning._loaded.clear()
+    learning._keys.clear()
+    monkeypatch.setattr(learning, "tagging_layer", lambda version: layer)
+    monkeypatch.setattr("recommender.planning.tagging_layer", lambda version: layer)
+    text = CourseText("データ活用入門", "社内の事例を紹介します。")
+    towards = {
+        code: infer(version=standard, texts=[text], top_k=49, query_vectors=np.array([vec + 0.1]))[0]["skills"]
+        for code, vec in topics.items()
+    }
+    probability = {code: {s["code"]: s["probability"] for s in skills} for code, skills in towards.items()}
+    assert probability["DU05"]["DU05"] > probability["SC01"]["DU05"]
+    assert probability["SC01"]["SC01"] > probability["DU05"]["SC01"]
+    # No vector (a text the model cannot read): the signal is missing, and infer still answers.
+    [plain] = infer(version=standard, texts=[text], top_k=3, query_vectors=np.zeros((1, 8)))
+    assert len(plain["skills"]) == 3
+
+
+def test_without_a_dense_model_the_layer_has_no_classifier(catalog, standard):
+    row = learning.tag_calibration_refresh(version=standard)
+    assert row.classifier == {} and learning.stored_layer(row).classifier is None
+    assert row.parameters["feature_version"] == "pairs-v2-classifier" and len(row.parameters["coef"]) == 21
